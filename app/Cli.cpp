@@ -1,0 +1,463 @@
+// torch before Qt: Qt's keyword macros break LibTorch's headers.
+#include "common/Error.h"
+#include "common/SystemInfo.h"
+#include "data/Dataset.h"
+#include "io/AtomicFile.h"
+#include "io/Checkpoint.h"
+#include "latent/Evaluation.h"
+#include "model/ArchitecturePlan.h"
+#include "train/Trainer.h"
+
+#include "Cli.h"
+#include "TerminalProgress.h"
+
+#include <QBuffer>
+#include <QCommandLineParser>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace {
+
+using lx::Error;
+
+// A mistake in how the command was called (exit code 2), as opposed to work that failed.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Command {
+    const char* summary;
+    std::function<void(QCommandLineParser&)> addOptions;
+    std::function<int(const QCommandLineParser&)> run;
+};
+
+void printLine(FILE* stream, const QString& text)
+{
+    std::fprintf(stream, "%s\n", text.toLocal8Bit().constData());
+    std::fflush(stream);
+}
+
+void printJson(const QJsonObject& o)
+{
+    printLine(stdout, QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+}
+
+std::string text(const QCommandLineParser& p, const char* name)
+{
+    return p.value(name).toStdString();
+}
+
+std::string required(const QCommandLineParser& p, const char* name)
+{
+    if (!p.isSet(name) || p.value(name).isEmpty())
+        throw UsageError(std::string("--") + name + " is required");
+    return text(p, name);
+}
+
+long long wholeNumber(const QCommandLineParser& p, const char* name, long long lo, long long hi)
+{
+    bool ok = false;
+    const long long v = p.value(name).toLongLong(&ok);
+    if (!ok || v < lo || v > hi)
+        throw UsageError(std::string("--") + name + " must be a whole number from " + std::to_string(lo) + " to "
+                         + std::to_string(hi) + ", not '" + p.value(name).toStdString() + "'");
+    return v;
+}
+
+double number(const QCommandLineParser& p, const char* name, double lo, double hi)
+{
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || !(v >= lo && v <= hi))
+        throw UsageError(std::string("--") + name + " must be a number from " + std::to_string(lo) + " to "
+                         + std::to_string(hi) + ", not '" + p.value(name).toStdString() + "'");
+    return v;
+}
+
+QCommandLineOption opt(const char* name, const char* help, const char* valueName = nullptr, const char* def = nullptr)
+{
+    QCommandLineOption o(QString::fromLatin1(name), QString::fromUtf8(help));
+    if (valueName)
+        o.setValueName(QString::fromLatin1(valueName));
+    if (def)
+        o.setDefaultValue(QString::fromLatin1(def));
+    return o;
+}
+
+// --- train --------------------------------------------------------------------------------
+
+std::atomic<lx::Trainer*> g_activeTrainer{nullptr};
+
+extern "C" void stopOnSignal(int)
+{
+    if (lx::Trainer* t = g_activeTrainer.load())
+        t->requestStop();
+    std::signal(SIGINT, SIG_DFL); // a second Ctrl+C ends the process at once
+}
+
+void addTrainOptions(QCommandLineParser& p)
+{
+    p.addOption(opt("data", "Dataset: mnist, fashion, an IDX images file or a folder.", "name", "mnist"));
+    p.addOption(opt("model", "Model type: ae or vae.", "type", "ae"));
+    p.addOption(opt("arch", "Architecture: lecture, conv or mlp.", "arch", "conv"));
+    p.addOption(opt("latent", "Latent size D.", "D", "2"));
+    p.addOption(opt("epochs", "Epochs to train.", "N", "5"));
+    p.addOption(opt("batch", "Batch size.", "N", "128"));
+    p.addOption(opt("lr", "Adam learning rate.", "rate", "1e-3"));
+    p.addOption(opt("loss", "Reconstruction loss: mse or bce.", "loss", "mse"));
+    p.addOption(opt("beta", "VAE: weight of the KL term.", "beta", "1"));
+    p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
+    p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
+    p.addOption(opt("out", "Where to save the checkpoint.", "file", "model.ckpt"));
+}
+
+QJsonObject epochJson(const lx::TrainingRun& run, const lx::EpochRecord& last)
+{
+    QJsonObject o{{"epochs", run.epochsDone()}, {"train_loss", last.trainLoss}, {"val_loss", last.valLoss}};
+    if (run.spec.isVae()) {
+        o["train_recon"] = last.trainRecon;
+        o["val_recon"] = last.valRecon;
+        o["train_kl"] = last.trainKl;
+        o["val_kl"] = last.valKl;
+    }
+    return o;
+}
+
+int runTrain(const QCommandLineParser& p)
+{
+    const std::string out = required(p, "out");
+    lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
+                                        lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
+    spec.beta = number(p, "beta", 0, 1e6);
+    lx::TrainConfig config;
+    config.epochs = int(wholeNumber(p, "epochs", 1, 100000));
+    config.batchSize = int(wholeNumber(p, "batch", 1, 65536));
+    config.seed = uint64_t(wholeNumber(p, "seed", 0, (1ll << 53)));
+    config.timeLimitSeconds = number(p, "seconds", 0, 1e9);
+    const double lr = number(p, "lr", 1e-9, 10);
+
+    const lx::DatasetSplits data = lx::openDataset(text(p, "data"));
+    lx::TrainingRun run = lx::TrainingRun::create(spec, lr, config.seed);
+    run.dataset = data.name;
+    lx::Trainer trainer(run, data, config);
+
+    TerminalProgress progress;
+    const int lastEpoch = run.epochsDone() + config.epochs;
+    trainer.onStep([&](const lx::StepReport& r) {
+        progress.step(r.epoch, lastEpoch, r.step, r.stepsPerEpoch, r.loss, r.imagesPerSecond);
+    });
+    trainer.onEpoch([&](const lx::EpochRecord& e) {
+        char line[256];
+        std::snprintf(line, sizeof line, "epoch %d/%d%s  train %.5f  val %.5f  %.1f s  %.0f img/s", e.epoch, lastEpoch,
+                      e.partial ? " (partial)" : "", e.trainLoss, e.valLoss, e.seconds, e.imagesPerSecond);
+        progress.endEpoch(line);
+    });
+
+    g_activeTrainer = &trainer;
+    std::signal(SIGINT, stopOnSignal);
+    std::string failure;
+    lx::TrainOutcome outcome = lx::TrainOutcome::Stopped;
+    try {
+        outcome = trainer.run();
+    } catch (const Error& e) {
+        failure = e.what();
+    }
+    std::signal(SIGINT, SIG_DFL);
+    g_activeTrainer = nullptr;
+
+    if (run.history.empty())
+        throw Error(failure.empty() ? "training stopped before the first step; nothing was saved" : failure);
+    lx::saveCheckpoint(run, out); // also after a stop or a divergence: the last good weights
+    if (!failure.empty())
+        throw Error(failure + " (the last good weights were saved to " + out + ")");
+
+    double seconds = 0, images = 0;
+    const size_t firstOfRun = run.history.size() - std::min<size_t>(run.history.size(), size_t(config.epochs));
+    for (size_t i = firstOfRun; i < run.history.size(); ++i) {
+        seconds += run.history[i].seconds;
+        images += run.history[i].seconds * run.history[i].imagesPerSecond;
+    }
+    QJsonObject result = epochJson(run, run.history.back());
+    result["seconds"] = seconds;
+    result["images_per_second"] = images / std::max(seconds, 1e-9);
+    result["outcome"] = outcome == lx::TrainOutcome::Finished    ? "finished"
+                        : outcome == lx::TrainOutcome::TimeLimit ? "time_limit"
+                                                                 : "stopped";
+    result["out"] = QString::fromStdString(out);
+    printJson(result);
+    return 0;
+}
+
+// --- eval, embed, decode -------------------------------------------------------------------
+
+void addModelOption(QCommandLineParser& p)
+{
+    p.addOption(opt("model", "A checkpoint saved by train.", "file"));
+}
+
+void addDataOption(QCommandLineParser& p)
+{
+    p.addOption(opt("data", "Dataset (default: the one the model was trained on).", "name"));
+}
+
+lx::DatasetSplits dataFor(const QCommandLineParser& p, const lx::TrainingRun& run)
+{
+    const std::string name = p.isSet("data") ? text(p, "data") : run.dataset;
+    if (name.empty())
+        throw UsageError("--data is required (the checkpoint does not name its dataset)");
+    lx::DatasetSplits data = lx::openDataset(name);
+    if (data.train.rows != run.spec.imageRows || data.train.cols != run.spec.imageCols)
+        throw Error(name + ": images are " + std::to_string(data.train.rows) + "x" + std::to_string(data.train.cols)
+                    + " but the model takes " + std::to_string(run.spec.imageRows) + "x"
+                    + std::to_string(run.spec.imageCols));
+    return data;
+}
+
+int runEval(const QCommandLineParser& p)
+{
+    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
+    const lx::DatasetSplits data = dataFor(p, run);
+    const lx::ReconstructionScores scores = lx::reconstructionScores(run.model, data.validation);
+    QJsonObject o{{"dataset", QString::fromStdString(data.name)},
+                  {"val_images", double(data.validation.count)},
+                  {"val_mse", scores.mse},
+                  {"val_bce", scores.bce},
+                  {"latent_dim", run.spec.latentDim}};
+    if (data.train.hasLabels() && data.validation.hasLabels()) {
+        const torch::Tensor train = lx::encodeDataset(run.model, data.train);
+        const torch::Tensor val = lx::encodeDataset(run.model, data.validation);
+        o["knn5_accuracy"] = lx::knnAccuracy(train, data.train.labels, val, data.validation.labels, 5);
+    } else {
+        o["knn5_accuracy"] = QJsonValue::Null;
+    }
+    if (run.spec.isVae())
+        o["val_kl"] = lx::Trainer::evaluate(run, data.validation).valKl;
+    printJson(o);
+    return 0;
+}
+
+int runEmbed(const QCommandLineParser& p)
+{
+    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
+    const std::string out = required(p, "out");
+    const lx::DatasetSplits data = dataFor(p, run);
+    std::string csv = "index,split,label";
+    for (int d = 0; d < run.spec.latentDim; ++d)
+        csv += ",z" + std::to_string(d);
+    csv += '\n';
+    for (const auto& [split, part] : {std::pair<const char*, const lx::Dataset*>{"train", &data.train},
+                                      {"validation", &data.validation}}) {
+        const torch::Tensor z = lx::encodeDataset(run.model, *part).contiguous();
+        const float* values = z.data_ptr<float>();
+        char number[32];
+        for (int64_t i = 0; i < part->count; ++i) {
+            csv += std::to_string(part->sourceIndex[size_t(i)]) + ',' + split + ',';
+            if (part->hasLabels())
+                csv += std::to_string(part->labels[size_t(i)]);
+            for (int d = 0; d < run.spec.latentDim; ++d) {
+                std::snprintf(number, sizeof number, ",%.7g", double(values[i * run.spec.latentDim + d]));
+                csv += number;
+            }
+            csv += '\n';
+        }
+    }
+    lx::writeFileAtomically(out, csv.data(), csv.size());
+    printJson(QJsonObject{{"rows", double(data.totalCount())}, {"latent_dim", run.spec.latentDim},
+                          {"out", QString::fromStdString(out)}});
+    return 0;
+}
+
+int runDecode(const QCommandLineParser& p)
+{
+    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
+    const std::string out = required(p, "out");
+    const int scale = int(wholeNumber(p, "scale", 1, 64));
+    const QStringList parts = QString::fromStdString(required(p, "z")).split(',', Qt::SkipEmptyParts);
+    if (parts.size() != run.spec.latentDim)
+        throw UsageError("--z needs " + std::to_string(run.spec.latentDim) + " comma-separated numbers for this model, got "
+                         + std::to_string(parts.size()));
+    std::vector<float> z;
+    for (const QString& s : parts) {
+        bool ok = false;
+        const float v = s.trimmed().toFloat(&ok);
+        if (!ok || !std::isfinite(v))
+            throw UsageError("--z: '" + s.toStdString() + "' is not a number");
+        z.push_back(v);
+    }
+    const torch::Tensor bytes =
+        lx::decodeToBytes(run.model, torch::from_blob(z.data(), {1, int64_t(z.size())}, torch::kFloat32)).contiguous();
+    QImage image(int(bytes.size(2)), int(bytes.size(1)), QImage::Format_Grayscale8);
+    for (int y = 0; y < image.height(); ++y)
+        std::memcpy(image.scanLine(y), bytes.data_ptr<uint8_t>() + y * image.width(), size_t(image.width()));
+    if (scale > 1)
+        image = image.scaled(image.width() * scale, image.height() * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    if (!image.save(&buffer, "PNG"))
+        throw Error(out + ": could not encode the PNG");
+    lx::writeFileAtomically(out, png.constData(), size_t(png.size()));
+    printJson(QJsonObject{{"out", QString::fromStdString(out)}, {"width", image.width()}, {"height", image.height()}});
+    return 0;
+}
+
+// --- inspect -------------------------------------------------------------------------------
+
+void printPlan(const lx::ModelSpec& spec)
+{
+    const lx::ArchitecturePlan plan = lx::planArchitecture(spec);
+    printLine(stdout, QString::fromStdString("architecture: " + spec.arch + " (" + lx::kindName(spec.kind) + ", latent "
+                                             + std::to_string(spec.latentDim) + ", loss " + lx::lossName(spec.loss) + ")"));
+    printLine(stdout, QString::fromStdString("input: 1×" + std::to_string(spec.imageRows) + "×" + std::to_string(spec.imageCols)));
+    for (const auto& [name, layers] : {std::pair<const char*, const std::vector<lx::PlannedLayer>*>{"encoder", &plan.encoder},
+                                       {"decoder", &plan.decoder}}) {
+        printLine(stdout, QString::fromLatin1(name) + ":");
+        for (const lx::PlannedLayer& l : *layers) {
+            const int64_t params = l.parameterCount();
+            printLine(stdout, QStringLiteral("  %1 → %2%3")
+                                  .arg(QString::fromStdString(l.describe()), -28)
+                                  .arg(QString::fromStdString(l.out.text()), -10)
+                                  .arg(params ? QStringLiteral("  %1 parameters").arg(params) : QString()));
+        }
+    }
+    printLine(stdout, QStringLiteral("parameters: %1").arg(plan.parameterCount()));
+    if (!plan.ok())
+        throw Error("this architecture cannot work: " + plan.problem);
+}
+
+int runInspect(const QCommandLineParser& p)
+{
+    if (p.isSet("system")) {
+        const lx::SystemInfo info = lx::systemInfo();
+        printLine(stdout, QString::fromStdString("LibTorch: " + info.torchVersion));
+        printLine(stdout, QStringLiteral("threads: %1 (inter-op %2)").arg(info.threads).arg(info.interopThreads));
+        printLine(stdout, QStringLiteral("oneDNN (MKL-DNN): %1").arg(info.mkldnn ? "on" : "off"));
+        printLine(stdout, QString::fromStdString("BLAS: " + (info.blasLibrary.empty() ? "none mapped" : info.blasLibrary)
+                                                 + (info.referenceBlas ? " (reference: slow)" : "")));
+        if (const std::string w = lx::blasWarning(info); !w.empty())
+            printLine(stderr, QString::fromStdString("warning: " + w));
+        return 0;
+    }
+    if (p.isSet("model")) {
+        const std::string path = text(p, "model");
+        const QJsonObject header = lx::readCheckpointHeader(path);
+        const lx::TrainingRun run = lx::loadCheckpoint(path); // proves the weights load, not just the header
+        printLine(stdout, QString::fromStdString("checkpoint: " + path));
+        printLine(stdout, "dataset: " + header.value("dataset").toString());
+        printLine(stdout, QStringLiteral("epochs: %1").arg(run.epochsDone()));
+        if (!run.history.empty())
+            printLine(stdout, QStringLiteral("last losses: train %1, validation %2")
+                                  .arg(run.history.back().trainLoss, 0, 'f', 5)
+                                  .arg(run.history.back().valLoss, 0, 'f', 5));
+        printPlan(run.spec);
+        return 0;
+    }
+    lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
+                                        lx::parseKind(text(p, "type")));
+    printPlan(spec);
+    return 0;
+}
+
+const std::map<QString, Command>& commands()
+{
+    static const std::map<QString, Command> table = {
+        {"train", {"Train a model and save a checkpoint.", addTrainOptions, runTrain}},
+        {"eval",
+         {"Score a model on a dataset's validation part (one JSON line).",
+          [](QCommandLineParser& p) {
+              addModelOption(p);
+              addDataOption(p);
+          },
+          runEval}},
+        {"embed",
+         {"Write every image's latent code as CSV.",
+          [](QCommandLineParser& p) {
+              addModelOption(p);
+              addDataOption(p);
+              p.addOption(opt("out", "The CSV file to write.", "file"));
+          },
+          runEmbed}},
+        {"decode",
+         {"Decode one latent point to a PNG.",
+          [](QCommandLineParser& p) {
+              addModelOption(p);
+              p.addOption(opt("z", "The latent point, comma-separated (e.g. 0.5,-1.2).", "values"));
+              p.addOption(opt("out", "The PNG file to write.", "file"));
+              p.addOption(opt("scale", "Enlarge by this factor.", "N", "1"));
+          },
+          runDecode}},
+        {"inspect",
+         {"Show an architecture layer by layer with output shapes, or the system (--system).",
+          [](QCommandLineParser& p) {
+              p.addOption(opt("model", "A checkpoint to inspect.", "file"));
+              p.addOption(opt("arch", "A preset architecture to inspect instead.", "arch", "conv"));
+              p.addOption(opt("latent", "Latent size for --arch.", "D", "2"));
+              p.addOption(opt("type", "Model type for --arch: ae or vae.", "type", "ae"));
+              p.addOption(opt("system", "Show LibTorch's version, threads, oneDNN and the BLAS in use."));
+          },
+          runInspect}},
+    };
+    return table;
+}
+
+void printOverview()
+{
+    printLine(stdout, "Usage: latent-explorer [command] [options]");
+    printLine(stdout, "Without a command, opens the Latent Explorer window.\n\nCommands:");
+    for (const auto& [name, command] : commands())
+        printLine(stdout, QStringLiteral("  %1 %2").arg(name, -9).arg(QString::fromUtf8(command.summary)));
+    printLine(stdout, "\nRun 'latent-explorer <command> --help' for a command's options.");
+}
+
+} // namespace
+
+bool isCliCommand(const QString& word)
+{
+    return commands().count(word) > 0 || word == "help" || word == "--help" || word == "-h";
+}
+
+int runCli(const QStringList& arguments)
+{
+    const QString name = arguments.value(1);
+    const auto it = commands().find(name);
+    if (it == commands().end()) {
+        printOverview();
+        return 0;
+    }
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QString::fromUtf8(it->second.summary));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({"h", "help"}, "Show this help.");
+    parser.addOption(help);
+    it->second.addOptions(parser);
+    QStringList args = arguments;
+    args.removeAt(1);
+    args[0] = "latent-explorer " + name;
+    try {
+        if (!parser.parse(args))
+            throw UsageError(parser.errorText().toStdString());
+        if (parser.isSet(help)) {
+            printLine(stdout, parser.helpText());
+            return 0;
+        }
+        if (!parser.positionalArguments().isEmpty())
+            throw UsageError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
+        return it->second.run(parser);
+    } catch (const UsageError& e) {
+        printLine(stderr, QStringLiteral("latent-explorer %1: %2 (see --help)").arg(name, QString::fromStdString(e.what())));
+        return 2;
+    } catch (const c10::Error& e) {
+        printLine(stderr, QStringLiteral("latent-explorer %1: error: %2").arg(name, QString::fromStdString(e.what_without_backtrace())));
+        return 1;
+    } catch (const std::exception& e) {
+        printLine(stderr, QStringLiteral("latent-explorer %1: error: %2").arg(name, QString::fromStdString(e.what())));
+        return 1;
+    }
+}

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+// Progress of a long command on stderr: a redrawn bar on a terminal, a plain line per epoch
+// otherwise (logs and pipes get no carriage returns).
+class TerminalProgress {
+public:
+    TerminalProgress();
+
+    void step(int epoch, int epochs, int64_t step, int64_t steps, double loss, double imagesPerSecond);
+    void endEpoch(const std::string& summary);
+
+private:
+    bool tty_;
+    std::chrono::steady_clock::time_point lastDraw_;
+    bool drawn_ = false;
+};

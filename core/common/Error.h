@@ -1,0 +1,15 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace lx {
+
+// Every refusal core makes (bad file, wrong model, bad argument) is an lx::Error whose
+// message is one sentence a user can act on. Callers show it as is.
+class Error : public std::runtime_error {
+public:
+    explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+} // namespace lx

@@ -1,0 +1,60 @@
+#include "common/SystemInfo.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace lx {
+
+SystemInfo systemInfo()
+{
+    SystemInfo info;
+    info.torchVersion = TORCH_VERSION;
+    info.threads = at::get_num_threads();
+    info.interopThreads = at::get_num_interop_threads();
+    info.mkldnn = at::hasMKLDNN();
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        const size_t slash = line.find('/');
+        if (slash == std::string::npos)
+            continue;
+        const std::string path = line.substr(slash);
+        const std::string file = path.substr(path.rfind('/') + 1);
+        const bool blas = file.rfind("libblas.so", 0) == 0 || file.rfind("libopenblas", 0) == 0
+                          || file.rfind("libmkl_rt", 0) == 0 || file.rfind("libblis", 0) == 0;
+        if (!blas)
+            continue;
+        // Debian's reference BLAS lives in .../blas/; OpenBLAS in .../openblas-*/.
+        const bool reference = path.find("/blas/libblas.so") != std::string::npos;
+        if (info.blasLibrary.empty() || (info.referenceBlas && !reference)) {
+            info.blasLibrary = path;
+            info.referenceBlas = reference;
+        }
+    }
+    return info;
+}
+
+std::string blasWarning(const SystemInfo& info)
+{
+    if (!info.referenceBlas)
+        return {};
+    return "LibTorch is using the reference BLAS (" + info.blasLibrary
+           + "), about 7x slower: install libopenblas0-openmp (apt-get install libopenblas0-openmp)";
+}
+
+void configureThreads(int requested)
+{
+    int n = requested;
+    if (const char* env = std::getenv("LX_THREADS"); env && std::atoi(env) > 0)
+        n = std::atoi(env);
+    if (n <= 0)
+        n = int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    at::set_num_interop_threads(1);
+}
+
+} // namespace lx

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+namespace lx {
+
+struct SystemInfo {
+    std::string torchVersion;
+    int threads = 0;
+    int interopThreads = 0;
+    bool mkldnn = false;
+    std::string blasLibrary; // the libblas/openblas/mkl file the process has mapped, or ""
+    bool referenceBlas = false;
+};
+
+// What this process computes with, read from LibTorch and /proc/self/maps.
+SystemInfo systemInfo();
+
+// One line for users when the reference BLAS is loaded (about 7x slower), else "".
+std::string blasWarning(const SystemInfo& info);
+
+// Sets LibTorch's thread counts once, at start: $LX_THREADS, else `requested`, else all cores.
+void configureThreads(int requested = 0);
+
+} // namespace lx

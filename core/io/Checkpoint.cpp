@@ -1,0 +1,233 @@
+#include "io/Checkpoint.h"
+
+#include "common/Error.h"
+#include "io/AtomicFile.h"
+#include "model/ArchitecturePlan.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+
+namespace lx {
+namespace {
+
+const char kMagic[8] = {'L', 'X', 'C', 'K', 'P', 'T', '\r', '\n'};
+constexpr size_t kPrefixBytes = sizeof kMagic + 4;
+constexpr uint32_t kMaxHeaderBytes = 16u << 20;
+constexpr uint64_t kMaxFileBytes = uint64_t(4) << 30;
+
+// Archive keys cannot hold dots (they become attribute names); module paths use them.
+std::string archiveKey(const std::string& name)
+{
+    std::string key = "t_" + name;
+    for (char& c : key)
+        if (c == '.')
+            c = '_';
+    return key;
+}
+
+QJsonObject epochToJson(const EpochRecord& e)
+{
+    return QJsonObject{{"epoch", e.epoch},           {"train_loss", e.trainLoss}, {"val_loss", e.valLoss},
+                       {"train_recon", e.trainRecon}, {"val_recon", e.valRecon}, {"train_kl", e.trainKl},
+                       {"val_kl", e.valKl},           {"seconds", e.seconds},     {"images_per_second", e.imagesPerSecond},
+                       {"partial", e.partial}};
+}
+
+EpochRecord epochFromJson(const QJsonObject& o)
+{
+    EpochRecord e;
+    e.epoch = o.value("epoch").toInt();
+    e.trainLoss = o.value("train_loss").toDouble();
+    e.valLoss = o.value("val_loss").toDouble();
+    e.trainRecon = o.value("train_recon").toDouble();
+    e.valRecon = o.value("val_recon").toDouble();
+    e.trainKl = o.value("train_kl").toDouble();
+    e.valKl = o.value("val_kl").toDouble();
+    e.seconds = o.value("seconds").toDouble();
+    e.imagesPerSecond = o.value("images_per_second").toDouble();
+    e.partial = o.value("partial").toBool();
+    return e;
+}
+
+uint32_t crcOf(const std::string& bytes)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const uInt chunk = uInt(std::min<size_t>(bytes.size() - done, 1u << 30));
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
+        done += chunk;
+    }
+    return uint32_t(crc);
+}
+
+struct RawCheckpoint {
+    QJsonObject header;
+    std::string payload;
+};
+
+[[noreturn]] void refuse(const std::string& path, const std::string& problem)
+{
+    throw Error(path + ": " + problem);
+}
+
+RawCheckpoint readRaw(const std::string& path, bool withPayload)
+{
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in)
+        refuse(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+    const std::streamoff size = in.tellg();
+    if (size < 0 || uint64_t(size) > kMaxFileBytes)
+        refuse(path, "not a Latent Explorer checkpoint (unreadable size or larger than 4 GiB)");
+    in.seekg(0);
+    char prefix[kPrefixBytes];
+    if (uint64_t(size) < kPrefixBytes || !in.read(prefix, kPrefixBytes) || std::memcmp(prefix, kMagic, sizeof kMagic) != 0)
+        refuse(path, "not a Latent Explorer checkpoint (wrong signature)");
+    uint32_t headerBytes = 0;
+    for (int i = 3; i >= 0; --i)
+        headerBytes = (headerBytes << 8) | uint8_t(prefix[sizeof kMagic + i]);
+    if (headerBytes == 0 || headerBytes > kMaxHeaderBytes || kPrefixBytes + headerBytes > uint64_t(size))
+        refuse(path, "damaged checkpoint (its header length does not fit the file; truncated?)");
+    std::string headerText(headerBytes, '\0');
+    if (!in.read(headerText.data(), headerBytes))
+        refuse(path, "read error in the checkpoint header");
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(headerText), &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        refuse(path, "damaged checkpoint header (" + err.errorString().toStdString() + ")");
+    RawCheckpoint raw;
+    raw.header = doc.object();
+    if (raw.header.value("format").toString() != "latent-explorer-checkpoint")
+        refuse(path, "not a Latent Explorer checkpoint (header has no format tag)");
+    const int version = raw.header.value("version").toInt(-1);
+    if (version < 1)
+        refuse(path, "damaged checkpoint header (no format version)");
+    if (version > kCheckpointVersion)
+        refuse(path, "checkpoint format version " + std::to_string(version) + " is newer than this program reads ("
+                         + std::to_string(kCheckpointVersion) + "); update Latent Explorer");
+    const double declared = raw.header.value("payload_bytes").toDouble(-1);
+    const uint64_t available = uint64_t(size) - kPrefixBytes - headerBytes;
+    if (declared < 0 || declared != double(available))
+        refuse(path, "damaged checkpoint: the weights take " + std::to_string(available) + " bytes, the header says "
+                         + std::to_string(int64_t(declared)) + " (truncated or appended to?)");
+    if (withPayload) {
+        raw.payload.resize(available);
+        if (!in.read(raw.payload.data(), std::streamsize(available)))
+            refuse(path, "read error in the checkpoint's weights");
+        if (crcOf(raw.payload) != uint32_t(raw.header.value("payload_crc32").toDouble(-1)))
+            refuse(path, "damaged checkpoint: the weights fail their checksum (the file was altered or corrupted)");
+    }
+    return raw;
+}
+
+} // namespace
+
+void saveCheckpoint(const TrainingRun& run, const std::string& path)
+{
+    if (!run.model || !run.optimizer)
+        throw Error(path + ": there is no model to save");
+    torch::serialize::OutputArchive archive;
+    for (const auto& p : run.model->named_parameters())
+        archive.write(archiveKey(p.key()), p.value().detach());
+    for (const auto& b : run.model->named_buffers())
+        archive.write(archiveKey(b.key()), b.value(), /*is_buffer=*/true);
+    torch::serialize::OutputArchive optimizerArchive;
+    run.optimizer->save(optimizerArchive);
+    archive.write("optimizer", optimizerArchive);
+    std::string payload;
+    archive.save_to([&payload](const void* data, size_t n) {
+        payload.append(static_cast<const char*>(data), n);
+        return n;
+    });
+
+    QJsonArray history;
+    for (const EpochRecord& e : run.history)
+        history.append(epochToJson(e));
+    const QJsonObject header{
+        {"format", "latent-explorer-checkpoint"},
+        {"version", kCheckpointVersion},
+        {"spec", specToJson(run.spec)},
+        {"dataset", QString::fromStdString(run.dataset)},
+        {"learning_rate", run.learningRate},
+        {"epochs", run.epochsDone()},
+        {"history", history},
+        {"parameters", double(planArchitecture(run.spec).parameterCount())},
+        {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+        {"payload_bytes", double(payload.size())},
+        {"payload_crc32", double(crcOf(payload))},
+    };
+    const QByteArray headerText = QJsonDocument(header).toJson(QJsonDocument::Indented);
+    std::string file(kMagic, sizeof kMagic);
+    const uint32_t n = uint32_t(headerText.size());
+    for (int i = 0; i < 4; ++i)
+        file.push_back(char((n >> (8 * i)) & 0xff));
+    file.append(headerText.constData(), size_t(headerText.size()));
+    file += payload;
+    writeFileAtomically(path, file.data(), file.size());
+}
+
+QJsonObject readCheckpointHeader(const std::string& path)
+{
+    return readRaw(path, false).header;
+}
+
+TrainingRun loadCheckpoint(const std::string& path)
+{
+    const RawCheckpoint raw = readRaw(path, true);
+    ModelSpec spec;
+    try {
+        spec = specFromJson(raw.header.value("spec").toObject());
+    } catch (const Error& e) {
+        refuse(path, e.what());
+    }
+    const ArchitecturePlan plan = planArchitecture(spec);
+    if (!plan.ok())
+        refuse(path, "its architecture cannot work: " + plan.problem);
+    const double lr = raw.header.value("learning_rate").toDouble(-1);
+    if (!(lr > 0))
+        refuse(path, "damaged checkpoint header (no learning rate)");
+
+    TrainingRun run = TrainingRun::create(spec, lr, 0);
+    run.dataset = raw.header.value("dataset").toString().toStdString();
+    for (const QJsonValue& e : raw.header.value("history").toArray())
+        run.history.push_back(epochFromJson(e.toObject()));
+
+    try {
+        torch::serialize::InputArchive archive;
+        archive.load_from(raw.payload.data(), raw.payload.size());
+        torch::NoGradGuard noGrad;
+        auto restore = [&](const std::string& name, torch::Tensor& target, bool isBuffer) {
+            torch::Tensor stored;
+            if (!archive.try_read(archiveKey(name), stored, isBuffer) || !stored.defined())
+                refuse(path, "the weights for '" + name + "' are missing: the file does not match its own architecture");
+            if (stored.sizes() != target.sizes() || stored.scalar_type() != target.scalar_type())
+                refuse(path, "the weights for '" + name + "' have shape " + c10::str(stored.sizes()) + ", the architecture needs "
+                                 + c10::str(target.sizes()));
+            target.copy_(stored);
+        };
+        for (auto& p : run.model->named_parameters())
+            restore(p.key(), p.value(), false);
+        for (auto& b : run.model->named_buffers())
+            restore(b.key(), b.value(), true);
+        torch::serialize::InputArchive optimizerArchive;
+        if (archive.try_read("optimizer", optimizerArchive))
+            run.optimizer->load(optimizerArchive);
+    } catch (const Error&) {
+        throw;
+    } catch (const c10::Error& e) {
+        refuse(path, std::string("damaged checkpoint: LibTorch could not read the weights (") + e.what_without_backtrace() + ")");
+    } catch (const std::exception& e) {
+        refuse(path, std::string("damaged checkpoint: LibTorch could not read the weights (")
+                         + std::string(e.what()).substr(0, 200) + ")");
+    }
+    run.model->eval();
+    return run;
+}
+
+} // namespace lx

@@ -1,0 +1,101 @@
+#include "latent/Evaluation.h"
+
+#include "common/Error.h"
+#include "train/Trainer.h"
+
+#include <array>
+
+namespace lx {
+namespace {
+
+// Runs `fn` on the model in eval mode without gradients, then restores its mode.
+template <typename Fn>
+auto inEvalMode(Autoencoder& model, Fn fn)
+{
+    torch::NoGradGuard noGrad;
+    const bool wasTraining = model->is_training();
+    model->eval();
+    struct Restore {
+        Autoencoder& m;
+        bool t;
+        ~Restore() { m->train(t); }
+    } restore{model, wasTraining};
+    return fn();
+}
+
+} // namespace
+
+torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize)
+{
+    return inEvalMode(model, [&] {
+        const torch::Tensor images = datasetImages(data);
+        std::vector<torch::Tensor> parts;
+        for (int64_t start = 0; start < data.count; start += batchSize)
+            parts.push_back(model->encode(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count)))));
+        if (parts.empty())
+            return torch::zeros({0, int64_t(model->spec().latentDim)});
+        return torch::cat(parts);
+    });
+}
+
+torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z)
+{
+    return inEvalMode(model, [&] {
+        const torch::Tensor x = model->decode(z.to(torch::kFloat32));
+        return x.squeeze(1).mul(255.0f).round_().clamp_(0, 255).to(torch::kUInt8);
+    });
+}
+
+ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& data)
+{
+    return inEvalMode(model, [&] {
+        ReconstructionScores s;
+        if (data.count == 0)
+            return s;
+        const torch::Tensor images = datasetImages(data);
+        for (int64_t start = 0; start < data.count; start += 1000) {
+            const torch::Tensor x = imagesToTensor(images.slice(0, start, std::min<int64_t>(start + 1000, data.count)));
+            const torch::Tensor y = model->forward(x).reconstruction;
+            const double w = double(x.size(0)) / double(data.count);
+            s.mse += w * torch::mse_loss(y, x).item<double>();
+            s.bce += w * torch::binary_cross_entropy(y, x).item<double>();
+        }
+        return s;
+    });
+}
+
+double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& referenceLabels,
+                   const torch::Tensor& queries, const std::vector<uint8_t>& queryLabels, int k)
+{
+    const int64_t nRef = references.size(0), nQuery = queries.size(0);
+    if (int64_t(referenceLabels.size()) != nRef || int64_t(queryLabels.size()) != nQuery)
+        throw Error("k-NN accuracy needs labelled data");
+    if (nQuery == 0 || nRef == 0 || k < 1)
+        return 0;
+    k = int(std::min<int64_t>(k, nRef));
+    torch::NoGradGuard noGrad;
+    const torch::Tensor ref = references.to(torch::kFloat32).contiguous();
+    int64_t correct = 0;
+    // In chunks: all 10,000 × 60,000 Fashion-MNIST distances at once would take 2.4 GB.
+    for (int64_t start = 0; start < nQuery; start += 512) {
+        const torch::Tensor q = queries.slice(0, start, std::min<int64_t>(start + 512, nQuery)).to(torch::kFloat32);
+        const torch::Tensor nearest = std::get<1>(torch::cdist(q, ref).topk(k, 1, /*largest=*/false, /*sorted=*/true));
+        const auto acc = nearest.accessor<int64_t, 2>();
+        for (int64_t r = 0; r < nearest.size(0); ++r) {
+            std::array<int, 256> votes{};
+            int best = 0;
+            for (int j = 0; j < k; ++j)
+                best = std::max(best, ++votes[referenceLabels[size_t(acc[r][j])]]);
+            for (int j = 0; j < k; ++j) { // the nearest neighbour among the tied labels decides
+                const uint8_t label = referenceLabels[size_t(acc[r][j])];
+                if (votes[label] == best) {
+                    correct += label == queryLabels[size_t(start + r)];
+                    break;
+                }
+            }
+        }
+    }
+    return double(correct) / double(nQuery);
+}
+
+} // namespace lx

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "data/Dataset.h"
+#include "model/Autoencoder.h"
+
+#include <torch/torch.h>
+
+namespace lx {
+
+// Codes (the means, for a VAE) of every image, N×D float, in eval mode without gradients.
+torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 1000);
+
+// Decodes N×D codes into N×H×W bytes (0..255), the form images are shown and saved in.
+torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z);
+
+struct ReconstructionScores {
+    double mse = 0; // mean per pixel
+    double bce = 0; // mean per pixel
+};
+ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& data);
+
+// The fraction of queries whose label is the majority label of their k nearest references
+// (Euclidean); a tie goes to the tied label with the nearest member.
+double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& referenceLabels,
+                   const torch::Tensor& queries, const std::vector<uint8_t>& queryLabels, int k = 5);
+
+} // namespace lx

@@ -1,0 +1,111 @@
+#include "model/Autoencoder.h"
+
+#include "model/ArchitecturePlan.h"
+
+namespace lx {
+namespace {
+
+torch::nn::AnyModule activationModule(Activation a)
+{
+    switch (a) {
+    case Activation::LeakyRelu: return torch::nn::AnyModule(torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)));
+    case Activation::Silu: return torch::nn::AnyModule(torch::nn::SiLU());
+    case Activation::Relu: break;
+    }
+    return torch::nn::AnyModule(torch::nn::ReLU());
+}
+
+torch::nn::Sequential build(const std::vector<PlannedLayer>& layers)
+{
+    torch::nn::Sequential seq;
+    for (const PlannedLayer& l : layers) {
+        switch (l.type) {
+        case LayerType::Conv:
+            seq->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(l.in.channels, l.conv.channels, l.conv.kernel)
+                                                 .stride(l.conv.stride)
+                                                 .padding(l.conv.padding)));
+            break;
+        case LayerType::ConvTranspose:
+            seq->push_back(torch::nn::ConvTranspose2d(
+                torch::nn::ConvTranspose2dOptions(l.in.channels, l.conv.channels, l.conv.kernel)
+                    .stride(l.conv.stride)
+                    .padding(l.conv.padding)
+                    .output_padding(l.conv.outputPadding)));
+            break;
+        case LayerType::Linear: seq->push_back(torch::nn::Linear(l.in.size(), l.out.size())); break;
+        case LayerType::BatchNorm:
+            if (l.in.flat)
+                seq->push_back(torch::nn::BatchNorm1d(l.in.channels));
+            else
+                seq->push_back(torch::nn::BatchNorm2d(l.in.channels));
+            break;
+        case LayerType::Act: seq->push_back(activationModule(l.activation)); break;
+        case LayerType::Flatten: seq->push_back(torch::nn::Flatten()); break;
+        case LayerType::Unflatten:
+            seq->push_back(torch::nn::Unflatten(
+                torch::nn::UnflattenOptions(1, {l.out.channels, l.out.rows, l.out.cols})));
+            break;
+        case LayerType::Sigmoid: seq->push_back(torch::nn::Sigmoid()); break;
+        }
+    }
+    return seq;
+}
+
+} // namespace
+
+AutoencoderImpl::AutoencoderImpl(const ModelSpec& spec) : spec_(spec)
+{
+    const ArchitecturePlan plan = validPlan(spec);
+    encoder_ = register_module("encoder", build(plan.encoder));
+    decoder_ = register_module("decoder", build(plan.decoder));
+}
+
+torch::Tensor AutoencoderImpl::encode(const torch::Tensor& x)
+{
+    return encodeDistribution(x).first;
+}
+
+std::pair<torch::Tensor, torch::Tensor> AutoencoderImpl::encodeDistribution(const torch::Tensor& x)
+{
+    torch::Tensor h = encoder_->forward(x);
+    if (!spec_.isVae())
+        return {h, torch::Tensor()};
+    auto parts = h.chunk(2, 1);
+    return {parts[0], parts[1]};
+}
+
+torch::Tensor AutoencoderImpl::decode(const torch::Tensor& z)
+{
+    return decoder_->forward(z);
+}
+
+ModelOutput AutoencoderImpl::forward(const torch::Tensor& x)
+{
+    ModelOutput out;
+    std::tie(out.mu, out.logVar) = encodeDistribution(x);
+    torch::Tensor z = out.mu;
+    if (spec_.isVae() && is_training())
+        z = out.mu + torch::randn_like(out.mu) * torch::exp(0.5 * out.logVar);
+    out.reconstruction = decode(z);
+    return out;
+}
+
+LossTerms computeLoss(const ModelSpec& spec, const ModelOutput& out, const torch::Tensor& x)
+{
+    LossTerms t;
+    t.reconstruction = spec.loss == LossKind::Bce ? torch::binary_cross_entropy(out.reconstruction, x)
+                                                  : torch::mse_loss(out.reconstruction, x);
+    t.total = t.reconstruction;
+    if (spec.isVae()) {
+        t.kl = (-0.5 * (1 + out.logVar - out.mu.pow(2) - out.logVar.exp()).sum(1)).mean();
+        t.total = t.reconstruction + spec.beta * t.kl / double(spec.imageRows * spec.imageCols);
+    }
+    return t;
+}
+
+torch::Tensor imagesToTensor(const torch::Tensor& bytes)
+{
+    return bytes.unsqueeze(1).to(torch::kFloat32).div_(255.0f);
+}
+
+} // namespace lx

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "model/ModelSpec.h"
+
+#include <torch/torch.h>
+
+namespace lx {
+
+struct ModelOutput {
+    torch::Tensor reconstruction; // N×1×H×W in [0,1]
+    torch::Tensor mu;             // N×D: the code of an AE, the mean of a VAE
+    torch::Tensor logVar;         // N×D for a VAE, undefined for an AE
+};
+
+struct LossTerms {
+    torch::Tensor total;          // what is minimised
+    torch::Tensor reconstruction; // mean per pixel (MSE or BCE)
+    torch::Tensor kl;             // VAE: mean per image, in nats; undefined for an AE
+};
+
+// An autoencoder or VAE built layer by layer from a ModelSpec (see ArchitecturePlan).
+class AutoencoderImpl : public torch::nn::Module {
+public:
+    explicit AutoencoderImpl(const ModelSpec& spec);
+
+    // The code of x (N×1×H×W in [0,1]); for a VAE, the mean μ.
+    torch::Tensor encode(const torch::Tensor& x);
+    // VAE: μ and log σ²; AE: the code and an undefined tensor.
+    std::pair<torch::Tensor, torch::Tensor> encodeDistribution(const torch::Tensor& x);
+    torch::Tensor decode(const torch::Tensor& z);
+    // In training mode a VAE samples z = μ + σ·ε; in eval mode it decodes μ.
+    ModelOutput forward(const torch::Tensor& x);
+
+    const ModelSpec& spec() const { return spec_; }
+    // The layers, in the order of the spec's ArchitecturePlan.
+    torch::nn::Sequential encoderLayers() const { return encoder_; }
+    torch::nn::Sequential decoderLayers() const { return decoder_; }
+
+private:
+    ModelSpec spec_;
+    torch::nn::Sequential encoder_{nullptr};
+    torch::nn::Sequential decoder_{nullptr};
+};
+TORCH_MODULE(Autoencoder);
+
+// Reconstruction loss per pixel, plus β·KL/pixels for a VAE, so that one number compares
+// across models and the VAE's total is the usual per-image ELBO divided by the pixel count.
+LossTerms computeLoss(const ModelSpec& spec, const ModelOutput& out, const torch::Tensor& x);
+
+// Images (N×H×W bytes) to the float batch the models take: N×1×H×W in [0,1].
+torch::Tensor imagesToTensor(const torch::Tensor& bytes);
+
+} // namespace lx

@@ -1,0 +1,231 @@
+#include "model/ModelSpec.h"
+
+#include "common/Error.h"
+
+#include <QJsonArray>
+
+namespace lx {
+namespace {
+
+QJsonArray convsToJson(const std::vector<ConvLayerSpec>& convs, bool transposed)
+{
+    QJsonArray a;
+    for (const ConvLayerSpec& c : convs) {
+        QJsonObject o{{"channels", c.channels}, {"kernel", c.kernel}, {"stride", c.stride}, {"padding", c.padding}};
+        if (transposed)
+            o["output_padding"] = c.outputPadding;
+        a.append(o);
+    }
+    return a;
+}
+
+int intField(const QJsonObject& o, const char* key, int lo, int hi, const std::string& where)
+{
+    const QJsonValue v = o.value(key);
+    if (!v.isDouble() || v.toDouble() != double(v.toInt()))
+        throw Error("model spec: " + where + key + " must be a whole number");
+    const int n = v.toInt();
+    if (n < lo || n > hi)
+        throw Error("model spec: " + where + key + " = " + std::to_string(n) + " is outside " + std::to_string(lo) + ".."
+                    + std::to_string(hi));
+    return n;
+}
+
+std::vector<ConvLayerSpec> convsFromJson(const QJsonObject& o, const char* key, bool transposed)
+{
+    std::vector<ConvLayerSpec> convs;
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return convs;
+    if (!v.isArray())
+        throw Error(std::string("model spec: ") + key + " must be a list of layers");
+    int i = 0;
+    for (const QJsonValue& layer : v.toArray()) {
+        if (!layer.isObject())
+            throw Error(std::string("model spec: ") + key + " holds something that is not a layer");
+        const std::string where = std::string(key) + "[" + std::to_string(i++) + "].";
+        const QJsonObject l = layer.toObject();
+        ConvLayerSpec c;
+        c.channels = intField(l, "channels", 1, 4096, where);
+        c.kernel = intField(l, "kernel", 1, 15, where);
+        c.stride = intField(l, "stride", 1, 8, where);
+        c.padding = intField(l, "padding", 0, 15, where);
+        c.outputPadding = transposed ? intField(l, "output_padding", 0, 7, where) : 0;
+        convs.push_back(c);
+    }
+    return convs;
+}
+
+std::vector<int> widthsFromJson(const QJsonObject& o, const char* key)
+{
+    std::vector<int> widths;
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return widths;
+    if (!v.isArray())
+        throw Error(std::string("model spec: ") + key + " must be a list of layer widths");
+    for (const QJsonValue& w : v.toArray()) {
+        if (!w.isDouble() || w.toInt() < 1 || w.toInt() > 65536)
+            throw Error(std::string("model spec: ") + key + " holds a width that is not a whole number from 1 to 65536");
+        widths.push_back(w.toInt());
+    }
+    return widths;
+}
+
+QJsonArray widthsToJson(const std::vector<int>& widths)
+{
+    QJsonArray a;
+    for (int w : widths)
+        a.append(w);
+    return a;
+}
+
+std::string stringField(const QJsonObject& o, const char* key)
+{
+    const QJsonValue v = o.value(key);
+    if (!v.isString())
+        throw Error(std::string("model spec: ") + key + " is missing or not text");
+    return v.toString().toStdString();
+}
+
+} // namespace
+
+bool ConvLayerSpec::operator==(const ConvLayerSpec& o) const
+{
+    return channels == o.channels && kernel == o.kernel && stride == o.stride && padding == o.padding
+           && outputPadding == o.outputPadding;
+}
+
+bool ModelSpec::operator==(const ModelSpec& o) const
+{
+    return kind == o.kind && arch == o.arch && latentDim == o.latentDim && loss == o.loss && beta == o.beta
+           && imageRows == o.imageRows && imageCols == o.imageCols && activation == o.activation
+           && batchNorm == o.batchNorm && encoderConvs == o.encoderConvs && encoderHidden == o.encoderHidden
+           && decoderHidden == o.decoderHidden && decoderConvs == o.decoderConvs;
+}
+
+ModelSpec presetSpec(const std::string& arch, int latentDim, ModelKind kind, LossKind loss)
+{
+    if (latentDim < 1 || latentDim > 1024)
+        throw Error("latent size must be from 1 to 1024, not " + std::to_string(latentDim));
+    ModelSpec s;
+    s.arch = arch;
+    s.kind = kind;
+    s.loss = loss;
+    s.latentDim = latentDim;
+    if (arch == "lecture") {
+        // The lecture's model, layer for layer: 28 → 14 → 7 and back.
+        s.encoderConvs = {{32, 3, 2, 1, 0}, {64, 3, 2, 1, 0}};
+        s.decoderConvs = {{32, 3, 2, 1, 1}, {1, 3, 2, 1, 1}};
+    } else if (arch == "conv") {
+        s.encoderConvs = {{32, 3, 2, 1, 0}, {64, 3, 2, 1, 0}};
+        s.encoderHidden = {256};
+        s.decoderHidden = {256};
+        s.decoderConvs = {{32, 3, 2, 1, 1}, {1, 3, 2, 1, 1}};
+    } else if (arch == "mlp") {
+        s.encoderHidden = {512, 256};
+        s.decoderHidden = {256, 512};
+    } else {
+        throw Error("unknown architecture '" + arch + "' (choose lecture, conv or mlp)");
+    }
+    return s;
+}
+
+std::vector<std::string> presetNames()
+{
+    return {"lecture", "conv", "mlp"};
+}
+
+QJsonObject specToJson(const ModelSpec& s)
+{
+    return QJsonObject{
+        {"kind", QString::fromStdString(kindName(s.kind))},
+        {"arch", QString::fromStdString(s.arch)},
+        {"latent_dim", s.latentDim},
+        {"loss", QString::fromStdString(lossName(s.loss))},
+        {"beta", s.beta},
+        {"image_rows", s.imageRows},
+        {"image_cols", s.imageCols},
+        {"activation", QString::fromStdString(activationName(s.activation))},
+        {"batch_norm", s.batchNorm},
+        {"encoder_convs", convsToJson(s.encoderConvs, false)},
+        {"encoder_hidden", widthsToJson(s.encoderHidden)},
+        {"decoder_hidden", widthsToJson(s.decoderHidden)},
+        {"decoder_convs", convsToJson(s.decoderConvs, true)},
+    };
+}
+
+ModelSpec specFromJson(const QJsonObject& o)
+{
+    ModelSpec s;
+    s.kind = parseKind(stringField(o, "kind"));
+    s.arch = stringField(o, "arch");
+    s.latentDim = intField(o, "latent_dim", 1, 1024, "");
+    s.loss = parseLoss(stringField(o, "loss"));
+    const QJsonValue beta = o.value("beta");
+    if (!beta.isDouble() || !(beta.toDouble() >= 0) || beta.toDouble() > 1e6)
+        throw Error("model spec: beta must be a number from 0 to 1e6");
+    s.beta = beta.toDouble();
+    s.imageRows = intField(o, "image_rows", 1, 1024, "");
+    s.imageCols = intField(o, "image_cols", 1, 1024, "");
+    s.activation = parseActivation(stringField(o, "activation"));
+    if (!o.value("batch_norm").isBool())
+        throw Error("model spec: batch_norm must be true or false");
+    s.batchNorm = o.value("batch_norm").toBool();
+    s.encoderConvs = convsFromJson(o, "encoder_convs", false);
+    s.encoderHidden = widthsFromJson(o, "encoder_hidden");
+    s.decoderHidden = widthsFromJson(o, "decoder_hidden");
+    s.decoderConvs = convsFromJson(o, "decoder_convs", true);
+    return s;
+}
+
+std::string kindName(ModelKind kind)
+{
+    return kind == ModelKind::Vae ? "vae" : "ae";
+}
+
+std::string lossName(LossKind loss)
+{
+    return loss == LossKind::Bce ? "bce" : "mse";
+}
+
+std::string activationName(Activation a)
+{
+    switch (a) {
+    case Activation::LeakyRelu: return "leaky_relu";
+    case Activation::Silu: return "silu";
+    case Activation::Relu: break;
+    }
+    return "relu";
+}
+
+ModelKind parseKind(const std::string& s)
+{
+    if (s == "ae")
+        return ModelKind::Autoencoder;
+    if (s == "vae")
+        return ModelKind::Vae;
+    throw Error("unknown model type '" + s + "' (choose ae or vae)");
+}
+
+LossKind parseLoss(const std::string& s)
+{
+    if (s == "mse")
+        return LossKind::Mse;
+    if (s == "bce")
+        return LossKind::Bce;
+    throw Error("unknown loss '" + s + "' (choose mse or bce)");
+}
+
+Activation parseActivation(const std::string& s)
+{
+    if (s == "relu")
+        return Activation::Relu;
+    if (s == "leaky_relu")
+        return Activation::LeakyRelu;
+    if (s == "silu")
+        return Activation::Silu;
+    throw Error("unknown activation '" + s + "' (choose relu, leaky_relu or silu)");
+}
+
+} // namespace lx

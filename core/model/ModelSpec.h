@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QJsonObject>
+
+#include <string>
+#include <vector>
+
+namespace lx {
+
+enum class ModelKind { Autoencoder, Vae };
+enum class LossKind { Mse, Bce };
+enum class Activation { Relu, LeakyRelu, Silu };
+
+// One convolution (encoder) or transposed convolution (decoder); `channels` is its output.
+struct ConvLayerSpec {
+    int channels = 32;
+    int kernel = 3;
+    int stride = 2;
+    int padding = 1;
+    int outputPadding = 0; // transposed convolutions only
+
+    bool operator==(const ConvLayerSpec& o) const;
+};
+
+// An architecture described as data: the checkpoint header, the shape panel and the CLI's
+// `inspect` all read this one struct, and the modules are built from it.
+//   encoder: [conv + act]* → flatten → [linear + act]* → linear → D (2·D for a VAE: μ, log σ²)
+//   decoder: linear(D → …) [+ act]* → linear → the encoder's last feature grid → unflatten
+//            → [transposed conv + act]* with the last one followed by a sigmoid
+// With no convolutions (an MLP) the decoder's last linear produces the image itself.
+struct ModelSpec {
+    ModelKind kind = ModelKind::Autoencoder;
+    std::string arch = "conv"; // preset name, or "custom"
+    int latentDim = 2;
+    LossKind loss = LossKind::Mse;
+    double beta = 1.0; // VAE: weight of the KL term
+    int imageRows = 28;
+    int imageCols = 28;
+    Activation activation = Activation::Relu;
+    bool batchNorm = false; // after every hidden layer (not after the code or the output)
+    std::vector<ConvLayerSpec> encoderConvs;
+    std::vector<int> encoderHidden;
+    std::vector<int> decoderHidden;
+    std::vector<ConvLayerSpec> decoderConvs;
+
+    bool isVae() const { return kind == ModelKind::Vae; }
+    bool operator==(const ModelSpec& o) const;
+    bool operator!=(const ModelSpec& o) const { return !(*this == o); }
+};
+
+// The presets: "lecture" (exactly the lecture's conv autoencoder), "conv" (our default),
+// "mlp" (fully connected). Throws lx::Error for an unknown name.
+ModelSpec presetSpec(const std::string& arch, int latentDim = 2, ModelKind kind = ModelKind::Autoencoder,
+                     LossKind loss = LossKind::Mse);
+std::vector<std::string> presetNames();
+
+QJsonObject specToJson(const ModelSpec& spec);
+ModelSpec specFromJson(const QJsonObject& json); // throws lx::Error saying which field is wrong
+
+std::string kindName(ModelKind kind);     // "ae" / "vae"
+std::string lossName(LossKind loss);      // "mse" / "bce"
+std::string activationName(Activation a); // "relu" / "leaky_relu" / "silu"
+ModelKind parseKind(const std::string& s);
+LossKind parseLoss(const std::string& s);
+Activation parseActivation(const std::string& s);
+
+} // namespace lx

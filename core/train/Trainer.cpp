@@ -1,0 +1,163 @@
+#include "train/Trainer.h"
+
+#include "common/Error.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace lx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
+{
+    if (data.train.count == 0)
+        throw Error(data.name + ": the training part is empty");
+    if (data.train.rows != run.spec.imageRows || data.train.cols != run.spec.imageCols)
+        throw Error(data.name + ": images are " + std::to_string(data.train.rows) + "x" + std::to_string(data.train.cols)
+                    + " but the model takes " + std::to_string(run.spec.imageRows) + "x"
+                    + std::to_string(run.spec.imageCols));
+}
+
+} // namespace
+
+torch::Tensor datasetImages(const Dataset& data)
+{
+    return torch::from_blob(const_cast<uint8_t*>(data.pixels.data()), {data.count, data.rows, data.cols}, torch::kUInt8)
+        .clone();
+}
+
+Trainer::Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig& config)
+    : run_(run), data_(data), config_(config)
+{
+    if (config_.epochs < 1)
+        throw Error("the number of epochs must be at least 1");
+    if (config_.batchSize < 1 || config_.batchSize > 65536)
+        throw Error("the batch size must be from 1 to 65536");
+    checkCompatible(run, data);
+}
+
+EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data)
+{
+    EpochRecord r;
+    if (data.count == 0)
+        return r;
+    torch::NoGradGuard noGrad;
+    const bool wasTraining = run.model->is_training();
+    run.model->eval();
+    const torch::Tensor images = datasetImages(data);
+    const int64_t batch = 1000;
+    for (int64_t start = 0; start < data.count; start += batch) {
+        const torch::Tensor x = imagesToTensor(images.slice(0, start, std::min(start + batch, data.count)));
+        const LossTerms t = computeLoss(run.spec, run.model->forward(x), x);
+        const double w = double(x.size(0)) / double(data.count);
+        r.valLoss += w * t.total.item<double>();
+        r.valRecon += w * t.reconstruction.item<double>();
+        if (t.kl.defined())
+            r.valKl += w * t.kl.item<double>();
+    }
+    run.model->train(wasTraining);
+    return r;
+}
+
+TrainOutcome Trainer::run()
+{
+    const int64_t n = data_.train.count;
+    const int64_t stepsPerEpoch = (n + config_.batchSize - 1) / config_.batchSize;
+    const torch::Tensor images = datasetImages(data_.train);
+    const int firstEpoch = run_.epochsDone() + 1;
+    // Seeded by the run's seed and the model's age, so resuming continues deterministically.
+    torch::manual_seed(config_.seed * 1000003ull + uint64_t(firstEpoch));
+    auto generator = at::detail::createCPUGenerator(config_.seed * 7919ull + uint64_t(firstEpoch));
+
+    run_.model->train();
+    double trainSeconds = 0;
+    int64_t imagesSeen = 0;
+    TrainOutcome outcome = TrainOutcome::Finished;
+
+    for (int e = 0; e < config_.epochs && outcome == TrainOutcome::Finished; ++e) {
+        const torch::Tensor order = torch::randperm(n, generator, torch::kLong);
+        EpochRecord record;
+        record.epoch = firstEpoch + e;
+        double sumLoss = 0, sumRecon = 0, sumKl = 0;
+        int64_t epochImages = 0;
+        const auto epochStart = Clock::now();
+        double epochSeconds = 0;
+
+        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
+            if (stop_.load(std::memory_order_relaxed)) {
+                outcome = TrainOutcome::Stopped;
+                break;
+            }
+            if (config_.timeLimitSeconds > 0 && trainSeconds >= config_.timeLimitSeconds) {
+                outcome = TrainOutcome::TimeLimit;
+                break;
+            }
+            const auto stepStart = Clock::now();
+            const int64_t begin = s * config_.batchSize;
+            const torch::Tensor idx = order.slice(0, begin, std::min(begin + config_.batchSize, n));
+            const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
+
+            run_.optimizer->zero_grad();
+            const LossTerms t = computeLoss(run_.spec, run_.model->forward(x), x);
+            const double loss = t.total.item<double>();
+            if (!std::isfinite(loss))
+                throw Error("training diverged at epoch " + std::to_string(record.epoch) + ", step " + std::to_string(s + 1)
+                            + ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite")
+                            + "; the weights before that step are kept. Try a lower learning rate.");
+            t.total.backward();
+            run_.optimizer->step();
+
+            const double stepSeconds = secondsSince(stepStart);
+            trainSeconds += stepSeconds;
+            epochSeconds += stepSeconds;
+            imagesSeen += x.size(0);
+            epochImages += x.size(0);
+            const double w = double(x.size(0));
+            sumLoss += w * loss;
+            sumRecon += w * t.reconstruction.item<double>();
+            if (t.kl.defined())
+                sumKl += w * t.kl.item<double>();
+
+            if (onStep_) {
+                StepReport r;
+                r.epoch = record.epoch;
+                r.epochOfRun = e + 1;
+                r.step = s + 1;
+                r.stepsPerEpoch = stepsPerEpoch;
+                r.loss = loss;
+                r.recon = t.reconstruction.item<double>();
+                r.kl = t.kl.defined() ? t.kl.item<double>() : 0.0;
+                r.imagesPerSecond = imagesSeen / std::max(trainSeconds, 1e-9);
+                r.elapsedSeconds = secondsSince(epochStart);
+                onStep_(r);
+            }
+        }
+        if (epochImages == 0)
+            break; // stopped before this epoch did anything: nothing to record
+        record.partial = epochImages < n;
+        record.trainLoss = sumLoss / epochImages;
+        record.trainRecon = sumRecon / epochImages;
+        record.trainKl = sumKl / epochImages;
+        record.seconds = epochSeconds;
+        record.imagesPerSecond = epochImages / std::max(epochSeconds, 1e-9);
+        const EpochRecord val = evaluate(run_, data_.validation);
+        record.valLoss = val.valLoss;
+        record.valRecon = val.valRecon;
+        record.valKl = val.valKl;
+        run_.model->train();
+        run_.history.push_back(record);
+        if (onEpoch_)
+            onEpoch_(record);
+    }
+    run_.model->eval();
+    return outcome;
+}
+
+} // namespace lx

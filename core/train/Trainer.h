@@ -1,0 +1,66 @@
+#pragma once
+
+#include "data/Dataset.h"
+#include "train/TrainingRun.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace lx {
+
+struct TrainConfig {
+    int epochs = 5;
+    int batchSize = 128;
+    uint64_t seed = 0;
+    double timeLimitSeconds = 0; // 0: no limit; otherwise stop (as a partial epoch) once reached
+};
+
+struct StepReport {
+    int epoch = 0;            // 1-based over the model's life
+    int epochOfRun = 0;       // 1-based within this call
+    int64_t step = 0;         // within the epoch, 1-based
+    int64_t stepsPerEpoch = 0;
+    double loss = 0;
+    double recon = 0;
+    double kl = 0;
+    double imagesPerSecond = 0; // over this run so far, training loop only
+    double elapsedSeconds = 0;
+};
+
+enum class TrainOutcome { Finished, Stopped, TimeLimit };
+
+// Trains a TrainingRun with Adam on a dataset's training part, evaluates the validation
+// part after each epoch, and reports both through callbacks (called on the training thread).
+// requestStop() may be called from any thread; the trainer stops after the current step,
+// keeping the weights trained so far. A loss that becomes NaN or infinite stops training with
+// lx::Error before that step's update, so the run keeps its last good weights.
+class Trainer {
+public:
+    using StepCallback = std::function<void(const StepReport&)>;
+    using EpochCallback = std::function<void(const EpochRecord&)>;
+
+    Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig& config);
+
+    void onStep(StepCallback cb) { onStep_ = std::move(cb); }
+    void onEpoch(EpochCallback cb) { onEpoch_ = std::move(cb); }
+
+    TrainOutcome run();
+    void requestStop() { stop_.store(true, std::memory_order_relaxed); }
+
+    // Mean loss terms over a whole dataset, in eval mode, without gradients.
+    static EpochRecord evaluate(TrainingRun& run, const Dataset& data);
+
+private:
+    TrainingRun& run_;
+    const DatasetSplits& data_;
+    TrainConfig config_;
+    std::atomic<bool> stop_{false};
+    StepCallback onStep_;
+    EpochCallback onEpoch_;
+};
+
+// The dataset's images as one uint8 tensor N×H×W sharing no memory with it.
+torch::Tensor datasetImages(const Dataset& data);
+
+} // namespace lx

@@ -1,0 +1,150 @@
+#include "TestSupport.h"
+
+#include "common/Error.h"
+#include "io/Checkpoint.h"
+#include "latent/Evaluation.h"
+#include "train/Trainer.h"
+
+#include <QJsonDocument>
+
+#include <catch2/catch.hpp>
+
+using namespace lx;
+
+namespace {
+
+TrainingRun trainedRun(const std::string& arch, ModelKind kind = ModelKind::Autoencoder)
+{
+    const DatasetSplits data = test::syntheticSplits(96, 32);
+    ModelSpec spec = presetSpec(arch, 2, kind);
+    spec.batchNorm = arch == "mlp"; // also round-trips BatchNorm's running statistics
+    TrainingRun run = TrainingRun::create(spec, 1e-3, 0);
+    run.dataset = "synthetic";
+    TrainConfig config;
+    config.epochs = 1;
+    config.batchSize = 32;
+    Trainer(run, data, config).run();
+    return run;
+}
+
+// The JSON header of a checkpoint's bytes, and the bytes with the header replaced.
+std::string headerOf(const std::vector<uint8_t>& bytes)
+{
+    const uint32_t n = uint32_t(bytes[8]) | uint32_t(bytes[9]) << 8 | uint32_t(bytes[10]) << 16 | uint32_t(bytes[11]) << 24;
+    return std::string(bytes.begin() + 12, bytes.begin() + 12 + n);
+}
+
+std::vector<uint8_t> withHeader(const std::vector<uint8_t>& bytes, const std::string& header)
+{
+    const size_t payloadAt = 12 + headerOf(bytes).size();
+    std::vector<uint8_t> b(12 + header.size() + bytes.size() - payloadAt);
+    std::copy_n(bytes.begin(), 8, b.begin());
+    for (size_t i = 0; i < 4; ++i)
+        b[8 + i] = uint8_t(uint32_t(header.size()) >> (8 * i));
+    std::copy(header.begin(), header.end(), b.begin() + 12);
+    std::copy(bytes.begin() + long(payloadAt), bytes.end(), b.begin() + 12 + long(header.size()));
+    return b;
+}
+
+std::string refusal(const std::string& path)
+{
+    try {
+        (void)loadCheckpoint(path);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and optimizer state", "[checkpoint]")
+{
+    test::TempDir dir;
+    for (const std::string arch : {"lecture", "conv", "mlp"}) {
+        TrainingRun run = trainedRun(arch, arch == "conv" ? ModelKind::Vae : ModelKind::Autoencoder);
+        const std::string path = dir.file(arch + ".ckpt");
+        saveCheckpoint(run, path);
+        TrainingRun back = loadCheckpoint(path);
+        CHECK(back.spec == run.spec);
+        CHECK(back.dataset == "synthetic");
+        CHECK(back.learningRate == run.learningRate);
+        REQUIRE(back.history.size() == 1);
+        CHECK(back.history[0].valLoss == run.history[0].valLoss);
+        torch::NoGradGuard g;
+        run.model->eval();
+        const torch::Tensor x = torch::rand({5, 1, 28, 28});
+        CHECK(torch::equal(run.model->forward(x).reconstruction, back.model->forward(x).reconstruction));
+        const torch::Tensor z = torch::randn({5, 2});
+        CHECK(torch::equal(decodeToBytes(run.model, z), decodeToBytes(back.model, z)));
+        // Adam's moment estimates come back too, so training can go on where it stopped.
+        auto& a = static_cast<torch::optim::AdamParamState&>(
+            *run.optimizer->state().at(c10::guts::to_string(run.model->parameters()[0].unsafeGetTensorImpl())));
+        auto& b = static_cast<torch::optim::AdamParamState&>(
+            *back.optimizer->state().at(c10::guts::to_string(back.model->parameters()[0].unsafeGetTensorImpl())));
+        CHECK(torch::equal(a.exp_avg(), b.exp_avg()));
+        CHECK(a.step() == b.step());
+    }
+}
+
+TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong", "[checkpoint]")
+{
+    test::TempDir dir;
+    TrainingRun run = trainedRun("lecture");
+    const std::string good = dir.file("good.ckpt");
+    saveCheckpoint(run, good);
+    const std::vector<uint8_t> bytes = test::readBytes(good);
+    const std::string path = dir.file("bad.ckpt");
+    auto refusedWith = [&](const std::vector<uint8_t>& b, const std::string& problem) {
+        test::writeBytes(path, b);
+        const std::string m = refusal(path);
+        INFO(m);
+        CHECK(m.find(path) != std::string::npos);
+        CHECK(m.find(problem) != std::string::npos);
+    };
+    SECTION("not a checkpoint at all") { refusedWith({'P', 'K', 3, 4, 0, 0}, "wrong signature"); }
+    SECTION("empty") { refusedWith({}, "wrong signature"); }
+    SECTION("truncated")
+    {
+        refusedWith(std::vector<uint8_t>(bytes.begin(), bytes.begin() + long(bytes.size() / 2)), "truncated");
+        refusedWith(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 20), "header length");
+    }
+    SECTION("a flipped byte in the weights")
+    {
+        auto b = bytes;
+        b[b.size() - 100] ^= 0x40;
+        refusedWith(b, "checksum");
+    }
+    SECTION("a header for another architecture")
+    {
+        // Keep the weights but claim a latent size of 3: the tensors no longer fit.
+        QJsonObject header = QJsonDocument::fromJson(QByteArray::fromStdString(headerOf(bytes))).object();
+        QJsonObject spec = header["spec"].toObject();
+        spec["latent_dim"] = 3;
+        header["spec"] = spec;
+        refusedWith(withHeader(bytes, QJsonDocument(header).toJson().toStdString()),
+                    "have shape [2, 3136], the architecture needs [3, 3136]");
+    }
+    SECTION("a newer format version")
+    {
+        std::string header = headerOf(bytes);
+        const size_t at = header.find("\"version\": 1");
+        REQUIRE(at != std::string::npos);
+        header[at + 11] = '9';
+        refusedWith(withHeader(bytes, header), "version 9 is newer");
+    }
+    SECTION("a missing file") { CHECK(refusal(dir.file("none.ckpt")).find("cannot open") != std::string::npos); }
+}
+
+TEST_CASE("saving over an existing checkpoint replaces it whole and leaves no temporary files", "[checkpoint]")
+{
+    test::TempDir dir;
+    const std::string path = dir.file("model.ckpt");
+    TrainingRun a = trainedRun("mlp");
+    saveCheckpoint(a, path);
+    TrainingRun b = trainedRun("lecture");
+    saveCheckpoint(b, path);
+    CHECK(loadCheckpoint(path).spec.arch == "lecture");
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
+    CHECK_THROWS_WITH(saveCheckpoint(a, dir.file("no/such/dir/model.ckpt")), Catch::Contains("cannot create a file there"));
+}

@@ -1,0 +1,142 @@
+#include "TestSupport.h"
+
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using namespace lx;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QString out;
+    QString err;
+
+    QJsonObject json() const
+    {
+        const QStringList lines = out.trimmed().split('\n');
+        return QJsonDocument::fromJson(lines.last().toUtf8()).object();
+    }
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QString::fromUtf8(LX_EXECUTABLE), args);
+    REQUIRE(p.waitForFinished(300000));
+    return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+               QString::fromUtf8(p.readAllStandardError())};
+}
+
+} // namespace
+
+TEST_CASE("the CLI trains, evaluates, embeds, decodes and inspects a model end to end", "[cli]")
+{
+    test::TempDir dir;
+    const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(200), dir.path().string(), "tiny"));
+    const QString model = QString::fromStdString(dir.file("model.ckpt"));
+
+    const Run train = cli({"train", "--data", data, "--arch", "lecture", "--epochs", "2", "--batch", "32", "--out", model});
+    INFO(train.err.toStdString());
+    REQUIRE(train.exitCode == 0);
+    const QJsonObject t = train.json();
+    CHECK(t["epochs"].toInt() == 2);
+    for (const char* key : {"train_loss", "val_loss", "seconds", "images_per_second"})
+        CHECK(t[key].toDouble() > 0);
+    CHECK(train.err.contains("epoch 2/2")); // progress went to stderr, one line per epoch off a terminal
+
+    const Run eval = cli({"eval", "--model", model}); // the dataset comes from the checkpoint
+    INFO(eval.err.toStdString());
+    REQUIRE(eval.exitCode == 0);
+    const QJsonObject e = eval.json();
+    CHECK(e["latent_dim"].toInt() == 2);
+    CHECK(e["val_mse"].toDouble() > 0);
+    CHECK(e["val_bce"].toDouble() > 0);
+    CHECK(e["knn5_accuracy"].toDouble() >= 0);
+    CHECK(e["knn5_accuracy"].toDouble() <= 1);
+
+    const QString csv = QString::fromStdString(dir.file("emb.csv"));
+    REQUIRE(cli({"embed", "--model", model, "--data", data, "--out", csv}).exitCode == 0);
+    std::ifstream in(csv.toStdString());
+    std::string header, line;
+    std::getline(in, header);
+    CHECK(header == "index,split,label,z0,z1");
+    int rows = 0, validation = 0;
+    while (std::getline(in, line)) {
+        ++rows;
+        validation += line.find(",validation,") != std::string::npos;
+    }
+    CHECK(rows == 200);
+    CHECK(validation == 40);
+
+    const QString png = QString::fromStdString(dir.file("digit.png"));
+    REQUIRE(cli({"decode", "--model", model, "--z", "0.5,-1.2", "--out", png}).exitCode == 0);
+    CHECK(QImage(png).size() == QSize(28, 28));
+    REQUIRE(cli({"decode", "--model", model, "--z", "0,0", "--out", png, "--scale", "4"}).exitCode == 0);
+    CHECK(QImage(png).size() == QSize(112, 112));
+
+    const Run inspect = cli({"inspect", "--model", model});
+    REQUIRE(inspect.exitCode == 0);
+    CHECK(inspect.out.contains("32×14×14"));
+    CHECK(inspect.out.contains("64×7×7"));
+    CHECK(inspect.out.contains("1×28×28"));
+    CHECK(inspect.out.contains("epochs: 2"));
+}
+
+TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", "[cli]")
+{
+    test::TempDir dir;
+    const QString out = QString::fromStdString(dir.file("never.ckpt"));
+    const QString junk = QString::fromStdString(dir.file("junk.ckpt"));
+    test::writeBytes(junk.toStdString(), {1, 2, 3, 4, 5});
+
+    const Run badData = cli({"train", "--data", "/no/such/file", "--out", out});
+    CHECK(badData.exitCode == 1);
+    CHECK(badData.err.trimmed().count('\n') == 0);
+    CHECK(badData.err.contains("no such dataset"));
+
+    const Run badModel = cli({"eval", "--model", junk, "--data", "/no/such"});
+    CHECK(badModel.exitCode == 1);
+    CHECK(badModel.err.contains("not a Latent Explorer checkpoint"));
+
+    const Run badNumber = cli({"train", "--epochs", "many", "--out", out});
+    CHECK(badNumber.exitCode == 2);
+    CHECK(badNumber.err.contains("--epochs"));
+
+    const Run unknownOption = cli({"embed", "--frobnicate"});
+    CHECK(unknownOption.exitCode == 2);
+
+    const Run unknownCommand = cli({"trian"});
+    CHECK(unknownCommand.exitCode == 2);
+    CHECK(unknownCommand.err.contains("unknown command"));
+
+    CHECK_FALSE(std::filesystem::exists(out.toStdString()));
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1); // just junk.ckpt
+}
+
+TEST_CASE("every command has --help", "[cli]")
+{
+    for (const char* command : {"train", "eval", "embed", "decode", "inspect"}) {
+        const Run help = cli({command, "--help"});
+        CHECK(help.exitCode == 0);
+        CHECK(help.out.contains("--"));
+    }
+    const Run overview = cli({"--help"});
+    CHECK(overview.exitCode == 0);
+    CHECK(overview.out.contains("train"));
+}
+
+TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
+{
+    const Run r = cli({"inspect", "--system"});
+    REQUIRE(r.exitCode == 0);
+    CHECK(r.out.contains("LibTorch: 1."));
+    CHECK(r.out.contains("BLAS: "));
+    CHECK(r.out.contains("threads: "));
+}

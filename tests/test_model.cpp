@@ -1,0 +1,139 @@
+#include "common/Error.h"
+#include "model/ArchitecturePlan.h"
+#include "model/Autoencoder.h"
+
+#include <catch2/catch.hpp>
+
+using namespace lx;
+
+namespace {
+
+std::vector<int64_t> planned(const FeatureShape& s, int64_t batch)
+{
+    if (s.flat)
+        return {batch, s.channels};
+    return {batch, s.channels, s.rows, s.cols};
+}
+
+// Runs a batch through the built layers one module at a time and checks that each produces
+// the shape the plan says, so `inspect` and the shape panel describe what really runs.
+void checkShapesMatchPlan(const ModelSpec& spec, int64_t batch)
+{
+    Autoencoder model(spec);
+    model->eval();
+    torch::NoGradGuard noGrad;
+    const ArchitecturePlan plan = planArchitecture(spec);
+    REQUIRE(plan.ok());
+    std::pair<torch::nn::Sequential, const std::vector<PlannedLayer>*> parts[] = {
+        {model->encoderLayers(), &plan.encoder}, {model->decoderLayers(), &plan.decoder}};
+    torch::Tensor h = torch::rand({batch, 1, spec.imageRows, spec.imageCols});
+    for (auto& [layers, plannedLayers] : parts) {
+        if (plannedLayers == &plan.decoder)
+            h = torch::randn({batch, int64_t(spec.latentDim)});
+        REQUIRE(layers->size() == plannedLayers->size());
+        size_t i = 0;
+        for (auto& module : *layers) {
+            h = module.forward(h);
+            INFO(spec.arch << " layer " << i << ": " << (*plannedLayers)[i].describe());
+            CHECK(h.sizes().vec() == planned((*plannedLayers)[i].out, batch));
+            ++i;
+        }
+    }
+    CHECK(h.sizes().vec() == std::vector<int64_t>{batch, 1, spec.imageRows, spec.imageCols});
+    int64_t params = 0;
+    for (const auto& p : model->parameters())
+        params += p.numel();
+    CHECK(params == plan.parameterCount());
+}
+
+} // namespace
+
+TEST_CASE("the lecture preset is exactly the lecture's conv autoencoder: 28 -> 14 -> 7 and back", "[model]")
+{
+    const ArchitecturePlan plan = planArchitecture(presetSpec("lecture", 2));
+    REQUIRE(plan.ok());
+    std::vector<std::string> layers;
+    for (const auto* part : {&plan.encoder, &plan.decoder})
+        for (const PlannedLayer& l : *part)
+            layers.push_back(l.describe() + " -> " + l.out.text());
+    CHECK(layers == std::vector<std::string>{
+                        "Conv2d 1→32 k3 s2 p1 -> 32×14×14", "ReLU -> 32×14×14", "Conv2d 32→64 k3 s2 p1 -> 64×7×7",
+                        "ReLU -> 64×7×7", "Flatten -> 3136", "Linear 3136→2 -> 2", "Linear 2→3136 -> 3136", "ReLU -> 3136",
+                        "Unflatten -> 64×7×7", "ConvTranspose2d 64→32 k3 s2 p1 op1 -> 32×14×14", "ReLU -> 32×14×14",
+                        "ConvTranspose2d 32→1 k3 s2 p1 op1 -> 1×28×28", "Sigmoid -> 1×28×28"});
+}
+
+TEST_CASE("every preset's layers produce the shapes its plan lists, for AE and VAE", "[model]")
+{
+    for (const std::string& arch : presetNames())
+        for (ModelKind kind : {ModelKind::Autoencoder, ModelKind::Vae})
+            for (int latent : {2, 16}) {
+                ModelSpec spec = presetSpec(arch, latent, kind);
+                spec.batchNorm = latent == 16; // both with and without batch normalisation
+                checkShapesMatchPlan(spec, 3);
+            }
+}
+
+TEST_CASE("a VAE's encoder gives mean and log-variance, and eval mode decodes the mean", "[model]")
+{
+    Autoencoder vae(presetSpec("conv", 3, ModelKind::Vae));
+    vae->eval();
+    torch::NoGradGuard noGrad;
+    const torch::Tensor x = torch::rand({4, 1, 28, 28});
+    auto [mu, logVar] = vae->encodeDistribution(x);
+    CHECK(mu.sizes().vec() == std::vector<int64_t>{4, 3});
+    CHECK(logVar.sizes().vec() == std::vector<int64_t>{4, 3});
+    const ModelOutput out = vae->forward(x);
+    CHECK(torch::equal(out.reconstruction, vae->decode(mu)));
+    const LossTerms t = computeLoss(vae->spec(), out, x);
+    CHECK(t.kl.item<double>() >= 0);
+    CHECK(t.total.item<double>() >= t.reconstruction.item<double>());
+}
+
+TEST_CASE("the shape checker explains the lecture's three cases", "[model]")
+{
+    ModelSpec spec = presetSpec("lecture", 2);
+    SECTION("with padding and output_padding the sizes meet") { CHECK(planArchitecture(spec).ok()); }
+    SECTION("stride 2 without output_padding gives 27x27, and the fix is named")
+    {
+        spec.decoderConvs[1].outputPadding = 0;
+        const ArchitecturePlan plan = planArchitecture(spec);
+        CHECK(plan.problem == "decoder gives 27×27, expected 28×28: output_padding = 1 on the last layer fixes it");
+        CHECK_THROWS_WITH(Autoencoder(spec), Catch::Contains("decoder gives 27×27"));
+    }
+    SECTION("no padding anywhere shrinks and regrows to the wrong size")
+    {
+        for (auto& c : spec.encoderConvs)
+            c.padding = 0;
+        for (auto& c : spec.decoderConvs)
+            c.padding = 0, c.outputPadding = 0;
+        const ArchitecturePlan plan = planArchitecture(spec);
+        CHECK(plan.encoder[2].out.text() == "64×6×6"); // 28 → 13 → 6
+        CHECK(plan.problem.find("decoder gives 27×27, expected 28×28") == 0);
+    }
+    SECTION("output_padding must be smaller than the stride")
+    {
+        spec.decoderConvs[0].outputPadding = 2;
+        CHECK(planArchitecture(spec).problem.find("must be smaller than the stride 2") != std::string::npos);
+    }
+    SECTION("a layer that would shrink the image to nothing")
+    {
+        spec.encoderConvs.push_back({64, 9, 1, 0, 0});
+        CHECK(planArchitecture(spec).problem.find("smaller than its kernel") != std::string::npos);
+    }
+}
+
+TEST_CASE("a spec survives JSON and a damaged spec is refused by field", "[model]")
+{
+    ModelSpec spec = presetSpec("mlp", 8, ModelKind::Vae, LossKind::Bce);
+    spec.beta = 4;
+    spec.activation = Activation::Silu;
+    CHECK(specFromJson(specToJson(spec)) == spec);
+    QJsonObject bad = specToJson(spec);
+    bad["latent_dim"] = 0;
+    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("latent_dim"));
+    bad = specToJson(spec);
+    bad["kind"] = "gan";
+    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("ae or vae"));
+    CHECK_THROWS_WITH(presetSpec("resnet"), Catch::Contains("lecture, conv or mlp"));
+}

@@ -1,0 +1,140 @@
+#include "TestSupport.h"
+
+#include "common/Error.h"
+#include "io/Checkpoint.h"
+#include "latent/Evaluation.h"
+#include "train/Trainer.h"
+
+#include <catch2/catch.hpp>
+
+using namespace lx;
+
+namespace {
+
+TrainingRun trainFor(const DatasetSplits& data, const std::string& arch, int epochs, uint64_t seed,
+                     ModelKind kind = ModelKind::Autoencoder)
+{
+    TrainingRun run = TrainingRun::create(presetSpec(arch, 2, kind), 2e-3, seed);
+    TrainConfig config;
+    config.epochs = epochs;
+    config.batchSize = 32;
+    config.seed = seed;
+    Trainer(run, data, config).run();
+    return run;
+}
+
+bool sameWeights(const Autoencoder& a, const Autoencoder& b)
+{
+    const auto pa = a->parameters(), pb = b->parameters();
+    if (pa.size() != pb.size())
+        return false;
+    for (size_t i = 0; i < pa.size(); ++i)
+        if (!torch::equal(pa[i], pb[i]))
+            return false;
+    return true;
+}
+
+} // namespace
+
+TEST_CASE("training lowers the validation loss on a small dataset", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(320, 80);
+    for (const std::string arch : {"lecture", "conv", "mlp"}) {
+        TrainingRun run = TrainingRun::create(presetSpec(arch, 2), 2e-3, 0);
+        const double before = Trainer::evaluate(run, data.validation).valLoss;
+        TrainConfig config;
+        config.epochs = 4;
+        config.batchSize = 32;
+        std::vector<EpochRecord> reported;
+        Trainer trainer(run, data, config);
+        trainer.onEpoch([&](const EpochRecord& e) { reported.push_back(e); });
+        CHECK(trainer.run() == TrainOutcome::Finished);
+        INFO(arch << ": " << before << " -> " << run.history.back().valLoss);
+        REQUIRE(reported.size() == 4);
+        CHECK(run.epochsDone() == 4);
+        CHECK(run.history.back().valLoss < 0.7 * before);
+        CHECK(reported.back().epoch == 4);
+        CHECK(reported.back().imagesPerSecond > 0);
+    }
+}
+
+TEST_CASE("a VAE trains and reports its KL term", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(320, 80);
+    TrainingRun run = trainFor(data, "mlp", 2, 3, ModelKind::Vae);
+    const EpochRecord& last = run.history.back();
+    CHECK(last.trainKl > 0);
+    CHECK(last.valKl > 0);
+    CHECK(last.valLoss > last.valRecon); // total = recon + beta * KL / pixels
+}
+
+TEST_CASE("the same seed on the same machine gives the same model", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(160, 40);
+    const TrainingRun a = trainFor(data, "conv", 2, 7);
+    const TrainingRun b = trainFor(data, "conv", 2, 7);
+    const TrainingRun c = trainFor(data, "conv", 2, 8);
+    CHECK(sameWeights(a.model, b.model));
+    CHECK(a.history.back().valLoss == b.history.back().valLoss);
+    CHECK_FALSE(sameWeights(a.model, c.model));
+}
+
+TEST_CASE("a stop request ends training after the current step and keeps the weights", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(640, 40);
+    TrainingRun run = TrainingRun::create(presetSpec("lecture", 2), 1e-3, 0);
+    TrainConfig config;
+    config.epochs = 50;
+    config.batchSize = 16;
+    Trainer trainer(run, data, config);
+    int steps = 0;
+    trainer.onStep([&](const StepReport& r) {
+        ++steps;
+        if (r.step == 5)
+            trainer.requestStop();
+    });
+    CHECK(trainer.run() == TrainOutcome::Stopped);
+    CHECK(steps == 5);
+    REQUIRE(run.history.size() == 1);
+    CHECK(run.history[0].partial);
+    CHECK(run.epochsDone() == 0);
+}
+
+TEST_CASE("a loss that becomes NaN stops training with a clear message", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(320, 40);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-3, 0);
+    TrainConfig config;
+    config.batchSize = 32;
+    Trainer trainer(run, data, config);
+    trainer.onStep([&](const StepReport& r) {
+        if (r.step == 3) { // poison one weight: the next step's loss is NaN
+            torch::NoGradGuard g;
+            run.model->parameters()[0].view(-1)[0] = std::nanf("");
+        }
+    });
+    CHECK_THROWS_WITH(trainer.run(), Catch::Contains("loss became NaN") && Catch::Contains("epoch 1, step 4"));
+}
+
+TEST_CASE("a dataset of another image size is refused before training", "[train]")
+{
+    DatasetSplits data;
+    data.name = "small";
+    data.train = test::syntheticDataset(20, 1, 16);
+    data.validation = test::syntheticDataset(5, 2, 16);
+    TrainingRun run = TrainingRun::create(presetSpec("lecture", 2), 1e-3, 0);
+    CHECK_THROWS_WITH(Trainer(run, data, TrainConfig{}), Catch::Contains("16x16") && Catch::Contains("28x28"));
+}
+
+TEST_CASE("5-NN accuracy counts majority labels, ties going to the nearest", "[latent]")
+{
+    // References on a line: labels 0 0 1 1 1 at x = 0 1 10 11 12.
+    const torch::Tensor ref = torch::tensor({0.f, 1.f, 10.f, 11.f, 12.f}).view({5, 1});
+    const std::vector<uint8_t> refLabels = {0, 0, 1, 1, 1};
+    const torch::Tensor q = torch::tensor({0.5f, 11.f}).view({2, 1});
+    CHECK(knnAccuracy(ref, refLabels, q, {0, 1}, 1) == 1.0);
+    CHECK(knnAccuracy(ref, refLabels, q, {0, 1}, 5) == 0.5); // 3 votes for 1 beat 2 for 0 at x = 0.5
+    CHECK(knnAccuracy(ref, refLabels, q, {1, 1}, 5) == 1.0);
+    // k = 4 at x = 0.5: two votes each; the nearest (label 0) decides.
+    CHECK(knnAccuracy(ref, refLabels, q.slice(0, 0, 1), {0}, 4) == 1.0);
+}
