@@ -38,12 +38,14 @@ torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t bat
     });
 }
 
+torch::Tensor imagesToBytes(const torch::Tensor& images)
+{
+    return images.squeeze(1).mul(255.0f).round_().clamp_(0, 255).to(torch::kUInt8);
+}
+
 torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z)
 {
-    return inEvalMode(model, [&] {
-        const torch::Tensor x = model->decode(z.to(torch::kFloat32));
-        return x.squeeze(1).mul(255.0f).round_().clamp_(0, 255).to(torch::kUInt8);
-    });
+    return inEvalMode(model, [&] { return imagesToBytes(model->decode(z.to(torch::kFloat32))); });
 }
 
 ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& data)

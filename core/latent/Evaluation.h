@@ -10,6 +10,9 @@ namespace lx {
 // Codes (the means, for a VAE) of every image, N×D float, in eval mode without gradients.
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 1000);
 
+// Model output (N×1×H×W floats in [0,1]) to N×H×W bytes (0..255).
+torch::Tensor imagesToBytes(const torch::Tensor& images);
+
 // Decodes N×D codes into N×H×W bytes (0..255), the form images are shown and saved in.
 torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z);
 

@@ -119,9 +119,10 @@ ModelSpec presetSpec(const std::string& arch, int latentDim, ModelKind kind, Los
         s.decoderConvs = {{32, 3, 2, 1, 1}, {1, 3, 2, 1, 1}};
     } else if (arch == "conv") {
         s.encoderConvs = {{32, 3, 2, 1, 0}, {64, 3, 2, 1, 0}};
-        s.encoderHidden = {256};
-        s.decoderHidden = {256};
+        s.encoderHidden = {512, 128};
+        s.decoderHidden = {128, 512};
         s.decoderConvs = {{32, 3, 2, 1, 1}, {1, 3, 2, 1, 1}};
+        s.batchNorm = true;
     } else if (arch == "mlp") {
         s.encoderHidden = {512, 256};
         s.decoderHidden = {256, 512};

@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -26,6 +27,12 @@ void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
 }
 
 } // namespace
+
+double cosineRate(double baseRate, double progress)
+{
+    const double p = std::clamp(progress, 0.0, 1.0);
+    return baseRate * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(M_PI * p)));
+}
 
 torch::Tensor datasetImages(const Dataset& data)
 {
@@ -98,6 +105,13 @@ TrainOutcome Trainer::run()
             if (config_.timeLimitSeconds > 0 && trainSeconds >= config_.timeLimitSeconds) {
                 outcome = TrainOutcome::TimeLimit;
                 break;
+            }
+            if (config_.cosineDecay) {
+                double progress = double(e * stepsPerEpoch + s) / double(config_.epochs * stepsPerEpoch);
+                if (config_.timeLimitSeconds > 0)
+                    progress = std::max(progress, trainSeconds / config_.timeLimitSeconds);
+                for (auto& group : run_.optimizer->param_groups())
+                    static_cast<torch::optim::AdamOptions&>(group.options()).lr(cosineRate(run_.learningRate, progress));
             }
             const auto stepStart = Clock::now();
             const int64_t begin = s * config_.batchSize;

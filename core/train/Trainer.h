@@ -14,7 +14,13 @@ struct TrainConfig {
     int batchSize = 128;
     uint64_t seed = 0;
     double timeLimitSeconds = 0; // 0: no limit; otherwise stop (as a partial epoch) once reached
+    // Cosine decay of the learning rate from the run's rate to 5% of it over the run's budget
+    // (its epochs, or its time limit if that comes first); off: a constant rate.
+    bool cosineDecay = true;
 };
+
+// The learning rate at `progress` (0..1) through a run with cosine decay.
+double cosineRate(double baseRate, double progress);
 
 struct StepReport {
     int epoch = 0;            // 1-based over the model's life
