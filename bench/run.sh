@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every benchmark, one table. Our app and its Python PyTorch peer run side by side in one run
+# on the same data split, the same machine and the same BLAS, so ratios mean something even
+# on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick]
+#   quality: train each architecture for S seconds (default 60) on mnist, then score it
+#   speed:   one epoch of the lecture model (8,000 images), images per second
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=60
+archs=(lecture mlp conv)
+while (($#)); do
+  case "$1" in
+    --seconds) seconds=$2; shift 2 ;;
+    --quick) seconds=15; archs=(lecture conv); shift ;;
+    *) echo "usage: $0 [--seconds S] [--quick]" >&2; exit 2 ;;
+  esac
+done
+bash "$root/scripts/setup.sh" build >&2
+dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q 'install ok installed' \
+  || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+app=${LX_BUILD_DIR:-$root/build}/app/latent-explorer
+peer=(/usr/bin/python3 "$root/bench/peer/train_peer.py" --threads 2 --data "${LX_DATA_DIR:-$root/data}/mnist")
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+fmt() { printf '%.4f' "$1"; }
+
+blas=$("$app" inspect --system | sed -n 's/^BLAS: //p')
+echo "BLAS: $blas"
+echo "threads: 2   data: mnist (8,000 train / 2,000 validation)   budget: ${seconds} s of training"
+echo
+printf '%-8s %-7s %8s %8s %9s %8s\n' arch who val_mse knn5 img/s epochs
+for arch in "${archs[@]}"; do
+  ours=$("$app" train --arch "$arch" --epochs 100000 --seconds "$seconds" --out "$tmp/$arch.ckpt" 2>/dev/null)
+  score=$("$app" eval --model "$tmp/$arch.ckpt")
+  printf '%-8s %-7s %8s %8s %9.0f %8s\n' "$arch" ours "$(fmt "$(field val_mse <<<"$score")")" \
+    "$(fmt "$(field knn5_accuracy <<<"$score")")" "$(field images_per_second <<<"$ours")" "$(field epochs <<<"$ours")"
+  theirs=$("${peer[@]}" --arch "$arch" --seconds "$seconds")
+  printf '%-8s %-7s %8s %8s %9.0f %8s\n' "$arch" python "$(fmt "$(field val_mse <<<"$theirs")")" \
+    "$(fmt "$(field knn5_accuracy <<<"$theirs")")" "$(field train_images_per_second <<<"$theirs")" "$(field epochs <<<"$theirs")"
+done
+echo
+ours=$("$app" train --arch lecture --epochs 1 --out "$tmp/speed.ckpt" 2>/dev/null | field images_per_second)
+theirs=$("${peer[@]}" --arch lecture --epochs 1 | field train_images_per_second)
+printf 'speed, lecture AE, one epoch: ours %.0f img/s, python %.0f img/s, ratio %.2f\n' "$ours" "$theirs" \
+  "$(/usr/bin/python3 -c "print($ours/$theirs)")"
