@@ -3,8 +3,10 @@
 
 #include "Cli.h"
 #include "MainWindow.h"
+#include "ScreenshotMode.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
 #include <QCoreApplication>
 
 #include <cstdio>
@@ -26,11 +28,31 @@ int main(int argc, char* argv[])
         return 2;
     }
     QApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Latent Explorer: see inside image autoencoders.");
+    const QCommandLineOption model("model", "Open this checkpoint.", "file");
+    const QCommandLineOption data("data", "Open this dataset (mnist, fashion or a path).", "name");
+    const QCommandLineOption screenshot("screenshot", "Render the window at 1280x800 to a PNG and exit.", "png");
+    const QCommandLineOption epochs("epochs", "With --screenshot and no --model: train the default model this long.",
+                                    "N", "3");
+    parser.addOptions({model, data, screenshot, epochs});
+    parser.addVersionOption();
+    parser.process(app);
+
     lx::ui::MainWindow window;
     if (const std::string w = lx::blasWarning(lx::systemInfo()); !w.empty()) {
         std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());
         window.showStatus(QString::fromStdString(w));
     }
+    if (parser.isSet(screenshot))
+        return runScreenshotMode(app, window, parser.value(screenshot), parser.value(model),
+                                 parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(epochs).toInt());
     window.show();
+    if (parser.isSet(model))
+        window.openModelFile(parser.value(model));
+    else if (parser.isSet(data))
+        window.startDefaultTraining(parser.value(data), 20);
+    else
+        window.startFromSettings();
     return app.exec();
 }

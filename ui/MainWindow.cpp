@@ -1,49 +1,387 @@
+// torch (through core) before Qt.
+#include "data/Dataset.h"
+
 #include "MainWindow.h"
+
+#include "bridge/ModelSnapshot.h"
+#include "map/LatentMapView.h"
+#include "panels/DecodePanel.h"
+#include "training/CurvesPanel.h"
+#include "training/TrainingSession.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
-#include <QVBoxLayout>
+#include <QToolBar>
 
 namespace lx::ui {
+namespace {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+constexpr int kDefaultEpochs = 20;
+
+QString pointText(const std::vector<float>& z)
+{
+    QStringList parts;
+    for (size_t i = 0; i < std::min<size_t>(z.size(), 4); ++i)
+        parts << QString::number(z[i], 'f', 2);
+    if (z.size() > 4)
+        parts << QStringLiteral("…");
+    return QStringLiteral("z = (%1)").arg(parts.join(", "));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new TrainingSession(this))
 {
     setWindowTitle(tr("Latent Explorer"));
     setObjectName("MainWindow");
     resize(1280, 800);
-
-    auto* welcome = new QLabel(this);
-    welcome->setObjectName("welcome");
-    welcome->setAlignment(Qt::AlignCenter);
-    welcome->setTextFormat(Qt::RichText);
-    welcome->setText(tr("<h2>Latent Explorer</h2>"
-                        "<p>See inside image autoencoders.</p>"
-                        "<p style='color:gray'>Train a model from a terminal while the explorer is being built:<br>"
-                        "<code>latent-explorer train --data mnist --out model.ckpt</code></p>"));
-    setCentralWidget(welcome);
-
+    map_ = new LatentMapView(this);
+    setCentralWidget(map_);
     statusLabel_ = new QLabel(this);
     statusBar()->addWidget(statusLabel_, 1);
-    showStatus(tr("No model loaded"));
-    buildMenus();
+    buildDocks();
+    buildActions();
+    connectSession();
+    updateActions();
+    updateStatus();
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+QString MainWindow::autosavePath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/last-model.ckpt";
+}
+
+void MainWindow::buildDocks()
+{
+    decode_ = new DecodePanel(this);
+    auto* decodeDock = new QDockWidget(tr("Decoder"), this);
+    decodeDock->setObjectName("decoderDock");
+    decodeDock->setWidget(decode_);
+    addDockWidget(Qt::RightDockWidgetArea, decodeDock);
+
+    pins_ = new QListWidget(this);
+    pins_->setObjectName("pins");
+    pins_->setViewMode(QListView::IconMode);
+    pins_->setIconSize(QSize(56, 56));
+    pins_->setResizeMode(QListView::Adjust);
+    pins_->setToolTip(tr("Click the map to pin the decode of that point"));
+    auto* pinsDock = new QDockWidget(tr("Pinned decodes"), this);
+    pinsDock->setObjectName("pinsDock");
+    pinsDock->setWidget(pins_);
+    addDockWidget(Qt::RightDockWidgetArea, pinsDock);
+
+    curves_ = new CurvesPanel(this);
+    auto* curvesDock = new QDockWidget(tr("Training"), this);
+    curvesDock->setObjectName("trainingDock");
+    curvesDock->setWidget(curves_);
+    addDockWidget(Qt::BottomDockWidgetArea, curvesDock);
+    resizeDocks({curvesDock}, {220}, Qt::Vertical);
+}
+
+void MainWindow::buildActions()
+{
+    openModel_ = new QAction(tr("&Open Model…"), this);
+    openModel_->setShortcut(QKeySequence::Open);
+    connect(openModel_, &QAction::triggered, this, &MainWindow::openModelDialog);
+    saveModel_ = new QAction(tr("&Save Model…"), this);
+    saveModel_->setShortcut(QKeySequence::Save);
+    connect(saveModel_, &QAction::triggered, this, &MainWindow::saveModelDialog);
+    openDataset_ = new QAction(tr("Open &Dataset…"), this);
+    openDataset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    connect(openDataset_, &QAction::triggered, this, &MainWindow::openDatasetDialog);
+    train_ = new QAction(tr("&Train"), this);
+    train_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    connect(train_, &QAction::triggered, this, &MainWindow::train);
+    pause_ = new QAction(tr("&Pause"), this);
+    pause_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    connect(pause_, &QAction::triggered, this, &MainWindow::togglePause);
+    stop_ = new QAction(tr("S&top"), this);
+    stop_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    connect(stop_, &QAction::triggered, session_, &TrainingSession::stop);
+    resetView_ = new QAction(tr("&Reset View"), this);
+    resetView_->setShortcut(QKeySequence(Qt::Key_Home));
+    connect(resetView_, &QAction::triggered, map_, &LatentMapView::resetView);
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addActions({openDataset_, openModel_, saveModel_});
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addActions({train_, pause_, stop_});
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(resetView_);
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Latent Explorer"), this, &MainWindow::showAbout);
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName("mainToolBar");
+    bar->addActions({openDataset_, openModel_, saveModel_});
+    bar->addSeparator();
+    bar->addActions({train_, pause_, stop_});
+    bar->addSeparator();
+    bar->addAction(resetView_);
+}
+
+void MainWindow::connectSession()
+{
+    connect(session_, &TrainingSession::cloudChanged, this, [this] {
+        map_->setCloud(session_->cloud(), classNames());
+        updateStatus();
+    });
+    connect(session_, &TrainingSession::modelChanged, this, [this] {
+        curves_->reset(session_->history());
+        pins_->clear();
+        updateActions();
+        updateStatus();
+    });
+    connect(session_, &TrainingSession::datasetChanged, this, [this] {
+        message_.clear();
+        updateStatus();
+    });
+    connect(session_, &TrainingSession::stepReported, curves_, &CurvesPanel::addStep);
+    connect(session_, &TrainingSession::epochFinished, curves_, &CurvesPanel::addEpoch);
+    connect(session_, &TrainingSession::trainingStarted, this, [this] {
+        message_ = tr("Training…");
+        updateActions();
+        updateStatus();
+    });
+    connect(session_, &TrainingSession::trainingFinished, this, &MainWindow::onTrainingFinished);
+    connect(session_, &TrainingSession::progressText, this, [this](const QString& t) {
+        message_ = t;
+        updateStatus();
+    });
+    connect(session_, &TrainingSession::idle, this, &MainWindow::updateActions);
+    connect(session_, &TrainingSession::saved, this, [this](const QString& path) {
+        if (path != autosavePath())
+            showStatus(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
+    });
+    connect(session_, &TrainingSession::failed, this, [this](const QString& message) {
+        message_.clear();
+        updateStatus();
+        updateActions();
+        QMessageBox::warning(this, tr("Latent Explorer"), message);
+    });
+    connect(map_, &LatentMapView::hovered, this, &MainWindow::onHover);
+    connect(map_, &LatentMapView::clicked, this, &MainWindow::onClick);
+    connect(map_, &LatentMapView::left, this, [this] { map_->setMarker("hover", {}, Qt::black, false); });
+}
+
+std::vector<QString> MainWindow::classNames() const
+{
+    std::vector<QString> names;
+    if (const DatasetPtr data = session_->dataset())
+        for (const std::string& n : data->classNames)
+            names.push_back(QString::fromStdString(n));
+    return names;
+}
+
+QImage MainWindow::datasetImage(qint64 point) const
+{
+    const DatasetPtr data = session_->dataset();
+    if (!data || point < 0 || point >= data->totalCount())
+        return {};
+    const Dataset& part = point < data->train.count ? data->train : data->validation;
+    const int64_t i = point < data->train.count ? point : point - data->train.count;
+    return greyImage(part.image(i), part.rows, part.cols);
+}
+
+void MainWindow::onHover(QPointF plane, qint64 point)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud)
+        return;
+    const std::vector<float> z = cloud->projection.unproject(plane.x(), plane.y());
+    if (int(z.size()) != model->latentDim())
+        return; // the map still shows the previous model's codes
+    decode_->showDecoded(model->decode(z), pointText(z));
+    if (point < 0) {
+        decode_->clearDataPoint();
+        map_->setMarker("hover", {}, Qt::black, false);
+        return;
+    }
+    const QImage original = datasetImage(point);
+    if (original.isNull())
+        return;
+    const QImage reconstruction = model->decode(model->encode(original.constBits()));
+    const std::vector<QString> names = classNames();
+    const int label = cloud->labels.empty() ? -1 : cloud->labels[size_t(point)];
+    const QString labelText = label >= 0 && size_t(label) < names.size() ? names[size_t(label)] : tr("unlabelled");
+    decode_->showDataPoint(original, reconstruction,
+                           labelText + (cloud->isValidation(point) ? tr(" (validation)") : QString()));
+    map_->setMarker("hover", QPointF(cloud->xy[size_t(2 * point)], cloud->xy[size_t(2 * point + 1)]), Qt::black);
+}
+
+void MainWindow::onClick(QPointF plane, qint64)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud)
+        return;
+    const std::vector<float> z = cloud->projection.unproject(plane.x(), plane.y());
+    if (int(z.size()) != model->latentDim())
+        return;
+    const QImage image = model->decode(z);
+    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.scaled(56, 56))), QString(), pins_);
+    item->setToolTip(pointText(z));
+    item->setData(Qt::UserRole, QPointF(plane));
+    pins_->scrollToBottom();
+}
+
+void MainWindow::onTrainingFinished(const QString& outcome)
+{
+    message_.clear();
+    curves_->setIdle(outcome == "failed" ? tr("Training failed; the last good weights are kept")
+                                         : outcome == "stopped" ? tr("Stopped; the weights trained so far are kept")
+                                                                : tr("Finished"));
+    // Autosave, so the next launch reopens this model (written atomically by core).
+    QDir().mkpath(QFileInfo(autosavePath()).path());
+    session_->saveModel(autosavePath());
+    QSettings().setValue("session/lastModel", autosavePath());
+    updateActions();
+    updateStatus();
+}
+
+void MainWindow::startFromSettings()
+{
+    QSettings settings;
+    const QString last = settings.value("session/lastModel").toString();
+    if (!last.isEmpty() && QFileInfo::exists(last)) {
+        openModelFile(last);
+        return;
+    }
+    startDefaultTraining(settings.value("session/lastDataset", "mnist").toString(), kDefaultEpochs);
+}
+
+void MainWindow::startDefaultTraining(const QString& dataset, int epochs)
+{
+    openDatasetNamed(dataset);
+    session_->newModel(TrainingRequest{});
+    session_->train(epochs);
+}
+
+void MainWindow::openModelFile(const QString& path)
+{
+    session_->openModel(path);
+}
+
+void MainWindow::openDatasetNamed(const QString& nameOrPath)
+{
+    session_->openDataset(nameOrPath);
+    QSettings().setValue("session/lastDataset", nameOrPath);
+}
+
+void MainWindow::openModelDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
+                                                      tr("Latent Explorer checkpoints (*.ckpt);;All files (*)"));
+    if (!path.isEmpty())
+        openModelFile(path);
+}
+
+void MainWindow::saveModelDialog()
+{
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Model"), session_->modelPath(),
+                                                tr("Latent Explorer checkpoints (*.ckpt)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += ".ckpt";
+    session_->saveModel(path);
+}
+
+void MainWindow::openDatasetDialog()
+{
+    bool ok = false;
+    const QString name = QInputDialog::getItem(this, tr("Open Dataset"),
+                                               tr("A named dataset, or choose “Other…” for an IDX file:"),
+                                               {"mnist", "fashion", tr("Other…")}, 0, false, &ok);
+    if (!ok)
+        return;
+    if (name == tr("Other…")) {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open IDX Images File"), QString(),
+                                                          tr("IDX images (*idx3-ubyte *idx3-ubyte.gz);;All files (*)"));
+        if (!path.isEmpty())
+            openDatasetNamed(path);
+        return;
+    }
+    openDatasetNamed(name);
+}
+
+void MainWindow::train()
+{
+    if (!session_->hasModel())
+        session_->newModel(TrainingRequest{});
+    session_->train(kDefaultEpochs);
+}
+
+void MainWindow::togglePause()
+{
+    if (session_->isPaused())
+        session_->resume();
+    else
+        session_->pause();
+    updateActions();
+}
+
+void MainWindow::updateActions()
+{
+    const bool training = session_->isTraining();
+    train_->setEnabled(!training);
+    pause_->setEnabled(training);
+    pause_->setText(session_->isPaused() ? tr("&Resume") : tr("&Pause"));
+    stop_->setEnabled(training);
+    saveModel_->setEnabled(session_->hasModel());
+    openModel_->setEnabled(!training);
+    openDataset_->setEnabled(!training);
 }
 
 void MainWindow::showStatus(const QString& text)
 {
-    statusLabel_->setText(text);
+    message_ = text;
+    updateStatus();
 }
 
-void MainWindow::buildMenus()
+void MainWindow::updateStatus()
 {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Latent Explorer"), this, &MainWindow::showAbout);
+    QStringList parts;
+    if (const DatasetPtr data = session_->dataset())
+        parts << tr("%1: %L2 images").arg(session_->datasetName()).arg(data->totalCount());
+    if (const ModelSnapshotPtr model = session_->snapshot())
+        parts << model->description();
+    if (!message_.isEmpty())
+        parts << message_;
+    statusLabel_->setText(parts.isEmpty() ? tr("No model loaded") : parts.join(QStringLiteral("  ·  ")));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    session_->stop(); // the session's destructor joins the worker
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    event->accept();
 }
 
 void MainWindow::showAbout()

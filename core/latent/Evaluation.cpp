@@ -100,4 +100,21 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
     return double(correct) / double(nQuery);
 }
 
+LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data)
+{
+    const torch::Tensor codes =
+        torch::cat({encodeDataset(model, data.train), encodeDataset(model, data.validation)}).contiguous();
+    LatentCloud cloud;
+    cloud.dim = int(codes.size(1));
+    cloud.trainCount = data.train.count;
+    cloud.codes.assign(codes.data_ptr<float>(), codes.data_ptr<float>() + codes.numel());
+    if (data.train.hasLabels() && data.validation.hasLabels()) {
+        cloud.labels = data.train.labels;
+        cloud.labels.insert(cloud.labels.end(), data.validation.labels.begin(), data.validation.labels.end());
+    }
+    cloud.projection = LatentProjection::pca(cloud.codes.data(), cloud.count(), cloud.dim);
+    cloud.xy = cloud.projection.projectAll(cloud.codes);
+    return cloud;
+}
+
 } // namespace lx

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "data/Dataset.h"
+#include "latent/LatentCloud.h"
 #include "model/Autoencoder.h"
 
 #include <torch/torch.h>
@@ -27,4 +28,9 @@ ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& dat
 double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& referenceLabels,
                    const torch::Tensor& queries, const std::vector<uint8_t>& queryLabels, int k = 5);
 
+// Encodes every image of both parts and places them on the map's plane (identity for D <= 2,
+// PCA of the codes otherwise).
+LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data);
+
 } // namespace lx
+

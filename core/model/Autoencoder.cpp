@@ -55,7 +55,12 @@ torch::nn::Sequential build(const std::vector<PlannedLayer>& layers)
 
 AutoencoderImpl::AutoencoderImpl(const ModelSpec& spec) : spec_(spec)
 {
-    const ArchitecturePlan plan = validPlan(spec);
+    reset();
+}
+
+void AutoencoderImpl::reset()
+{
+    const ArchitecturePlan plan = validPlan(spec_);
     encoder_ = register_module("encoder", build(plan.encoder));
     decoder_ = register_module("decoder", build(plan.decoder));
 }

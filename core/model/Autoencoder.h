@@ -19,9 +19,11 @@ struct LossTerms {
 };
 
 // An autoencoder or VAE built layer by layer from a ModelSpec (see ArchitecturePlan).
-class AutoencoderImpl : public torch::nn::Module {
+// Cloneable, so the GUI can take deep copies of the weights while training goes on.
+class AutoencoderImpl : public torch::nn::Cloneable<AutoencoderImpl> {
 public:
     explicit AutoencoderImpl(const ModelSpec& spec);
+    void reset() override; // (re)builds the layers from the spec
 
     // The code of x (N×1×H×W in [0,1]); for a VAE, the mean μ.
     torch::Tensor encode(const torch::Tensor& x);

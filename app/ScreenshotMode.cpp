@@ -1,0 +1,55 @@
+#include "ScreenshotMode.h"
+
+#include "MainWindow.h"
+#include "map/LatentMapView.h"
+#include "training/TrainingSession.h"
+
+#include <QApplication>
+#include <QImageWriter>
+#include <QSaveFile>
+#include <QTimer>
+
+#include <cstdio>
+
+int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const QString& png, const QString& model,
+                      const QString& dataset, int epochs)
+{
+    using lx::ui::TrainingSession;
+    window.resize(1280, 800);
+    window.show();
+    int exitCode = 0;
+    TrainingSession* session = window.session();
+    QObject::connect(session, &TrainingSession::failed, &app, [&](const QString& message) {
+        std::fprintf(stderr, "latent-explorer: error: %s\n", qPrintable(message));
+        exitCode = 1;
+        app.quit();
+    });
+    QObject::connect(session, &TrainingSession::idle, &app, [&] {
+        if (session->isBusy() || exitCode != 0)
+            return;
+        // Hover a data point, as a user would: the one in the middle of the dataset.
+        lx::ui::LatentMapView* map = window.map();
+        map->resetView();
+        map->replot();
+        if (const auto cloud = map->cloud(); cloud && cloud->count() > 0) {
+            const int64_t i = cloud->count() / 2;
+            const QPoint p = map->positionOf(QPointF(cloud->xy[size_t(2 * i)], cloud->xy[size_t(2 * i + 1)]));
+            Q_EMIT map->hovered(map->planeAt(p), map->pointAt(p));
+        }
+        QTimer::singleShot(300, &app, [&] {
+            QSaveFile file(png);
+            const QImage image = window.grab().toImage();
+            if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
+                std::fprintf(stderr, "latent-explorer: error: cannot write %s\n", qPrintable(png));
+                exitCode = 1;
+            }
+            app.quit();
+        });
+    });
+    if (!model.isEmpty())
+        window.openModelFile(model);
+    else
+        window.startDefaultTraining(dataset, std::max(1, epochs));
+    app.exec();
+    return exitCode;
+}

@@ -1,0 +1,83 @@
+#include "latent/LatentProjection.h"
+
+#include <torch/torch.h>
+
+namespace lx {
+
+LatentProjection LatentProjection::identity(int dim)
+{
+    LatentProjection p;
+    p.dim_ = dim;
+    p.identity_ = true;
+    return p;
+}
+
+LatentProjection LatentProjection::pca(const float* codes, long long count, int dim)
+{
+    if (dim <= 2 || count < 3)
+        return identity(dim);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor z = torch::from_blob(const_cast<float*>(codes), {count, dim}, torch::kFloat32).to(torch::kFloat64);
+    const torch::Tensor mean = z.mean(0);
+    // Right singular vectors of the centred codes are the principal axes, largest first.
+    const torch::Tensor v = std::get<2>(torch::linalg::svd(z - mean, /*full_matrices=*/false, c10::nullopt)).transpose(0, 1);
+    torch::Tensor axes = v.slice(1, 0, 2).contiguous();
+    // Fix each axis's sign (largest component positive) so the map does not flip between updates.
+    for (int k = 0; k < 2; ++k) {
+        const torch::Tensor col = axes.select(1, k);
+        if (col[col.abs().argmax()].item<double>() < 0)
+            col.neg_();
+    }
+    LatentProjection p;
+    p.dim_ = dim;
+    p.identity_ = false;
+    const torch::Tensor m = mean.to(torch::kFloat32).contiguous();
+    const torch::Tensor a = axes.to(torch::kFloat32).transpose(0, 1).contiguous();
+    p.mean_.assign(m.data_ptr<float>(), m.data_ptr<float>() + dim);
+    p.axisX_.assign(a.data_ptr<float>(), a.data_ptr<float>() + dim);
+    p.axisY_.assign(a.data_ptr<float>() + dim, a.data_ptr<float>() + 2 * dim);
+    return p;
+}
+
+void LatentProjection::project(const float* z, float& x, float& y) const
+{
+    if (identity_) {
+        x = dim_ >= 1 ? z[0] : 0.f;
+        y = dim_ >= 2 ? z[1] : 0.f;
+        return;
+    }
+    double sx = 0, sy = 0;
+    for (int i = 0; i < dim_; ++i) {
+        const double c = double(z[i]) - mean_[size_t(i)];
+        sx += c * axisX_[size_t(i)];
+        sy += c * axisY_[size_t(i)];
+    }
+    x = float(sx);
+    y = float(sy);
+}
+
+std::vector<float> LatentProjection::unproject(double x, double y) const
+{
+    std::vector<float> z(size_t(dim_), 0.f);
+    if (identity_) {
+        if (dim_ >= 1)
+            z[0] = float(x);
+        if (dim_ >= 2)
+            z[1] = float(y);
+        return z;
+    }
+    for (size_t i = 0; i < z.size(); ++i)
+        z[i] = float(mean_[i] + x * axisX_[i] + y * axisY_[i]);
+    return z;
+}
+
+std::vector<float> LatentProjection::projectAll(const std::vector<float>& codes) const
+{
+    const size_t n = dim_ > 0 ? codes.size() / size_t(dim_) : 0;
+    std::vector<float> xy(2 * n);
+    for (size_t i = 0; i < n; ++i)
+        project(codes.data() + i * size_t(dim_), xy[2 * i], xy[2 * i + 1]);
+    return xy;
+}
+
+} // namespace lx

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <vector>
+
+namespace lx {
+
+// Maps D-dimensional codes to the map's plane and plane points back to codes. For D = 2 the
+// plane is the latent space itself; for D > 2 it is the plane through the codes' mean spanned
+// by their two principal axes, so unproject(project(z)) = z for every z on that plane and a
+// hover decodes exactly the plane's point. Torch-free: widgets use it directly.
+class LatentProjection {
+public:
+    LatentProjection() = default;
+    static LatentProjection identity(int dim);
+    // Principal axes of `count` codes (count×dim, row-major); identity when dim <= 2.
+    static LatentProjection pca(const float* codes, long long count, int dim);
+
+    int dim() const { return dim_; }
+    bool isIdentity() const { return identity_; }
+    void project(const float* z, float& x, float& y) const;
+    std::vector<float> unproject(double x, double y) const;
+    std::vector<float> projectAll(const std::vector<float>& codes) const; // N×2
+
+private:
+    int dim_ = 0;
+    bool identity_ = true;
+    std::vector<float> mean_, axisX_, axisY_;
+};
+
+} // namespace lx

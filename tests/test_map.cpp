@@ -1,0 +1,92 @@
+#include "map/LatentMapView.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <catch2/catch.hpp>
+
+using namespace lx;
+using lx::ui::LatentMapView;
+
+namespace {
+
+// Points on a 10×10 lattice, labelled by column parity... so classes interleave.
+std::shared_ptr<const LatentCloud> lattice()
+{
+    auto cloud = std::make_shared<LatentCloud>();
+    cloud->dim = 2;
+    for (int y = 0; y < 10; ++y)
+        for (int x = 0; x < 10; ++x) {
+            cloud->codes.insert(cloud->codes.end(), {float(x), float(y)});
+            cloud->labels.push_back(uint8_t(x % 2));
+        }
+    cloud->trainCount = 80;
+    cloud->projection = LatentProjection::identity(2);
+    cloud->xy = cloud->codes;
+    return cloud;
+}
+
+} // namespace
+
+TEST_CASE("the map finds the data point under the mouse through its index", "[gui]")
+{
+    LatentMapView map;
+    map.resize(600, 500);
+    map.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&map));
+    map.setCloud(lattice(), {"even", "odd"});
+    map.replot();
+    for (int64_t i : {0, 37, 99}) {
+        const auto& xy = map.cloud()->xy;
+        const QPoint p = map.positionOf(QPointF(xy[size_t(2 * i)], xy[size_t(2 * i + 1)]));
+        CHECK(map.pointAt(p) == i);
+        CHECK(map.pointAt(p + QPoint(2, -2)) == i); // a near miss still finds it
+    }
+    // Between lattice points, far from all: nothing.
+    CHECK(map.pointAt(map.positionOf(QPointF(4.5, 4.5))) == -1);
+}
+
+TEST_CASE("hovering the map reports the latent point under the mouse", "[gui]")
+{
+    LatentMapView map;
+    map.resize(600, 500);
+    map.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&map));
+    map.setCloud(lattice(), {"even", "odd"});
+    map.replot();
+    QSignalSpy spy(&map, &LatentMapView::hovered);
+    const QPoint p = map.positionOf(QPointF(3.0, 6.0));
+    QTest::mouseMove(&map, p);
+    REQUIRE(spy.count() >= 1);
+    const QPointF plane = spy.last().at(0).toPointF();
+    CHECK(plane.x() == Approx(3.0).margin(0.05));
+    CHECK(plane.y() == Approx(6.0).margin(0.05));
+    CHECK(spy.last().at(1).toLongLong() == 63);
+}
+
+TEST_CASE("hiding a class removes its points from the map and from hover", "[gui]")
+{
+    LatentMapView map;
+    map.resize(600, 500);
+    map.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&map));
+    map.setCloud(lattice(), {"even", "odd"});
+    map.replot();
+    CHECK(map.visiblePointCount() == 100);
+    const QPoint odd = map.positionOf(QPointF(1, 0)); // point 1: label 1
+    CHECK(map.pointAt(odd) == 1);
+    const QImage before = map.toPixmap().toImage();
+
+    // Click the legend entry of "odd", as a user would.
+    QCPAbstractLegendItem* item = map.legend->item(1);
+    REQUIRE(item != nullptr);
+    QTest::mouseClick(&map, Qt::LeftButton, {}, item->outerRect().center());
+    CHECK_FALSE(map.isClassVisible(1));
+    CHECK(map.visiblePointCount() == 50);
+    CHECK(map.pointAt(odd) == -1);
+    CHECK(map.toPixmap().toImage() != before);
+
+    map.setClassVisible(1, true);
+    CHECK(map.visiblePointCount() == 100);
+    CHECK(map.pointAt(odd) == 1);
+}

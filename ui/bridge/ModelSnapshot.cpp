@@ -1,0 +1,101 @@
+#include "bridge/ModelSnapshotImpl.h"
+
+#include "latent/Evaluation.h"
+
+#include <cstring>
+
+namespace lx::ui {
+
+ModelSnapshot::ModelSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ModelSnapshot::~ModelSnapshot() = default;
+
+ModelSnapshotPtr snapshotOf(const Autoencoder& model)
+{
+    auto impl = std::make_unique<ModelSnapshot::Impl>();
+    {
+        torch::NoGradGuard noGrad;
+        impl->model = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(model->clone()));
+    }
+    impl->model->eval();
+    return std::make_shared<const ModelSnapshot>(std::move(impl));
+}
+
+int ModelSnapshot::latentDim() const
+{
+    return impl_->model->spec().latentDim;
+}
+
+bool ModelSnapshot::isVae() const
+{
+    return impl_->model->spec().isVae();
+}
+
+int ModelSnapshot::imageRows() const
+{
+    return impl_->model->spec().imageRows;
+}
+
+int ModelSnapshot::imageCols() const
+{
+    return impl_->model->spec().imageCols;
+}
+
+QString ModelSnapshot::description() const
+{
+    const ModelSpec& s = impl_->model->spec();
+    return QStringLiteral("%1 %2, latent %3")
+        .arg(QString::fromStdString(s.arch), s.isVae() ? QStringLiteral("VAE") : QStringLiteral("AE"))
+        .arg(s.latentDim);
+}
+
+QImage greyImage(const uint8_t* pixels, int rows, int cols)
+{
+    QImage image(cols, rows, QImage::Format_Grayscale8);
+    for (int y = 0; y < rows; ++y)
+        std::memcpy(image.scanLine(y), pixels + size_t(y) * size_t(cols), size_t(cols));
+    return image;
+}
+
+std::vector<QImage> ModelSnapshot::decodeMany(const std::vector<float>& z) const
+{
+    const int64_t d = latentDim();
+    const int64_t n = int64_t(z.size()) / d;
+    std::vector<QImage> images;
+    if (n == 0)
+        return images;
+    // The snapshot is shared between threads and stays in eval mode: forward passes only
+    // read its weights (no mode switch, no gradient).
+    torch::NoGradGuard noGrad;
+    const torch::Tensor codes = torch::from_blob(const_cast<float*>(z.data()), {n, d}, torch::kFloat32);
+    const torch::Tensor bytes = imagesToBytes(impl_->model->decode(codes)).contiguous();
+    const int rows = int(bytes.size(1)), cols = int(bytes.size(2));
+    images.reserve(size_t(n));
+    for (int64_t i = 0; i < n; ++i)
+        images.push_back(greyImage(bytes.data_ptr<uint8_t>() + i * rows * cols, rows, cols));
+    return images;
+}
+
+QImage ModelSnapshot::decode(const std::vector<float>& z) const
+{
+    std::vector<QImage> one = decodeMany(z);
+    return one.empty() ? QImage() : one.front();
+}
+
+std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<float>* logVar) const
+{
+    torch::NoGradGuard noGrad;
+    const torch::Tensor bytes =
+        torch::from_blob(const_cast<uint8_t*>(pixels), {1, imageRows(), imageCols()}, torch::kUInt8);
+    auto [mu, lv] = impl_->model->encodeDistribution(imagesToTensor(bytes));
+    mu = mu.contiguous();
+    if (logVar) {
+        logVar->clear();
+        if (lv.defined()) {
+            lv = lv.contiguous();
+            logVar->assign(lv.data_ptr<float>(), lv.data_ptr<float>() + lv.numel());
+        }
+    }
+    return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
+}
+
+} // namespace lx::ui

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QImage>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace lx {
+class AutoencoderImpl;
+}
+
+namespace lx::ui {
+
+// An immutable copy of a model's weights that widgets may use from the GUI thread while the
+// trainer goes on changing its own copy. Torch stays behind this header (moc reads ui/
+// headers, and Qt's keywords clash with LibTorch's): widgets see images and floats only.
+class ModelSnapshot {
+public:
+    ~ModelSnapshot();
+
+    int latentDim() const;
+    bool isVae() const;
+    QString description() const; // "conv AE, latent 2"
+    int imageRows() const;
+    int imageCols() const;
+
+    // The decoded image of one latent point (latentDim() values), greyscale 8-bit.
+    QImage decode(const std::vector<float>& z) const;
+    // Many points at once: N×latentDim() values in, N images out.
+    std::vector<QImage> decodeMany(const std::vector<float>& z) const;
+    // The code of one image (rows×cols bytes); for a VAE, the mean; `logVar` gets log σ² if given.
+    std::vector<float> encode(const uint8_t* pixels, std::vector<float>* logVar = nullptr) const;
+
+    struct Impl;
+    explicit ModelSnapshot(std::unique_ptr<Impl> impl);
+    const Impl& impl() const { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+using ModelSnapshotPtr = std::shared_ptr<const ModelSnapshot>;
+
+// Bytes (rows×cols, row-major) to a greyscale QImage that owns its pixels.
+QImage greyImage(const uint8_t* pixels, int rows, int cols);
+
+} // namespace lx::ui

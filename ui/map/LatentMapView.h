@@ -1,0 +1,74 @@
+#pragma once
+
+#include "latent/LatentCloud.h"
+#include "map/PointGrid.h"
+
+#include "QCustomPlot.h"
+
+#include <memory>
+#include <vector>
+
+namespace lx::ui {
+
+class PointCloudLayer;
+
+// The latent map: every image as a point coloured by its label, on QCustomPlot's axes.
+// Points are rasterised once into a cached image (redrawn only when the data, the view or
+// the visible classes change); the point under the mouse is found through a grid index.
+// Drag pans, the wheel zooms; the view follows the data until the user moves it.
+class LatentMapView : public QCustomPlot {
+    Q_OBJECT
+public:
+    explicit LatentMapView(QWidget* parent = nullptr);
+    ~LatentMapView() override;
+
+    void setCloud(std::shared_ptr<const LatentCloud> cloud, const std::vector<QString>& classNames);
+    std::shared_ptr<const LatentCloud> cloud() const { return cloud_; }
+
+    void setClassVisible(int label, bool visible);
+    bool isClassVisible(int label) const;
+    int visiblePointCount() const;
+
+    // The data point nearest to a widget position (within a few pixels), or -1.
+    int64_t pointAt(const QPoint& pos) const;
+    QPointF planeAt(const QPoint& pos) const; // widget position → map coordinates
+    QPoint positionOf(const QPointF& plane) const;
+
+    // Marks drawn over the points: the hovered point, pins, a drawing's place.
+    void setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible = true);
+
+    static QColor classColor(int label);
+
+public Q_SLOTS:
+    void resetView();
+
+Q_SIGNALS:
+    void hovered(QPointF plane, qint64 point); // point: -1 when not over a data point
+    void clicked(QPointF plane, qint64 point);
+    void rightClicked(QPointF plane, qint64 point);
+    void left();
+    void classVisibilityChanged();
+
+protected:
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
+    void leaveEvent(QEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+
+private:
+    void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
+    void rebuildLegend(const std::vector<QString>& classNames);
+
+    std::shared_ptr<const LatentCloud> cloud_;
+    PointGrid grid_;
+    PointCloudLayer* layer_ = nullptr;
+    std::vector<bool> classVisible_;
+    std::vector<QCPGraph*> legendGraphs_;
+    std::map<QString, QCPItemTracer*> markers_;
+    bool userMoved_ = false;
+    QPoint pressPos_;
+};
+
+} // namespace lx::ui

@@ -1,0 +1,436 @@
+// torch (through core and the snapshot's inside) before Qt.
+#include "bridge/ModelSnapshotImpl.h"
+#include "common/Error.h"
+#include "data/Dataset.h"
+#include "io/Checkpoint.h"
+#include "latent/Evaluation.h"
+#include "train/Trainer.h"
+
+#include "training/TrainingSession.h"
+
+#include <QThread>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace lx::ui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kStepReportInterval = std::chrono::milliseconds(50);
+constexpr auto kSnapshotInterval = std::chrono::milliseconds(250);
+constexpr auto kMinCloudInterval = std::chrono::milliseconds(1000);
+
+EpochInfo epochInfo(const EpochRecord& e)
+{
+    EpochInfo i;
+    i.epoch = e.epoch;
+    i.trainLoss = e.trainLoss;
+    i.valLoss = e.valLoss;
+    i.trainRecon = e.trainRecon;
+    i.valRecon = e.valRecon;
+    i.trainKl = e.trainKl;
+    i.valKl = e.valKl;
+    i.partial = e.partial;
+    return i;
+}
+
+ModelSpec specFor(const TrainingRequest& r)
+{
+    ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, parseKind(r.kind.toStdString()),
+                                parseLoss(r.loss.toStdString()));
+    spec.beta = r.beta;
+    return spec;
+}
+
+} // namespace
+
+struct TrainingSession::Private {
+    TrainingSession* q = nullptr;
+    QThread thread;
+    QObject* worker = nullptr; // lives in `thread`; work is queued to it
+
+    // Touched on the worker thread only.
+    std::unique_ptr<TrainingRun> run;
+
+    // Shared with the GUI thread.
+    mutable std::mutex mutex;
+    ModelSnapshotPtr snapshot;
+    DatasetPtr dataset;
+    CloudPtr cloud;
+    QString datasetName;
+    QString modelPath;
+    QString pendingSave;
+    TrainingRequest request;
+    std::vector<EpochInfo> history;
+
+    std::atomic<bool> training{false};
+    std::atomic<bool> paused{false};
+    std::atomic<bool> stopRequested{false};
+    std::atomic<bool> saveRequested{false};
+    std::atomic<int> pending{0};
+    std::mutex pauseMutex;
+    std::condition_variable pauseCv;
+
+    template <typename Fn>
+    void toGui(Fn fn)
+    {
+        QMetaObject::invokeMethod(q, std::move(fn), Qt::QueuedConnection);
+    }
+
+    void fail(const std::string& message)
+    {
+        toGui([q = q, m = QString::fromStdString(message)] { Q_EMIT q->failed(m); });
+    }
+
+    // Runs `fn` on the worker. Every exception stops there and becomes a `failed` signal.
+    template <typename Fn>
+    void post(Fn fn)
+    {
+        ++pending;
+        QMetaObject::invokeMethod(
+            worker,
+            [this, fn = std::move(fn)]() mutable {
+                try {
+                    fn();
+                } catch (const c10::Error& e) {
+                    fail(e.what_without_backtrace());
+                } catch (const std::exception& e) {
+                    fail(e.what());
+                }
+                if (--pending == 0)
+                    toGui([q = q] { Q_EMIT q->idle(); });
+            },
+            Qt::QueuedConnection);
+    }
+
+    DatasetPtr currentDataset() const
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        return dataset;
+    }
+
+    void publishSnapshot()
+    {
+        ModelSnapshotPtr s = snapshotOf(run->model);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            snapshot = std::move(s);
+        }
+        toGui([q = q] { Q_EMIT q->snapshotUpdated(); });
+    }
+
+    void publishCloud()
+    {
+        const DatasetPtr data = currentDataset();
+        if (!run || !data)
+            return;
+        auto c = std::make_shared<const LatentCloud>(embedSplits(run->model, *data));
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            cloud = std::move(c);
+        }
+        toGui([q = q] { Q_EMIT q->cloudChanged(); });
+    }
+
+    void adoptRun(std::unique_ptr<TrainingRun> r, const QString& path)
+    {
+        run = std::move(r);
+        std::vector<EpochInfo> h;
+        for (const EpochRecord& e : run->history)
+            h.push_back(epochInfo(e));
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            history = std::move(h);
+            modelPath = path;
+        }
+        publishSnapshot();
+        toGui([q = q] { Q_EMIT q->modelChanged(); });
+        publishCloud();
+    }
+
+    void loadDataset(const QString& name)
+    {
+        toGui([q = q, name] { Q_EMIT q->progressText(tr("Loading dataset %1…").arg(name)); });
+        auto data = std::make_shared<const DatasetSplits>(lx::openDataset(name.toStdString()));
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            dataset = std::move(data);
+            datasetName = name;
+        }
+        toGui([q = q] { Q_EMIT q->datasetChanged(); });
+    }
+
+    void saveNow(const QString& path)
+    {
+        saveCheckpoint(*run, path.toStdString());
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            modelPath = path;
+        }
+        toGui([q = q, path] { Q_EMIT q->saved(path); });
+    }
+
+    void trainOnWorker(int epochs);
+};
+
+void TrainingSession::Private::trainOnWorker(int epochs)
+{
+    const DatasetPtr data = currentDataset();
+    if (!run)
+        throw Error("there is no model to train: create or open one first");
+    if (!data)
+        throw Error("there is no dataset to train on: open one first");
+    TrainConfig config;
+    config.epochs = epochs;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        config.batchSize = request.batchSize;
+        config.seed = request.seed;
+    }
+    Trainer trainer(*run, *data, config);
+    stopRequested = false;
+    training = true;
+    toGui([q = q] { Q_EMIT q->trainingStarted(); });
+
+    const int lastEpoch = run->epochsDone() + epochs;
+    const int64_t totalSteps = int64_t(epochs) * ((data->train.count + config.batchSize - 1) / config.batchSize);
+    int64_t stepsDone = 0;
+    auto lastReport = Clock::time_point{};
+    auto lastSnapshot = Clock::now();
+    auto lastCloud = Clock::now();
+    auto cloudInterval = std::chrono::duration_cast<Clock::duration>(kMinCloudInterval);
+
+    trainer.onStep([&](const StepReport& r) {
+        ++stepsDone;
+        if (paused.load()) {
+            toGui([q = q] { Q_EMIT q->progressText(tr("Paused")); });
+            std::unique_lock<std::mutex> lock(pauseMutex);
+            pauseCv.wait(lock, [&] { return !paused.load() || stopRequested.load(); });
+        }
+        if (stopRequested.load())
+            trainer.requestStop();
+        if (saveRequested.exchange(false)) {
+            QString path;
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                path = pendingSave;
+            }
+            try {
+                saveNow(path);
+            } catch (const Error& e) {
+                fail(e.what());
+            }
+        }
+        const auto now = Clock::now();
+        if (now - lastReport >= kStepReportInterval || r.step == r.stepsPerEpoch) {
+            lastReport = now;
+            StepInfo info;
+            info.epoch = r.epoch;
+            info.lastEpoch = lastEpoch;
+            info.step = r.step;
+            info.stepsPerEpoch = r.stepsPerEpoch;
+            info.loss = r.loss;
+            info.recon = r.recon;
+            info.kl = r.kl;
+            info.imagesPerSecond = r.imagesPerSecond;
+            info.fractionDone = double(stepsDone) / double(std::max<int64_t>(totalSteps, 1));
+            info.secondsLeft = r.imagesPerSecond > 0
+                                   ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
+                                   : -1;
+            toGui([q = q, info] { Q_EMIT q->stepReported(info); });
+        }
+        if (now - lastSnapshot >= kSnapshotInterval) {
+            publishSnapshot();
+            lastSnapshot = Clock::now();
+        }
+        if (now - lastCloud >= cloudInterval) {
+            const auto t0 = Clock::now();
+            publishCloud();
+            lastCloud = Clock::now();
+            // Re-embedding pauses training: keep it to about a fifth of the time.
+            cloudInterval = std::max<Clock::duration>(kMinCloudInterval, 4 * (lastCloud - t0));
+        }
+    });
+    trainer.onEpoch([&](const EpochRecord& e) {
+        const EpochInfo info = epochInfo(e);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            history.push_back(info);
+        }
+        toGui([q = q, info] { Q_EMIT q->epochFinished(info); });
+    });
+
+    QString outcome = "finished";
+    try {
+        outcome = trainer.run() == TrainOutcome::Finished ? "finished" : "stopped";
+    } catch (const Error& e) {
+        outcome = "failed";
+        fail(e.what());
+    }
+    training = false;
+    paused = false;
+    publishSnapshot();
+    publishCloud();
+    toGui([q = q, outcome] { Q_EMIT q->trainingFinished(outcome); });
+}
+
+TrainingSession::TrainingSession(QObject* parent) : QObject(parent), d_(std::make_unique<Private>())
+{
+    d_->q = this;
+    d_->worker = new QObject;
+    d_->worker->moveToThread(&d_->thread);
+    d_->thread.setObjectName("training");
+    d_->thread.start(QThread::IdlePriority); // SCHED_IDLE on Linux: the GUI always comes first
+}
+
+TrainingSession::~TrainingSession()
+{
+    stop();
+    d_->thread.quit();
+    d_->thread.wait();
+    delete d_->worker;
+}
+
+void TrainingSession::openDataset(const QString& nameOrPath)
+{
+    d_->post([d = d_.get(), nameOrPath] {
+        d->loadDataset(nameOrPath);
+        if (d->run)
+            d->publishCloud();
+    });
+}
+
+void TrainingSession::newModel(const TrainingRequest& request)
+{
+    {
+        std::lock_guard<std::mutex> lock(d_->mutex);
+        d_->request = request;
+    }
+    d_->post([d = d_.get(), request] {
+        if (!d->currentDataset())
+            throw Error("open a dataset before creating a model");
+        auto run = std::make_unique<TrainingRun>(TrainingRun::create(specFor(request), request.learningRate, request.seed));
+        run->dataset = d->datasetName.toStdString();
+        d->adoptRun(std::move(run), QString());
+    });
+}
+
+void TrainingSession::openModel(const QString& path)
+{
+    d_->post([d = d_.get(), path] {
+        auto run = std::make_unique<TrainingRun>(loadCheckpoint(path.toStdString()));
+        const QString wanted = QString::fromStdString(run->dataset);
+        const DatasetPtr current = d->currentDataset();
+        if (!wanted.isEmpty() && (!current || d->datasetName != wanted))
+            d->loadDataset(wanted);
+        {
+            std::lock_guard<std::mutex> lock(d->mutex);
+            d->request.arch = QString::fromStdString(run->spec.arch);
+            d->request.kind = QString::fromStdString(kindName(run->spec.kind));
+            d->request.loss = QString::fromStdString(lossName(run->spec.loss));
+            d->request.latentDim = run->spec.latentDim;
+            d->request.learningRate = run->learningRate;
+            d->request.beta = run->spec.beta;
+        }
+        d->adoptRun(std::move(run), path);
+    });
+}
+
+void TrainingSession::saveModel(const QString& path)
+{
+    if (d_->training) { // saved between two steps, without stopping
+        {
+            std::lock_guard<std::mutex> lock(d_->mutex);
+            d_->pendingSave = path;
+        }
+        d_->saveRequested = true;
+        return;
+    }
+    d_->post([d = d_.get(), path] {
+        if (!d->run)
+            throw Error("there is no model to save");
+        d->saveNow(path);
+    });
+}
+
+void TrainingSession::train(int epochs)
+{
+    d_->post([d = d_.get(), epochs] { d->trainOnWorker(epochs); });
+}
+
+void TrainingSession::pause()
+{
+    if (d_->training)
+        d_->paused = true;
+}
+
+void TrainingSession::resume()
+{
+    d_->paused = false;
+    d_->pauseCv.notify_all();
+    if (d_->training)
+        Q_EMIT progressText(tr("Training…"));
+}
+
+void TrainingSession::stop()
+{
+    d_->stopRequested = true;
+    d_->paused = false;
+    d_->pauseCv.notify_all();
+}
+
+bool TrainingSession::isTraining() const { return d_->training; }
+bool TrainingSession::isPaused() const { return d_->paused; }
+bool TrainingSession::isBusy() const { return d_->pending > 0; }
+
+bool TrainingSession::hasModel() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->snapshot != nullptr;
+}
+
+ModelSnapshotPtr TrainingSession::snapshot() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->snapshot;
+}
+
+DatasetPtr TrainingSession::dataset() const
+{
+    return d_->currentDataset();
+}
+
+CloudPtr TrainingSession::cloud() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->cloud;
+}
+
+QString TrainingSession::datasetName() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->datasetName;
+}
+
+QString TrainingSession::modelPath() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->modelPath;
+}
+
+TrainingRequest TrainingSession::lastRequest() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->request;
+}
+
+std::vector<EpochInfo> TrainingSession::history() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->history;
+}
+
+} // namespace lx::ui
