@@ -39,6 +39,10 @@ int main(int argc, char* argv[])
     parser.addVersionOption();
     parser.process(app);
 
+    // Screenshot mode keeps its own settings and autosave: it must neither depend on nor
+    // overwrite the user's saved window layout and last model.
+    if (parser.isSet(screenshot))
+        QCoreApplication::setApplicationName("Latent Explorer (screenshot)");
     lx::ui::MainWindow window;
     if (const std::string w = lx::blasWarning(lx::systemInfo()); !w.empty()) {
         std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());

@@ -5,7 +5,12 @@
 #include "MainWindow.h"
 #include "bridge/ModelSnapshot.h"
 #include "map/LatentMapView.h"
+#include "data/DrawingPreprocess.h"
+#include "latent/Interpolation.h"
 #include "panels/DecodePanel.h"
+#include "panels/DrawPanel.h"
+#include "panels/DrawingCanvas.h"
+#include "panels/InterpolationPanel.h"
 #include "panels/ImageTile.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
@@ -144,4 +149,64 @@ TEST_CASE("closing the window during training stops the worker and exits cleanly
     e->window.close();
     e.reset(); // destroys the session: stops and joins the worker thread
     SUCCEED("the window and its worker are gone");
+}
+
+TEST_CASE("two right-clicks and a drag produce the interpolation's images in order", "[gui]")
+{
+    Explorer e;
+    LatentMapView* map = e.window.map();
+    InterpolationPanel* panel = e.window.interpolationPanel();
+    const QPoint a = map->axisRect()->rect().center() + QPoint(-120, 60);
+    const QPoint b = map->axisRect()->rect().center() + QPoint(140, -80);
+    QTest::mouseClick(map, Qt::RightButton, {}, a);
+    QTest::mouseClick(map, Qt::RightButton, {}, b);
+    REQUIRE(panel->hasBothEnds());
+    const auto cloud = map->cloud();
+    const QPointF pa = map->planeAt(a);
+    const std::vector<float> za = map->pointAt(a) >= 0 ? std::vector<float>(cloud->codes.begin() + map->pointAt(a) * 2,
+                                                                            cloud->codes.begin() + map->pointAt(a) * 2 + 2)
+                                                       : cloud->projection.unproject(pa.x(), pa.y());
+    CHECK(panel->endA() == za);
+
+    // The strip: evenly spaced decodes from A to B, in order.
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    const auto path = interpolationPath(panel->endA(), panel->endB(), panel->stripLength(), PathKind::Linear);
+    const std::vector<QImage> expected = model->decodeMany(path);
+    REQUIRE(panel->strip().size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+        CHECK(panel->strip()[i] == expected[i]);
+    CHECK(panel->strip().front() != panel->strip().back());
+
+    // Drag the slider: the image follows t along the path.
+    for (int value : {0, 250, 1000}) {
+        panel->slider()->setSliderPosition(value); // what a drag does
+        const QImage want = model->decode(interpolate(panel->endA(), panel->endB(), value / 1000.0, PathKind::Linear));
+        CHECK(panel->current() == want);
+    }
+    CHECK(panel->current() == expected.back());
+}
+
+TEST_CASE("strokes on the canvas give an MNIST-style image centred by mass, placed on the map", "[gui]")
+{
+    Explorer e;
+    DrawPanel* draw = e.window.drawPanel();
+    DrawingCanvas* canvas = draw->canvas();
+    canvas->resize(224, 224);
+    // A "7" drawn off-centre, high and to the left.
+    QTest::mousePress(canvas, Qt::LeftButton, {}, QPoint(30, 30));
+    for (QPoint p : {QPoint(60, 30), QPoint(100, 32), QPoint(110, 35), QPoint(90, 80), QPoint(70, 130), QPoint(60, 150)})
+        QTest::mouseMove(canvas, p);
+    QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(60, 150));
+    const std::vector<uint8_t> pixels = draw->preprocessed();
+    double cx = 0, cy = 0;
+    REQUIRE(centreOfMass(pixels.data(), 28, 28, cx, cy));
+    CHECK(std::abs(cx - 14.0) <= 1.0);
+    CHECK(std::abs(cy - 14.0) <= 1.0);
+    // The panel shows what the model saw and its reconstruction.
+    CHECK(draw->preprocessedTile()->image() == greyImage(pixels.data(), 28, 28));
+    CHECK_FALSE(draw->reconstructionTile()->image().isNull());
+    // Undo takes the stroke away again.
+    canvas->undo();
+    CHECK(canvas->isEmpty());
+    CHECK(draw->preprocessedTile()->image().isNull());
 }

@@ -5,7 +5,11 @@
 
 #include "bridge/ModelSnapshot.h"
 #include "map/LatentMapView.h"
+#include "latent/Interpolation.h"
 #include "panels/DecodePanel.h"
+#include "panels/DrawPanel.h"
+#include "panels/DrawingCanvas.h"
+#include "panels/InterpolationPanel.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
 
@@ -88,12 +92,31 @@ void MainWindow::buildDocks()
     pinsDock->setWidget(pins_);
     addDockWidget(Qt::RightDockWidgetArea, pinsDock);
 
+    interpolation_ = new InterpolationPanel(this);
+    auto* interpolationDock = new QDockWidget(tr("Interpolation"), this);
+    interpolationDock->setObjectName("interpolationDock");
+    interpolationDock->setWidget(interpolation_);
+    addDockWidget(Qt::RightDockWidgetArea, interpolationDock);
+
+    draw_ = new DrawPanel(this);
+    auto* drawDock = new QDockWidget(tr("Draw"), this);
+    drawDock->setObjectName("drawDock");
+    drawDock->setWidget(draw_);
+    addDockWidget(Qt::RightDockWidgetArea, drawDock);
+    tabifyDockWidget(pinsDock, interpolationDock);
+    tabifyDockWidget(interpolationDock, drawDock);
+    interpolationDock->raise();
+
+    // The right column runs the full height; the curves sit under the map only.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     curves_ = new CurvesPanel(this);
     auto* curvesDock = new QDockWidget(tr("Training"), this);
     curvesDock->setObjectName("trainingDock");
     curvesDock->setWidget(curves_);
     addDockWidget(Qt::BottomDockWidgetArea, curvesDock);
-    resizeDocks({curvesDock}, {220}, Qt::Vertical);
+    resizeDocks({curvesDock}, {210}, Qt::Vertical);
+    resizeDocks({decodeDock}, {300}, Qt::Horizontal);
 }
 
 void MainWindow::buildActions()
@@ -184,6 +207,12 @@ void MainWindow::connectSession()
     });
     connect(map_, &LatentMapView::hovered, this, &MainWindow::onHover);
     connect(map_, &LatentMapView::clicked, this, &MainWindow::onClick);
+    connect(map_, &LatentMapView::rightClicked, this, &MainWindow::onRightClick);
+    connect(interpolation_, &InterpolationPanel::changed, this, &MainWindow::updateInterpolation);
+    connect(draw_, &DrawPanel::drawingChanged, this, &MainWindow::updateDrawing);
+    // New weights: everything shown from the model is decoded again.
+    connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateInterpolation);
+    connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateDrawing);
     connect(map_, &LatentMapView::left, this, [this] { map_->setMarker("hover", {}, Qt::black, false); });
 }
 
@@ -247,6 +276,101 @@ void MainWindow::onClick(QPointF plane, qint64)
     item->setToolTip(pointText(z));
     item->setData(Qt::UserRole, QPointF(plane));
     pins_->scrollToBottom();
+}
+
+std::vector<float> MainWindow::latentAt(QPointF plane, qint64 point) const
+{
+    const CloudPtr cloud = map_->cloud();
+    if (!cloud)
+        return {};
+    if (point >= 0 && point < cloud->count())
+        return std::vector<float>(cloud->codes.begin() + point * cloud->dim, cloud->codes.begin() + (point + 1) * cloud->dim);
+    return cloud->projection.unproject(plane.x(), plane.y());
+}
+
+void MainWindow::onRightClick(QPointF plane, qint64 point)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const std::vector<float> z = latentAt(plane, point);
+    if (!model || int(z.size()) != model->latentDim())
+        return;
+    interpolation_->pickEndpoint(z, model->decode(z));
+}
+
+void MainWindow::updateInterpolation()
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud || !interpolation_->hasBothEnds() || int(interpolation_->endA().size()) != model->latentDim()) {
+        map_->setPath({});
+        for (const char* name : {"A", "B", "t"})
+            map_->setMarker(name, {}, Qt::black, false);
+        if (model && cloud && !interpolation_->endA().empty() && int(interpolation_->endA().size()) == model->latentDim()) {
+            float x = 0, y = 0;
+            cloud->projection.project(interpolation_->endA().data(), x, y);
+            map_->setMarker("A", QPointF(x, y), QColor(0, 0, 0));
+        }
+        return;
+    }
+    const std::vector<float>& a = interpolation_->endA();
+    const std::vector<float>& b = interpolation_->endB();
+    const PathKind kind = interpolation_->pathKind();
+    const size_t d = a.size();
+    interpolation_->showStrip(model->decodeMany(interpolationPath(a, b, interpolation_->stripLength(), kind)));
+    const std::vector<float> here = interpolate(a, b, interpolation_->position(), kind);
+    interpolation_->showCurrent(model->decode(here));
+
+    // The path as the map shows it: many points, projected (a slerp or a PCA plane bends it).
+    const std::vector<float> fine = interpolationPath(a, b, 48, kind);
+    std::vector<QPointF> path;
+    for (size_t k = 0; k < fine.size() / d; ++k) {
+        float x = 0, y = 0;
+        cloud->projection.project(fine.data() + k * d, x, y);
+        path.emplace_back(x, y);
+    }
+    map_->setPath(path);
+    float x = 0, y = 0;
+    cloud->projection.project(here.data(), x, y);
+    map_->setMarker("A", path.front(), QColor(0, 0, 0));
+    map_->setMarker("B", path.back(), QColor(0, 0, 0));
+    map_->setMarker("t", QPointF(x, y), QColor(230, 50, 50));
+}
+
+void MainWindow::updateDrawing()
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    const DatasetPtr data = session_->dataset();
+    if (draw_->canvas()->isEmpty() || !model || !cloud || !data || model->imageRows() != 28 || model->imageCols() != 28) {
+        map_->setMarker("drawing", {}, Qt::black, false);
+        draw_->showResult(QImage(), QImage(), {}, tr("reconstruction"));
+        return;
+    }
+    const std::vector<uint8_t> pixels = draw_->preprocessed();
+    std::vector<float> logVar;
+    const std::vector<float> z = model->encode(pixels.data(), &logVar);
+    float x = 0, y = 0;
+    cloud->projection.project(z.data(), x, y);
+    map_->setMarker("drawing", QPointF(x, y), QColor(230, 50, 50));
+
+    // The nearest training images in latent space (a scan of the training codes: a few
+    // thousand distances, well under a millisecond).
+    std::vector<std::pair<double, int64_t>> nearest;
+    const size_t d = z.size();
+    for (int64_t i = 0; i < cloud->trainCount; ++i) {
+        double dist = 0;
+        for (size_t k = 0; k < d; ++k) {
+            const double diff = cloud->codes[size_t(i) * d + k] - z[k];
+            dist += diff * diff;
+        }
+        nearest.emplace_back(dist, i);
+    }
+    const size_t keep = std::min<size_t>(5, nearest.size());
+    std::partial_sort(nearest.begin(), nearest.begin() + long(keep), nearest.end());
+    std::vector<QImage> images;
+    for (size_t k = 0; k < keep; ++k)
+        images.push_back(datasetImage(nearest[k].second));
+    draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
 }
 
 void MainWindow::onTrainingFinished(const QString& outcome)

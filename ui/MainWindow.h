@@ -10,6 +10,8 @@ namespace lx::ui {
 
 class CurvesPanel;
 class DecodePanel;
+class DrawPanel;
+class InterpolationPanel;
 class LatentMapView;
 class TrainingSession;
 
@@ -33,6 +35,8 @@ public:
     DecodePanel* decodePanel() const { return decode_; }
     CurvesPanel* curvesPanel() const { return curves_; }
     QListWidget* pinsList() const { return pins_; }
+    DrawPanel* drawPanel() const { return draw_; }
+    InterpolationPanel* interpolationPanel() const { return interpolation_; }
 
     static QString autosavePath();
 
@@ -43,6 +47,9 @@ private Q_SLOTS:
     void showAbout();
     void onHover(QPointF plane, qint64 point);
     void onClick(QPointF plane, qint64 point);
+    void onRightClick(QPointF plane, qint64 point);
+    void updateInterpolation();
+    void updateDrawing();
     void onTrainingFinished(const QString& outcome);
     void openModelDialog();
     void saveModelDialog();
@@ -58,12 +65,15 @@ private:
     void connectSession();
     std::vector<QString> classNames() const;
     QImage datasetImage(qint64 point) const;
+    std::vector<float> latentAt(QPointF plane, qint64 point) const; // a data point's own code, else the plane's
 
     TrainingSession* session_;
     LatentMapView* map_;
     DecodePanel* decode_;
     CurvesPanel* curves_;
     QListWidget* pins_;
+    DrawPanel* draw_;
+    InterpolationPanel* interpolation_;
     QLabel* statusLabel_;
     QString message_;
     QAction* openModel_ = nullptr;

@@ -259,6 +259,21 @@ void LatentMapView::setMarker(const QString& name, const QPointF& plane, const Q
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+void LatentMapView::setPath(const std::vector<QPointF>& points)
+{
+    if (!path_) {
+        path_ = new QCPCurve(xAxis, yAxis);
+        path_->setPen(QPen(QColor(20, 20, 20), 2, Qt::DashLine));
+        path_->removeFromLegend();
+        path_->setSelectable(QCP::stNone);
+    }
+    QVector<QCPCurveData> data;
+    for (int i = 0; i < int(points.size()); ++i)
+        data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
+    path_->data()->set(data, true);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
 void LatentMapView::mouseMoveEvent(QMouseEvent* event)
 {
     QCustomPlot::mouseMoveEvent(event);

@@ -37,6 +37,9 @@ public:
     // Marks drawn over the points: the hovered point, pins, a drawing's place.
     void setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible = true);
 
+    // A polyline over the points (an interpolation path); empty hides it.
+    void setPath(const std::vector<QPointF>& points);
+
     static QColor classColor(int label);
 
 public Q_SLOTS:
@@ -67,6 +70,7 @@ private:
     std::vector<bool> classVisible_;
     std::vector<QCPGraph*> legendGraphs_;
     std::map<QString, QCPItemTracer*> markers_;
+    QCPCurve* path_ = nullptr;
     bool userMoved_ = false;
     QPoint pressPos_;
 };

@@ -10,20 +10,18 @@ namespace lx::ui {
 
 DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
 {
-    decoded_ = new ImageTile(tr("move over the map"), 168, this);
+    decoded_ = new ImageTile(tr("move over the map"), 140, this);
     decoded_->setObjectName("decodedTile");
-    original_ = new ImageTile(tr("original"), 80, this);
-    reconstruction_ = new ImageTile(tr("reconstruction"), 80, this);
-    hint_ = new QLabel(tr("Over a data point: its image and what the model makes of it."), this);
-    hint_->setWordWrap(true);
-    hint_->setStyleSheet("color: gray");
+    original_ = new ImageTile(tr("original"), 64, this);
+    reconstruction_ = new ImageTile(tr("reconstruction"), 64, this);
+    setToolTip(tr("Top: the decoder's image of the latent point under the mouse.\n"
+                  "Below, over a data point: its image and what the model makes of it."));
     auto* pair = new QHBoxLayout;
     pair->addWidget(original_);
     pair->addWidget(reconstruction_);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(decoded_);
     layout->addLayout(pair);
-    layout->addWidget(hint_);
     layout->addStretch(1);
 }
 

@@ -27,7 +27,6 @@ private:
     ImageTile* decoded_;
     ImageTile* original_;
     ImageTile* reconstruction_;
-    QLabel* hint_;
 };
 
 } // namespace lx::ui

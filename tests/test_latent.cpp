@@ -1,0 +1,110 @@
+#include "data/DrawingPreprocess.h"
+#include "latent/Interpolation.h"
+#include "latent/LatentProjection.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+using namespace lx;
+
+TEST_CASE("a drawing is cropped, scaled to 20 px and centred by its centre of mass in 28x28", "[latent][draw]")
+{
+    // A lopsided L in the top-left corner of a large canvas.
+    const int w = 280, h = 280;
+    std::vector<uint8_t> canvas(size_t(w * h), 0);
+    for (int y = 10; y < 150; ++y)
+        for (int x = 20; x < 40; ++x)
+            canvas[size_t(y * w + x)] = 255; // vertical bar
+    for (int y = 130; y < 150; ++y)
+        for (int x = 20; x < 100; ++x)
+            canvas[size_t(y * w + x)] = 255; // foot
+    const std::vector<uint8_t> out = preprocessDrawing(canvas.data(), w, h);
+    REQUIRE(out.size() == 28 * 28);
+    double cx = 0, cy = 0;
+    REQUIRE(centreOfMass(out.data(), 28, 28, cx, cy));
+    CHECK(std::abs(cx - 14.0) <= 1.0);
+    CHECK(std::abs(cy - 14.0) <= 1.0);
+    // The longer side (140 px tall) became 20 px.
+    int top = 28, bottom = -1;
+    for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+            if (out[size_t(y * 28 + x)] > 0) {
+                top = std::min(top, y);
+                bottom = std::max(bottom, y);
+            }
+    CHECK(bottom - top + 1 == 20);
+    // Anti-aliased edges: some grey values, not only black and white.
+    CHECK(std::any_of(out.begin(), out.end(), [](uint8_t v) { return v > 0 && v < 255; }));
+}
+
+TEST_CASE("an empty drawing gives a black image", "[latent][draw]")
+{
+    std::vector<uint8_t> canvas(100 * 100, 0);
+    const std::vector<uint8_t> out = preprocessDrawing(canvas.data(), 100, 100);
+    CHECK(std::all_of(out.begin(), out.end(), [](uint8_t v) { return v == 0; }));
+    double x, y;
+    CHECK_FALSE(centreOfMass(out.data(), 28, 28, x, y));
+}
+
+TEST_CASE("linear and spherical interpolation start at A, end at B and differ in between", "[latent]")
+{
+    const std::vector<float> a = {3.f, 0.f, 0.f}, b = {0.f, 4.f, 0.f};
+    for (PathKind kind : {PathKind::Linear, PathKind::Spherical}) {
+        const auto start = interpolate(a, b, 0, kind), end = interpolate(a, b, 1, kind);
+        for (size_t i = 0; i < 3; ++i) {
+            CHECK(start[i] == Approx(a[i]).margin(1e-5));
+            CHECK(end[i] == Approx(b[i]).margin(1e-5));
+        }
+    }
+    const auto lin = interpolate(a, b, 0.5, PathKind::Linear);
+    CHECK(lin[0] == Approx(1.5f));
+    CHECK(lin[1] == Approx(2.0f));
+    // Slerp keeps the length interpolated (3.5 at the middle), lerp cuts the corner (2.5).
+    const auto sl = interpolate(a, b, 0.5, PathKind::Spherical);
+    CHECK(std::hypot(sl[0], sl[1]) == Approx(3.5f));
+    CHECK(std::hypot(lin[0], lin[1]) == Approx(2.5f));
+    const auto path = interpolationPath(a, b, 5, PathKind::Linear);
+    REQUIRE(path.size() == 15);
+    CHECK(path[3 * 2 + 0] == Approx(1.5f)); // the middle of 5 points is t = 0.5
+}
+
+TEST_CASE("PCA projection: unproject of an in-plane point returns it, and projection round-trips", "[latent]")
+{
+    // Codes in 8-D that lie on a tilted plane plus a little noise off it.
+    std::mt19937 rng(3);
+    std::normal_distribution<float> big(0, 5), small(0, 0.01f);
+    const int n = 500, d = 8;
+    std::vector<float> u = {1, 2, 0, -1, 0, 1, 0, 0}, v = {0, 1, -1, 0, 2, 0, 1, 0};
+    std::vector<float> codes;
+    for (int i = 0; i < n; ++i) {
+        const float s = big(rng), t = big(rng);
+        for (int k = 0; k < d; ++k)
+            codes.push_back(2.f + s * u[size_t(k)] + t * v[size_t(k)] + small(rng));
+    }
+    const LatentProjection p = LatentProjection::pca(codes.data(), n, d);
+    REQUIRE_FALSE(p.isIdentity());
+    for (double x : {-3.0, 0.0, 7.5})
+        for (double y : {-2.0, 4.0}) {
+            const std::vector<float> z = p.unproject(x, y);
+            float px = 0, py = 0;
+            p.project(z.data(), px, py);
+            CHECK(px == Approx(x).margin(1e-4));
+            CHECK(py == Approx(y).margin(1e-4));
+        }
+    // Data near the plane comes back close to itself.
+    const std::vector<float> xy = p.projectAll(codes);
+    const std::vector<float> back = p.unproject(xy[0], xy[1]);
+    for (int k = 0; k < d; ++k)
+        CHECK(back[size_t(k)] == Approx(codes[size_t(k)]).margin(0.1));
+}
+
+TEST_CASE("for two dimensions the projection is the latent space itself", "[latent]")
+{
+    const std::vector<float> codes = {1, 2, 3, 4, 5, 6};
+    const LatentProjection p = LatentProjection::pca(codes.data(), 3, 2);
+    CHECK(p.isIdentity());
+    CHECK(p.projectAll(codes) == codes);
+    CHECK(p.unproject(-1.5, 2.5) == std::vector<float>{-1.5f, 2.5f});
+}
