@@ -4,16 +4,18 @@
 #include "map/LatentMapView.h"
 #include "training/TrainingSession.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QImageWriter>
 #include <QSaveFile>
 #include <QTimer>
 
 #include <cstdio>
 
-int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const QString& png, const QString& model,
-                      const QString& dataset, int epochs)
+int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options)
 {
+    const QString& png = options.png;
     using lx::ui::TrainingSession;
     window.resize(1280, 800);
     window.show();
@@ -36,7 +38,7 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const QStri
             const QPoint p = map->positionOf(QPointF(cloud->xy[size_t(2 * i)], cloud->xy[size_t(2 * i + 1)]));
             Q_EMIT map->hovered(map->planeAt(p), map->pointAt(p));
         }
-        QTimer::singleShot(300, &app, [&] {
+        QTimer::singleShot(options.grid ? 600 : 300, &app, [&] {
             QSaveFile file(png);
             const QImage image = window.grab().toImage();
             if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
@@ -46,10 +48,24 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const QStri
             app.quit();
         });
     });
-    if (!model.isEmpty())
-        window.openModelFile(model);
+    if (!options.panel.isEmpty()) {
+        bool found = false;
+        for (QDockWidget* dock : window.findChildren<QDockWidget*>())
+            if (dock->windowTitle().compare(options.panel, Qt::CaseInsensitive) == 0) {
+                dock->show();
+                dock->raise();
+                found = true;
+            }
+        if (!found) {
+            std::fprintf(stderr, "latent-explorer: error: no panel named '%s'\n", qPrintable(options.panel));
+            return 2;
+        }
+    }
+    window.decodedGridAction()->setChecked(options.grid);
+    if (!options.model.isEmpty())
+        window.openModelFile(options.model);
     else
-        window.startDefaultTraining(dataset, std::max(1, epochs));
+        window.startDefaultTraining(options.dataset, std::max(1, options.epochs));
     app.exec();
     return exitCode;
 }

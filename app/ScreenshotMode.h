@@ -10,5 +10,11 @@ class MainWindow;
 // Opens the window at 1280×800 with a model (or the default model trained for `epochs` on
 // `dataset`), waits until everything is computed, hovers a data point so the panels show
 // something, writes the PNG and returns the exit code. For docs and visual checks.
-int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const QString& png, const QString& model,
-                      const QString& dataset, int epochs);
+// `panel` names a side panel to bring to the front (e.g. "Samples"); `grid` turns the decoded
+// grid on.
+struct ScreenshotOptions {
+    QString png, model, dataset, panel;
+    int epochs = 3;
+    bool grid = false;
+};
+int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options);

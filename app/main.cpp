@@ -35,7 +35,9 @@ int main(int argc, char* argv[])
     const QCommandLineOption screenshot("screenshot", "Render the window at 1280x800 to a PNG and exit.", "png");
     const QCommandLineOption epochs("epochs", "With --screenshot and no --model: train the default model this long.",
                                     "N", "3");
-    parser.addOptions({model, data, screenshot, epochs});
+    const QCommandLineOption panel("panel", "With --screenshot: bring this side panel to the front.", "name");
+    const QCommandLineOption grid("grid", "With --screenshot: show the decoded grid.");
+    parser.addOptions({model, data, screenshot, epochs, panel, grid});
     parser.addVersionOption();
     parser.process(app);
 
@@ -49,8 +51,10 @@ int main(int argc, char* argv[])
         window.showStatus(QString::fromStdString(w));
     }
     if (parser.isSet(screenshot))
-        return runScreenshotMode(app, window, parser.value(screenshot), parser.value(model),
-                                 parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(epochs).toInt());
+        return runScreenshotMode(app, window,
+                                 {parser.value(screenshot), parser.value(model),
+                                  parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
+                                  parser.value(epochs).toInt(), parser.isSet(grid)});
     window.show();
     if (parser.isSet(model))
         window.openModelFile(parser.value(model));

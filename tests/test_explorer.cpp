@@ -12,10 +12,13 @@
 #include "panels/DrawingCanvas.h"
 #include "panels/InterpolationPanel.h"
 #include "panels/ImageTile.h"
+#include "panels/SamplesPanel.h"
+#include "latent/Sampling.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
 
 #include <QAction>
+#include <QPushButton>
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QTest>
@@ -209,4 +212,70 @@ TEST_CASE("strokes on the canvas give an MNIST-style image centred by mass, plac
     canvas->undo();
     CHECK(canvas->isEmpty());
     CHECK(draw->preprocessedTile()->image().isNull());
+}
+
+TEST_CASE("random samples decode the points they mark, and New samples draws new ones", "[gui]")
+{
+    Explorer e;
+    SamplesPanel* samples = e.window.samplesPanel();
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    const int d = model->latentDim();
+    // A plain autoencoder samples the data's box by default.
+    CHECK(samples->source() == SamplesPanel::Source::DataBox);
+    REQUIRE(samples->points().size() == size_t(SamplesPanel::kCount * d));
+    REQUIRE(samples->images().size() == size_t(SamplesPanel::kCount));
+    const std::vector<float> first = samples->points();
+    const std::vector<float> z5(first.begin() + 5 * d, first.begin() + 6 * d);
+    CHECK(samples->images()[5] == model->decode(z5));
+    // Inside the box of the training codes.
+    const auto cloud = e.window.map()->cloud();
+    for (int k = 0; k < d; ++k) {
+        float lo = 1e9f, hi = -1e9f;
+        for (int64_t i = 0; i < cloud->trainCount; ++i) {
+            lo = std::min(lo, cloud->codes[size_t(i * d + k)]);
+            hi = std::max(hi, cloud->codes[size_t(i * d + k)]);
+        }
+        for (int s = 0; s < SamplesPanel::kCount; ++s) {
+            CHECK(first[size_t(s * d + k)] >= lo);
+            CHECK(first[size_t(s * d + k)] <= hi);
+        }
+    }
+    QTest::mouseClick(samples->sampleButton(), Qt::LeftButton);
+    REQUIRE(samples->points().size() == first.size());
+    CHECK(samples->points() != first);
+    const std::vector<float> z0(samples->points().begin(), samples->points().begin() + d);
+    CHECK(samples->images()[0] == model->decode(z0));
+    // The prior: the same seed gives exactly samplePrior's points.
+    samples->setSource(SamplesPanel::Source::Prior);
+    CHECK(samples->points() == samplePrior(SamplesPanel::kCount, d, samples->seed()));
+}
+
+TEST_CASE("the decoded grid tiles the visible area with decodes of its cell centres", "[gui]")
+{
+    Explorer e;
+    LatentMapView* map = e.window.map();
+    QSignalSpy asked(map, &LatentMapView::decodedGridNeeded);
+    e.window.decodedGridAction()->setChecked(true);
+    REQUIRE(QTest::qWaitFor([&] { return map->hasDecodedGrid(); }, 5000));
+    REQUIRE(asked.count() >= 1);
+    const QRectF plane = asked.last().at(0).toRectF();
+    const int cols = asked.last().at(1).toInt(), rows = asked.last().at(2).toInt();
+    CHECK(plane.left() == Approx(map->xAxis->range().lower));
+    CHECK(plane.width() == Approx(map->xAxis->range().size()));
+    CHECK(cols >= 2);
+    CHECK(rows >= 2);
+    const std::vector<QPointF> centres = LatentMapView::gridCentres(plane, cols, rows);
+    REQUIRE(centres.size() == size_t(cols * rows));
+    // Row 0 is the top: the first centre is half a cell in from the top-left corner.
+    CHECK(centres.front().x() == Approx(plane.left() + plane.width() / cols / 2));
+    CHECK(centres.front().y() == Approx(plane.top() + plane.height() - plane.height() / rows / 2));
+    CHECK(centres.back().y() == Approx(plane.top() + plane.height() / rows / 2));
+    // Zooming asks again for the new area; turning it off clears it.
+    const int before = asked.count();
+    map->xAxis->scaleRange(0.5);
+    map->replot();
+    REQUIRE(QTest::qWaitFor([&] { return asked.count() > before; }, 5000));
+    CHECK(asked.last().at(0).toRectF().width() == Approx(map->xAxis->range().size()));
+    e.window.decodedGridAction()->setChecked(false);
+    CHECK_FALSE(map->hasDecodedGrid());
 }

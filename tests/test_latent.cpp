@@ -1,9 +1,12 @@
 #include "data/DrawingPreprocess.h"
 #include "latent/Interpolation.h"
+#include "common/Error.h"
 #include "latent/LatentProjection.h"
+#include "latent/Sampling.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -107,4 +110,55 @@ TEST_CASE("for two dimensions the projection is the latent space itself", "[late
     CHECK(p.isIdentity());
     CHECK(p.projectAll(codes) == codes);
     CHECK(p.unproject(-1.5, 2.5) == std::vector<float>{-1.5f, 2.5f});
+}
+
+TEST_CASE("random latent points: the prior, the data's box, and how far they land from the data", "[latent][samples]")
+{
+    // The prior: mean about 0, variance about 1, same seed → same points.
+    const std::vector<float> prior = samplePrior(4000, 2, 7);
+    REQUIRE(prior.size() == 8000);
+    double mean = 0, var = 0;
+    for (float v : prior)
+        mean += v;
+    mean /= double(prior.size());
+    for (float v : prior)
+        var += (v - mean) * (v - mean);
+    var /= double(prior.size());
+    CHECK(std::abs(mean) < 0.05);
+    CHECK(std::abs(var - 1.0) < 0.08);
+    CHECK(samplePrior(10, 2, 7) == std::vector<float>(prior.begin(), prior.begin() + 20));
+    CHECK(samplePrior(10, 2, 8) != samplePrior(10, 2, 7));
+
+    // Two tight clusters far apart: the box spans both, so most box samples fall in the gap.
+    std::vector<float> codes;
+    std::mt19937_64 rng(3);
+    std::normal_distribution<float> jitter(0.0f, 0.05f);
+    for (int i = 0; i < 300; ++i) {
+        const float cx = i % 2 ? 10.0f : -10.0f;
+        codes.push_back(cx + jitter(rng));
+        codes.push_back(jitter(rng));
+    }
+    const std::vector<float> box = sampleBox(codes, 2, 200, 5);
+    REQUIRE(box.size() == 400);
+    float minX = 1e9f, maxX = -1e9f;
+    for (size_t i = 0; i < box.size(); i += 2) {
+        minX = std::min(minX, box[i]);
+        maxX = std::max(maxX, box[i]);
+    }
+    CHECK(minX >= -10.3f);
+    CHECK(maxX <= 10.3f);
+    CHECK(maxX - minX > 15.0f);
+
+    const float far = neighbourDistanceQuantile(codes, 2, 0.95);
+    CHECK(far > 0.0f);
+    CHECK(far < 0.5f);
+    const std::vector<float> distances = nearestDistances(codes, 2, box);
+    const auto away = std::count_if(distances.begin(), distances.end(), [&](float x) { return x > far; });
+    CHECK(away > 150); // the gap is most of the box
+
+    // A data point itself is at distance 0; a known query at a known distance.
+    CHECK(nearestDistances(codes, 2, {codes[0], codes[1]})[0] == 0.0f);
+    const std::vector<float> line = {0, 0, 3, 4};
+    CHECK(nearestDistances(line, 2, {6, 8})[0] == Approx(5.0f));
+    CHECK_THROWS_AS(sampleBox({}, 2, 3, 1), Error);
 }

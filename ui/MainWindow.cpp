@@ -6,10 +6,12 @@
 #include "bridge/ModelSnapshot.h"
 #include "map/LatentMapView.h"
 #include "latent/Interpolation.h"
+#include "latent/Sampling.h"
 #include "panels/DecodePanel.h"
 #include "panels/DrawPanel.h"
 #include "panels/DrawingCanvas.h"
 #include "panels/InterpolationPanel.h"
+#include "panels/SamplesPanel.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
 
@@ -25,6 +27,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -87,13 +90,13 @@ void MainWindow::buildDocks()
     pins_->setIconSize(QSize(56, 56));
     pins_->setResizeMode(QListView::Adjust);
     pins_->setToolTip(tr("Click the map to pin the decode of that point"));
-    auto* pinsDock = new QDockWidget(tr("Pinned decodes"), this);
+    auto* pinsDock = new QDockWidget(tr("Pins"), this);
     pinsDock->setObjectName("pinsDock");
     pinsDock->setWidget(pins_);
     addDockWidget(Qt::RightDockWidgetArea, pinsDock);
 
     interpolation_ = new InterpolationPanel(this);
-    auto* interpolationDock = new QDockWidget(tr("Interpolation"), this);
+    auto* interpolationDock = new QDockWidget(tr("Interpolate"), this);
     interpolationDock->setObjectName("interpolationDock");
     interpolationDock->setWidget(interpolation_);
     addDockWidget(Qt::RightDockWidgetArea, interpolationDock);
@@ -103,8 +106,14 @@ void MainWindow::buildDocks()
     drawDock->setObjectName("drawDock");
     drawDock->setWidget(draw_);
     addDockWidget(Qt::RightDockWidgetArea, drawDock);
+    samples_ = new SamplesPanel(this);
+    auto* samplesDock = new QDockWidget(tr("Samples"), this);
+    samplesDock->setObjectName("samplesDock");
+    samplesDock->setWidget(samples_);
+    addDockWidget(Qt::RightDockWidgetArea, samplesDock);
     tabifyDockWidget(pinsDock, interpolationDock);
     tabifyDockWidget(interpolationDock, drawDock);
+    tabifyDockWidget(drawDock, samplesDock);
     interpolationDock->raise();
 
     // The right column runs the full height; the curves sit under the map only.
@@ -142,6 +151,11 @@ void MainWindow::buildActions()
     resetView_ = new QAction(tr("&Reset View"), this);
     resetView_->setShortcut(QKeySequence(Qt::Key_Home));
     connect(resetView_, &QAction::triggered, map_, &LatentMapView::resetView);
+    decodedGrid_ = new QAction(tr("Decoded &Grid"), this);
+    decodedGrid_->setCheckable(true);
+    decodedGrid_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    decodedGrid_->setToolTip(tr("Tile the visible map with the decodes of its points (Ctrl+G)"));
+    connect(decodedGrid_, &QAction::toggled, map_, &LatentMapView::setDecodedGridVisible);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addActions({openDataset_, openModel_, saveModel_});
@@ -152,6 +166,8 @@ void MainWindow::buildActions()
     model->addActions({train_, pause_, stop_});
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(resetView_);
+    view->addAction(decodedGrid_);
+    view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -164,6 +180,7 @@ void MainWindow::buildActions()
     bar->addActions({train_, pause_, stop_});
     bar->addSeparator();
     bar->addAction(resetView_);
+    bar->addAction(decodedGrid_);
 }
 
 void MainWindow::connectSession()
@@ -175,6 +192,12 @@ void MainWindow::connectSession()
     connect(session_, &TrainingSession::modelChanged, this, [this] {
         curves_->reset(session_->history());
         pins_->clear();
+        // A VAE is trained to fill its prior; a plain AE has no prior, only the data's box.
+        if (const ModelSnapshotPtr model = session_->snapshot()) {
+            samples_->setSource(model->isVae() ? SamplesPanel::Source::Prior : SamplesPanel::Source::DataBox);
+            samples_->setPoints({});
+            map_->setSampleMarks({});
+        }
         updateActions();
         updateStatus();
     });
@@ -213,6 +236,11 @@ void MainWindow::connectSession()
     // New weights: everything shown from the model is decoded again.
     connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateInterpolation);
     connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateDrawing);
+    connect(samples_, &SamplesPanel::resampleRequested, this, &MainWindow::resample);
+    connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateSamples);
+    connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateSamples);
+    connect(session_, &TrainingSession::snapshotUpdated, map_, &LatentMapView::requestDecodedGrid);
+    connect(map_, &LatentMapView::decodedGridNeeded, this, &MainWindow::decodeGrid);
     connect(map_, &LatentMapView::left, this, [this] { map_->setMarker("hover", {}, Qt::black, false); });
 }
 
@@ -371,6 +399,75 @@ void MainWindow::updateDrawing()
     for (size_t k = 0; k < keep; ++k)
         images.push_back(datasetImage(nearest[k].second));
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
+}
+
+void MainWindow::resample()
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud || cloud->dim != model->latentDim() || cloud->trainCount == 0)
+        return;
+    const int d = cloud->dim;
+    if (samples_->source() == SamplesPanel::Source::Prior) {
+        samples_->setPoints(samplePrior(SamplesPanel::kCount, d, samples_->seed()));
+    } else {
+        const std::vector<float> train(cloud->codes.begin(), cloud->codes.begin() + cloud->trainCount * d);
+        samples_->setPoints(sampleBox(train, d, SamplesPanel::kCount, samples_->seed()));
+    }
+    updateSamples();
+}
+
+void MainWindow::updateSamples()
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    const std::vector<float>& points = samples_->points();
+    if (!model || !cloud || cloud->dim != model->latentDim() || cloud->trainCount == 0)
+        return;
+    const int d = cloud->dim;
+    if (points.empty() || points.size() % size_t(d) != 0) {
+        resample();
+        return;
+    }
+    const std::vector<float> train(cloud->codes.begin(), cloud->codes.begin() + cloud->trainCount * d);
+    if (samplesCloud_ != cloud.get()) {
+        // "Far": farther from every training code than 99% of training codes are from their
+        // nearest neighbour. Measured once per cloud (a few milliseconds).
+        farThreshold_ = neighbourDistanceQuantile(train, d, 0.99, 200);
+        samplesCloud_ = cloud.get();
+    }
+    const std::vector<float> distances = nearestDistances(train, d, points);
+    std::vector<bool> far;
+    std::vector<QPointF> marks;
+    for (size_t i = 0; i < distances.size(); ++i) {
+        far.push_back(distances[i] > farThreshold_);
+        float x = 0, y = 0;
+        cloud->projection.project(points.data() + i * size_t(d), x, y);
+        marks.emplace_back(x, y);
+    }
+    const auto farCount = std::count(far.begin(), far.end(), true);
+    samples_->showSamples(
+        model->decodeMany(points), far,
+        tr("%1 of %2 points (red) land off the data: farther from every training code than 99% of "
+           "training codes are from their nearest neighbour. The decoder never saw codes there.")
+            .arg(farCount)
+            .arg(far.size()));
+    map_->setSampleMarks(marks);
+}
+
+void MainWindow::decodeGrid(QRectF plane, int cols, int rows)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud || cloud->dim != model->latentDim())
+        return;
+    std::vector<float> z;
+    z.reserve(size_t(cols * rows * cloud->dim));
+    for (const QPointF& c : LatentMapView::gridCentres(plane, cols, rows)) {
+        const std::vector<float> code = cloud->projection.unproject(c.x(), c.y());
+        z.insert(z.end(), code.begin(), code.end());
+    }
+    map_->setDecodedGrid(plane, cols, rows, model->decodeMany(z));
 }
 
 void MainWindow::onTrainingFinished(const QString& outcome)

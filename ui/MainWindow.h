@@ -12,6 +12,7 @@ class CurvesPanel;
 class DecodePanel;
 class DrawPanel;
 class InterpolationPanel;
+class SamplesPanel;
 class LatentMapView;
 class TrainingSession;
 
@@ -37,6 +38,8 @@ public:
     QListWidget* pinsList() const { return pins_; }
     DrawPanel* drawPanel() const { return draw_; }
     InterpolationPanel* interpolationPanel() const { return interpolation_; }
+    SamplesPanel* samplesPanel() const { return samples_; }
+    QAction* decodedGridAction() const { return decodedGrid_; }
 
     static QString autosavePath();
 
@@ -50,6 +53,9 @@ private Q_SLOTS:
     void onRightClick(QPointF plane, qint64 point);
     void updateInterpolation();
     void updateDrawing();
+    void resample();
+    void updateSamples();
+    void decodeGrid(QRectF plane, int cols, int rows);
     void onTrainingFinished(const QString& outcome);
     void openModelDialog();
     void saveModelDialog();
@@ -74,6 +80,9 @@ private:
     QListWidget* pins_;
     DrawPanel* draw_;
     InterpolationPanel* interpolation_;
+    SamplesPanel* samples_;
+    const void* samplesCloud_ = nullptr; // the cloud farThreshold_ was measured on
+    float farThreshold_ = 0;
     QLabel* statusLabel_;
     QString message_;
     QAction* openModel_ = nullptr;
@@ -83,6 +92,7 @@ private:
     QAction* pause_ = nullptr;
     QAction* stop_ = nullptr;
     QAction* resetView_ = nullptr;
+    QAction* decodedGrid_ = nullptr;
 };
 
 } // namespace lx::ui

@@ -95,6 +95,58 @@ private:
     qint64 renderMicros_ = 0;
 };
 
+// The decoded grid: one mosaic image of the tiles (dark strokes on white, so the coloured
+// points stay readable on top), stretched over the plane area it was decoded for.
+class DecodedGridLayer : public QCPLayerable {
+public:
+    DecodedGridLayer(LatentMapView* view, const QString& layer) : QCPLayerable(view, layer), view_(view) {}
+
+    void set(const QRectF& plane, int cols, int rows, const std::vector<QImage>& tiles)
+    {
+        plane_ = plane;
+        mosaic_ = QImage();
+        if (tiles.empty() || cols <= 0 || rows <= 0)
+            return;
+        const int side = tiles.front().width();
+        mosaic_ = QImage(cols * side, rows * side, QImage::Format_Grayscale8);
+        mosaic_.fill(255);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) {
+                const size_t i = size_t(r * cols + c);
+                if (i >= tiles.size())
+                    continue;
+                const QImage tile = tiles[i].convertToFormat(QImage::Format_Grayscale8);
+                for (int y = 0; y < std::min(side, tile.height()); ++y) {
+                    const uchar* from = tile.constScanLine(y);
+                    uchar* to = mosaic_.scanLine(r * side + y) + c * side;
+                    for (int x = 0; x < std::min(side, tile.width()); ++x)
+                        to[x] = uchar(255 - from[x]);
+                }
+            }
+    }
+    bool empty() const { return mosaic_.isNull(); }
+
+protected:
+    void applyDefaultAntialiasingHint(QCPPainter*) const override {}
+    QRect clipRect() const override { return view_->axisRect()->rect(); }
+    void draw(QCPPainter* painter) override
+    {
+        if (mosaic_.isNull())
+            return;
+        const QPoint topLeft = view_->positionOf(QPointF(plane_.left(), plane_.bottom()));
+        const QPoint bottomRight = view_->positionOf(QPointF(plane_.right(), plane_.top()));
+        painter->setRenderHint(QPainter::SmoothPixmapTransform, true);
+        painter->setOpacity(0.7);
+        painter->drawImage(QRect(topLeft, bottomRight), mosaic_);
+        painter->setOpacity(1.0);
+    }
+
+private:
+    LatentMapView* view_;
+    QRectF plane_; // x from left() to right(), y from top() (low) to bottom() (high)
+    QImage mosaic_;
+};
+
 LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
 {
     setObjectName("latentMap");
@@ -105,14 +157,34 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
     yAxis->setLabel(tr("z₁"));
     xAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
     yAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
+    addLayer("decodes", layer("main"), QCustomPlot::limBelow);
+    gridLayer_ = new DecodedGridLayer(this, "decodes");
     layer_ = new PointCloudLayer(this);
+    gridTimer_ = new QTimer(this);
+    gridTimer_->setSingleShot(true);
+    gridTimer_->setInterval(80);
+    connect(gridTimer_, &QTimer::timeout, this, [this] {
+        if (!gridVisible_)
+            return;
+        const QRect r = axisRect()->rect();
+        constexpr int kCellPixels = 40; // a 28×28 decode, a little enlarged
+        const int cols = std::clamp(r.width() / kCellPixels, 2, 60), rows = std::clamp(r.height() / kCellPixels, 2, 60);
+        const QCPRange xr = xAxis->range(), yr = yAxis->range();
+        Q_EMIT decodedGridNeeded(QRectF(xr.lower, yr.lower, xr.size(), yr.size()), cols, rows);
+    });
     legend->setVisible(true);
     legend->setBrush(QColor(255, 255, 255, 220));
     legend->setSelectableParts(QCPLegend::spItems);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     connect(this, &QCustomPlot::legendClick, this, &LatentMapView::onLegendClick);
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { layer_->invalidate(); });
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { layer_->invalidate(); });
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+        layer_->invalidate();
+        requestDecodedGrid();
+    });
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+        layer_->invalidate();
+        requestDecodedGrid();
+    });
 }
 
 LatentMapView::~LatentMapView() = default;
@@ -274,6 +346,63 @@ void LatentMapView::setPath(const std::vector<QPointF>& points)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+void LatentMapView::setSampleMarks(const std::vector<QPointF>& points)
+{
+    if (!samples_) {
+        samples_ = new QCPCurve(xAxis, yAxis);
+        samples_->setLineStyle(QCPCurve::lsNone);
+        samples_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(QColor(20, 20, 20), 2), QBrush(), 9));
+        samples_->removeFromLegend();
+        samples_->setSelectable(QCP::stNone);
+    }
+    QVector<QCPCurveData> data;
+    for (int i = 0; i < int(points.size()); ++i)
+        data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
+    samples_->data()->set(data, true);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LatentMapView::setDecodedGridVisible(bool visible)
+{
+    if (visible == gridVisible_)
+        return;
+    gridVisible_ = visible;
+    if (visible)
+        requestDecodedGrid();
+    else
+        gridLayer_->set({}, 0, 0, {});
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool LatentMapView::hasDecodedGrid() const
+{
+    return gridVisible_ && !gridLayer_->empty();
+}
+
+void LatentMapView::requestDecodedGrid()
+{
+    if (gridVisible_)
+        gridTimer_->start();
+}
+
+void LatentMapView::setDecodedGrid(const QRectF& plane, int cols, int rows, const std::vector<QImage>& tiles)
+{
+    if (!gridVisible_)
+        return;
+    gridLayer_->set(plane, cols, rows, tiles);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+std::vector<QPointF> LatentMapView::gridCentres(const QRectF& plane, int cols, int rows)
+{
+    std::vector<QPointF> centres;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            centres.emplace_back(plane.left() + (c + 0.5) * plane.width() / cols,
+                                 plane.top() + plane.height() - (r + 0.5) * plane.height() / rows);
+    return centres;
+}
+
 void LatentMapView::mouseMoveEvent(QMouseEvent* event)
 {
     QCustomPlot::mouseMoveEvent(event);
@@ -300,6 +429,12 @@ void LatentMapView::mouseReleaseEvent(QMouseEvent* event)
         Q_EMIT clicked(planeAt(event->pos()), pointAt(event->pos()));
     else if (event->button() == Qt::RightButton)
         Q_EMIT rightClicked(planeAt(event->pos()), pointAt(event->pos()));
+}
+
+void LatentMapView::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    requestDecodedGrid();
 }
 
 void LatentMapView::wheelEvent(QWheelEvent* event)

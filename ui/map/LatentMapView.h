@@ -10,6 +10,7 @@
 
 namespace lx::ui {
 
+class DecodedGridLayer;
 class PointCloudLayer;
 
 // The latent map: every image as a point coloured by its label, on QCustomPlot's axes.
@@ -40,10 +41,24 @@ public:
     // A polyline over the points (an interpolation path); empty hides it.
     void setPath(const std::vector<QPointF>& points);
 
+    // Random samples marked with crosses; empty hides them.
+    void setSampleMarks(const std::vector<QPointF>& points);
+
+    // The decoded grid: the visible area tiled with the decodes of its cell centres, under the
+    // points, on the same axes. The view asks for decodes (decodedGridNeeded, debounced while
+    // the view moves); the window answers with setDecodedGrid. Tiles are row-major, row 0 at
+    // the top (largest y); `plane` is the area they cover.
+    void setDecodedGridVisible(bool visible);
+    bool isDecodedGridVisible() const { return gridVisible_; }
+    bool hasDecodedGrid() const; // decodes are shown (not only asked for)
+    void setDecodedGrid(const QRectF& plane, int cols, int rows, const std::vector<QImage>& tiles);
+    static std::vector<QPointF> gridCentres(const QRectF& plane, int cols, int rows);
+
     static QColor classColor(int label);
 
 public Q_SLOTS:
     void resetView();
+    void requestDecodedGrid(); // the decodes are stale (new weights): ask again soon
 
 Q_SIGNALS:
     void hovered(QPointF plane, qint64 point); // point: -1 when not over a data point
@@ -51,12 +66,14 @@ Q_SIGNALS:
     void rightClicked(QPointF plane, qint64 point);
     void left();
     void classVisibilityChanged();
+    void decodedGridNeeded(QRectF plane, int cols, int rows);
 
 protected:
     void mouseMoveEvent(QMouseEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
 
@@ -71,6 +88,10 @@ private:
     std::vector<QCPGraph*> legendGraphs_;
     std::map<QString, QCPItemTracer*> markers_;
     QCPCurve* path_ = nullptr;
+    QCPCurve* samples_ = nullptr;
+    DecodedGridLayer* gridLayer_ = nullptr;
+    QTimer* gridTimer_ = nullptr;
+    bool gridVisible_ = false;
     bool userMoved_ = false;
     QPoint pressPos_;
 };

@@ -1,0 +1,105 @@
+#include "panels/SamplesPanel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace lx::ui {
+namespace {
+
+// A 4×4 mosaic of decodes, crisp pixels; far samples get a red frame.
+class SampleTiles : public QWidget {
+public:
+    SampleTiles(const std::vector<QImage>& images, const std::vector<bool>& far, QWidget* parent)
+        : QWidget(parent), images_(images), far_(far)
+    {
+        setMinimumSize(4 * 40, 4 * 40);
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    }
+    QSize sizeHint() const override { return QSize(4 * 56, 4 * 56); }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter p(this);
+        const int side = std::min(width(), height()) / 4;
+        const int left = (width() - 4 * side) / 2;
+        for (int i = 0; i < SamplesPanel::kCount; ++i) {
+            const QRect cell(left + (i % 4) * side, (i / 4) * side, side, side);
+            if (size_t(i) >= images_.size()) {
+                p.setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
+                p.drawRect(cell.adjusted(2, 2, -3, -3));
+                continue;
+            }
+            p.drawImage(cell.adjusted(1, 1, -1, -1), images_[size_t(i)]);
+            if (size_t(i) < far_.size() && far_[size_t(i)]) {
+                p.setPen(QPen(QColor(230, 50, 50), 2));
+                p.drawRect(cell.adjusted(1, 1, -2, -2));
+            }
+        }
+    }
+
+private:
+    const std::vector<QImage>& images_;
+    const std::vector<bool>& far_;
+};
+
+} // namespace
+
+SamplesPanel::SamplesPanel(QWidget* parent) : QWidget(parent)
+{
+    source_ = new QComboBox(this);
+    source_->setObjectName("sampleSource");
+    source_->addItems({tr("prior N(0, I)"), tr("uniform over the data's box")});
+    source_->setToolTip(tr("Where random points come from. A VAE is trained to fill its prior;\n"
+                           "a plain autoencoder fills no region in particular."));
+    sample_ = new QPushButton(tr("New samples"), this);
+    sample_->setObjectName("newSamples");
+    sample_->setShortcut(QKeySequence(Qt::Key_F5));
+    sample_->setToolTip(tr("Decode %1 new random latent points (F5)").arg(kCount));
+    summary_ = new QLabel(this);
+    summary_->setWordWrap(true);
+    summary_->setStyleSheet("color: gray");
+    summary_->setText(tr("Random points of a plain autoencoder often fall between the clusters, "
+                         "where the decoder was never trained: their decodes are blends, not digits."));
+    tiles_ = new SampleTiles(images_, far_, this);
+
+    auto* row = new QHBoxLayout;
+    row->addWidget(source_, 1);
+    row->addWidget(sample_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(row);
+    layout->addWidget(tiles_, 1);
+    layout->addWidget(summary_);
+
+    connect(sample_, &QPushButton::clicked, this, [this] {
+        ++seed_;
+        Q_EMIT resampleRequested();
+    });
+    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SamplesPanel::resampleRequested);
+}
+
+SamplesPanel::Source SamplesPanel::source() const
+{
+    return source_->currentIndex() == 0 ? Source::Prior : Source::DataBox;
+}
+
+void SamplesPanel::setSource(Source source)
+{
+    source_->setCurrentIndex(source == Source::Prior ? 0 : 1);
+}
+
+void SamplesPanel::showSamples(const std::vector<QImage>& images, const std::vector<bool>& far, const QString& summary)
+{
+    images_ = images;
+    far_ = far;
+    summary_->setText(summary);
+    tiles_->update();
+}
+
+} // namespace lx::ui

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <QImage>
+#include <QWidget>
+
+#include <cstdint>
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+
+namespace lx::ui {
+
+// Random latent points and their decodes: why a plain autoencoder's random points are often
+// not digits. The points stay put until "New samples", so while a model trains the same
+// points are decoded again and again. Tiles whose point lies far from every training code
+// are framed in red. The window samples and decodes; this panel holds choices and images.
+class SamplesPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum class Source { Prior, DataBox };
+    static constexpr int kCount = 16;
+
+    explicit SamplesPanel(QWidget* parent = nullptr);
+
+    Source source() const;
+    void setSource(Source source);
+    uint64_t seed() const { return seed_; }
+    QPushButton* sampleButton() const { return sample_; }
+
+    // The current points (kCount×d) as the window drew them; empty before the first sample.
+    const std::vector<float>& points() const { return points_; }
+    void setPoints(std::vector<float> points) { points_ = std::move(points); }
+
+    void showSamples(const std::vector<QImage>& images, const std::vector<bool>& far, const QString& summary);
+    const std::vector<QImage>& images() const { return images_; }
+
+Q_SIGNALS:
+    void resampleRequested(); // a new seed: the window draws new points
+
+private:
+    QComboBox* source_;
+    QPushButton* sample_;
+    QLabel* summary_;
+    QWidget* tiles_;
+    uint64_t seed_ = 1;
+    std::vector<float> points_;
+    std::vector<QImage> images_;
+    std::vector<bool> far_;
+};
+
+} // namespace lx::ui
