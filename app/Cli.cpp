@@ -4,6 +4,7 @@
 #include "data/Dataset.h"
 #include "io/AtomicFile.h"
 #include "io/Checkpoint.h"
+#include "io/EmbeddingsCsv.h"
 #include "latent/Evaluation.h"
 #include "model/ArchitecturePlan.h"
 #include "train/Trainer.h"
@@ -248,26 +249,8 @@ int runEmbed(const QCommandLineParser& p)
     lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
     const std::string out = required(p, "out");
     const lx::DatasetSplits data = dataFor(p, run);
-    std::string csv = "index,split,label";
-    for (int d = 0; d < run.spec.latentDim; ++d)
-        csv += ",z" + std::to_string(d);
-    csv += '\n';
-    for (const auto& [split, part] : {std::pair<const char*, const lx::Dataset*>{"train", &data.train},
-                                      {"validation", &data.validation}}) {
-        const torch::Tensor z = lx::encodeDataset(run.model, *part).contiguous();
-        const float* values = z.data_ptr<float>();
-        char number[32];
-        for (int64_t i = 0; i < part->count; ++i) {
-            csv += std::to_string(part->sourceIndex[size_t(i)]) + ',' + split + ',';
-            if (part->hasLabels())
-                csv += std::to_string(part->labels[size_t(i)]);
-            for (int d = 0; d < run.spec.latentDim; ++d) {
-                std::snprintf(number, sizeof number, ",%.7g", double(values[i * run.spec.latentDim + d]));
-                csv += number;
-            }
-            csv += '\n';
-        }
-    }
+    const lx::LatentCloud cloud = lx::embedSplits(run.model, data);
+    const std::string csv = lx::embeddingsCsv(data, cloud.codes, cloud.dim);
     lx::writeFileAtomically(out, csv.data(), csv.size());
     printJson(QJsonObject{{"rows", double(data.totalCount())}, {"latent_dim", run.spec.latentDim},
                           {"out", QString::fromStdString(out)}});

@@ -13,12 +13,20 @@
 #include "panels/InterpolationPanel.h"
 #include "panels/ImageTile.h"
 #include "panels/SamplesPanel.h"
+#include "panels/NewModelDialog.h"
 #include "latent/Sampling.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QDoubleSpinBox>
 #include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QTest>
@@ -278,4 +286,107 @@ TEST_CASE("the decoded grid tiles the visible area with decodes of its cell cent
     CHECK(asked.last().at(0).toRectF().width() == Approx(map->xAxis->range().size()));
     e.window.decodedGridAction()->setChecked(false);
     CHECK_FALSE(map->hasDecodedGrid());
+}
+
+TEST_CASE("New Model creates the model the dialog describes, and remembers the choices", "[gui]")
+{
+    Explorer e;
+    NewModelDialog dialog(&e.window);
+    auto* kind = dialog.findChild<QComboBox*>("kind");
+    auto* arch = dialog.findChild<QComboBox*>("arch");
+    auto* latent = dialog.findChild<QSpinBox*>("latent");
+    auto* batch = dialog.findChild<QSpinBox*>("batch");
+    auto* beta = dialog.findChild<QDoubleSpinBox*>("beta");
+    REQUIRE(kind);
+    REQUIRE(arch);
+    REQUIRE(latent);
+    REQUIRE(batch);
+    REQUIRE(beta);
+    CHECK_FALSE(beta->isEnabled()); // β only means something for a VAE
+    kind->setCurrentIndex(kind->findData("vae"));
+    CHECK(beta->isEnabled());
+    arch->setCurrentIndex(arch->findData("mlp"));
+    latent->clear();
+    QTest::keyClicks(latent, "3");
+    batch->setValue(16);
+    beta->setValue(0.5);
+    const TrainingRequest r = dialog.request();
+    CHECK(r.kind == "vae");
+    CHECK(r.arch == "mlp");
+    CHECK(r.latentDim == 3);
+    CHECK(r.batchSize == 16);
+    CHECK(r.beta == 0.5);
+    dialog.accept();
+    const TrainingRequest again = NewModelDialog::remembered();
+    CHECK(again.kind == "vae");
+    CHECK(again.latentDim == 3);
+    CHECK(again.batchSize == 16);
+
+    e.window.createModel(r, false);
+    REQUIRE(e.waitUntilIdle());
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    REQUIRE(model);
+    CHECK(model->isVae());
+    CHECK(model->latentDim() == 3);
+    CHECK(e.window.map()->cloud()->dim == 3);
+    CHECK(e.window.session()->lastRequest().batchSize == 16);
+    QSettings().remove("newModel");
+}
+
+TEST_CASE("exports write the embeddings, the map, the curves and the decoded images", "[gui]")
+{
+    Explorer e;
+    const QString dir = QString::fromStdString(e.dir.path().string());
+    // Embeddings: the CLI's format, one row per image.
+    REQUIRE(e.window.exportEmbeddings(dir + "/emb.csv") == "");
+    QFile csv(dir + "/emb.csv");
+    REQUIRE(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    const auto cloud = e.window.map()->cloud();
+    CHECK(lines.front() == "index,split,label,z0,z1");
+    CHECK(lines.size() == cloud->count() + 1);
+    const QList<QByteArray> firstRow = lines[1].split(',');
+    REQUIRE(firstRow.size() == 5);
+    CHECK(firstRow[1] == "train");
+    CHECK(firstRow[3].toFloat() == Approx(cloud->codes[0]).margin(1e-5));
+
+    // The map and the curves, as PNG and as PDF.
+    REQUIRE(e.window.exportMap(dir + "/map.png") == "");
+    const QImage map(dir + "/map.png");
+    CHECK(map.width() == 2 * e.window.map()->width());
+    REQUIRE(e.window.exportMap(dir + "/map.pdf") == "");
+    QFile pdf(dir + "/map.pdf");
+    REQUIRE(pdf.open(QIODevice::ReadOnly));
+    CHECK(pdf.read(5) == "%PDF-");
+    REQUIRE(e.window.exportCurves(dir + "/curves.png") == "");
+    CHECK_FALSE(QImage(dir + "/curves.png").isNull());
+
+    // Decoded images: nothing to export until there is something, then tiles at 4× or 2×.
+    CHECK(e.window.exportInterpolation(dir + "/strip.png") != "");
+    CHECK_FALSE(QFileInfo::exists(dir + "/strip.png"));
+    const auto model = e.window.session()->snapshot();
+    e.window.interpolationPanel()->pickEndpoint({0, 0}, model->decode({0, 0}));
+    e.window.interpolationPanel()->pickEndpoint({1, 1}, model->decode({1, 1}));
+    QCoreApplication::processEvents();
+    REQUIRE(e.window.exportInterpolation(dir + "/strip.png") == "");
+    const QImage strip(dir + "/strip.png");
+    const int n = e.window.interpolationPanel()->stripLength();
+    CHECK(strip.height() == 28 * 4);
+    CHECK(strip.width() == n * 28 * 4 + (n - 1) * 2);
+    // The first tile is A's decode, scaled: compare one pixel from each 4×4 block.
+    const QImage a = model->decode({0, 0});
+    int mismatches = 0;
+    for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+            mismatches += qGray(strip.pixel(4 * x + 1, 4 * y + 1)) != qGray(a.pixel(x, y));
+    CHECK(mismatches == 0);
+    REQUIRE(e.window.exportDecodedGrid(dir + "/grid.png", 5, 3) == "");
+    const QImage grid(dir + "/grid.png");
+    CHECK(grid.width() == 5 * 56 + 4);
+    CHECK(grid.height() == 3 * 56 + 2);
+    REQUIRE(e.window.exportSamples(dir + "/samples.png") == "");
+    CHECK(QImage(dir + "/samples.png").width() == 4 * 112 + 3 * 2);
+    // No temporary files left beside them.
+    const QStringList left = QDir(dir).entryList({".export-*", "*.part*"}, QDir::Files | QDir::Hidden);
+    CHECK(left.isEmpty());
 }

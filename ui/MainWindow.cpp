@@ -7,10 +7,14 @@
 #include "map/LatentMapView.h"
 #include "latent/Interpolation.h"
 #include "latent/Sampling.h"
+#include "io/AtomicFile.h"
+#include "io/EmbeddingsCsv.h"
 #include "panels/DecodePanel.h"
+#include "panels/Export.h"
 #include "panels/DrawPanel.h"
 #include "panels/DrawingCanvas.h"
 #include "panels/InterpolationPanel.h"
+#include "panels/NewModelDialog.h"
 #include "panels/SamplesPanel.h"
 #include "training/CurvesPanel.h"
 #include "training/TrainingSession.h"
@@ -130,6 +134,10 @@ void MainWindow::buildDocks()
 
 void MainWindow::buildActions()
 {
+    newModel_ = new QAction(tr("&New Model…"), this);
+    newModel_->setShortcut(QKeySequence::New);
+    newModel_->setToolTip(tr("Choose a type, architecture, latent size and training settings (Ctrl+N)"));
+    connect(newModel_, &QAction::triggered, this, &MainWindow::newModelDialog);
     openModel_ = new QAction(tr("&Open Model…"), this);
     openModel_->setShortcut(QKeySequence::Open);
     connect(openModel_, &QAction::triggered, this, &MainWindow::openModelDialog);
@@ -158,10 +166,35 @@ void MainWindow::buildActions()
     connect(decodedGrid_, &QAction::toggled, map_, &LatentMapView::setDecodedGridVisible);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addActions({openDataset_, openModel_, saveModel_});
-    file->addSeparator();
+    file->addActions({openDataset_, newModel_, openModel_, saveModel_});
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* exports = file->addMenu(tr("&Export"));
+    exports->addAction(tr("Embeddings as CSV…"), this, [this] {
+        exportWithDialog(tr("Export Embeddings"), tr("CSV (*.csv)"), "embeddings.csv",
+                         [this](const QString& p) { return exportEmbeddings(p); });
+    });
+    exports->addAction(tr("Map as PNG or PDF…"), this, [this] {
+        exportWithDialog(tr("Export Map"), tr("PNG image (*.png);;PDF document (*.pdf)"), "latent-map.png",
+                         [this](const QString& p) { return exportMap(p); });
+    });
+    exports->addAction(tr("Training Curves as PNG or PDF…"), this, [this] {
+        exportWithDialog(tr("Export Training Curves"), tr("PNG image (*.png);;PDF document (*.pdf)"), "curves.png",
+                         [this](const QString& p) { return exportCurves(p); });
+    });
+    exports->addAction(tr("Interpolation Strip as PNG…"), this, [this] {
+        exportWithDialog(tr("Export Interpolation"), tr("PNG image (*.png)"), "interpolation.png",
+                         [this](const QString& p) { return exportInterpolation(p); });
+    });
+    exports->addAction(tr("Decoded Grid as PNG…"), this, [this] {
+        exportWithDialog(tr("Export Decoded Grid"), tr("PNG image (*.png)"), "decoded-grid.png",
+                         [this](const QString& p) { return exportDecodedGrid(p); });
+    });
+    exports->addAction(tr("Samples as PNG…"), this, [this] {
+        exportWithDialog(tr("Export Samples"), tr("PNG image (*.png)"), "samples.png",
+                         [this](const QString& p) { return exportSamples(p); });
+    });
+    file->addSeparator();
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addActions({train_, pause_, stop_});
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -175,7 +208,7 @@ void MainWindow::buildActions()
 
     QToolBar* bar = addToolBar(tr("Main"));
     bar->setObjectName("mainToolBar");
-    bar->addActions({openDataset_, openModel_, saveModel_});
+    bar->addActions({openDataset_, newModel_, openModel_, saveModel_});
     bar->addSeparator();
     bar->addActions({train_, pause_, stop_});
     bar->addSeparator();
@@ -470,6 +503,84 @@ void MainWindow::decodeGrid(QRectF plane, int cols, int rows)
     map_->setDecodedGrid(plane, cols, rows, model->decodeMany(z));
 }
 
+void MainWindow::exportWithDialog(const QString& title, const QString& filter, const QString& fileName,
+                                  const std::function<QString(const QString&)>& write)
+{
+    QSettings settings;
+    const QString dir = settings.value("export/dir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                            .toString();
+    QString selected;
+    QString path = QFileDialog::getSaveFileName(this, title, QDir(dir).filePath(fileName), filter, &selected);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += selected.contains("*.pdf") ? ".pdf" : selected.contains("*.csv") ? ".csv" : ".png";
+    settings.setValue("export/dir", QFileInfo(path).absolutePath());
+    const QString error = write(path);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, title, tr("Could not export to %1:\n%2").arg(QDir::toNativeSeparators(path), error));
+    else
+        showStatus(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
+}
+
+QString MainWindow::exportEmbeddings(const QString& csvPath)
+{
+    const CloudPtr cloud = session_->cloud();
+    const DatasetPtr data = session_->dataset();
+    if (!cloud || !data || cloud->count() != data->totalCount())
+        return tr("there are no embeddings yet: open a model and a dataset");
+    try {
+        const std::string csv = embeddingsCsv(*data, cloud->codes, cloud->dim);
+        writeFileAtomically(QFile::encodeName(csvPath).toStdString(), csv.data(), csv.size());
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+QString MainWindow::exportMap(const QString& path)
+{
+    if (!map_->cloud())
+        return tr("the map is empty");
+    return savePlotAtomically(map_, path);
+}
+
+QString MainWindow::exportCurves(const QString& path)
+{
+    return savePlotAtomically(curves_->plot(), path);
+}
+
+QString MainWindow::exportInterpolation(const QString& pngPath)
+{
+    if (interpolation_->strip().empty())
+        return tr("choose the two ends first (right-click the map twice)");
+    return saveImageAtomically(mosaic(interpolation_->strip(), int(interpolation_->strip().size()), 4), pngPath);
+}
+
+QString MainWindow::exportDecodedGrid(const QString& pngPath, int cols, int rows)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud || cloud->dim != model->latentDim())
+        return tr("there is no model to decode with");
+    // The visible area of the map, the same cell centres the map's grid uses.
+    const QRectF plane(map_->xAxis->range().lower, map_->yAxis->range().lower, map_->xAxis->range().size(),
+                       map_->yAxis->range().size());
+    std::vector<float> z;
+    for (const QPointF& c : LatentMapView::gridCentres(plane, cols, rows)) {
+        const std::vector<float> code = cloud->projection.unproject(c.x(), c.y());
+        z.insert(z.end(), code.begin(), code.end());
+    }
+    return saveImageAtomically(mosaic(model->decodeMany(z), cols, 2), pngPath);
+}
+
+QString MainWindow::exportSamples(const QString& pngPath)
+{
+    if (samples_->images().empty())
+        return tr("there are no samples yet");
+    return saveImageAtomically(mosaic(samples_->images(), 4, 4), pngPath);
+}
+
 void MainWindow::onTrainingFinished(const QString& outcome)
 {
     message_.clear();
@@ -500,6 +611,22 @@ void MainWindow::startDefaultTraining(const QString& dataset, int epochs)
     openDatasetNamed(dataset);
     session_->newModel(TrainingRequest{});
     session_->train(epochs);
+}
+
+void MainWindow::newModelDialog()
+{
+    NewModelDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted)
+        createModel(dialog.request(), dialog.trainNow());
+}
+
+void MainWindow::createModel(const TrainingRequest& request, bool trainNow)
+{
+    if (!session_->dataset())
+        openDatasetNamed(QSettings().value("session/lastDataset", "mnist").toString());
+    session_->newModel(request);
+    if (trainNow)
+        session_->train(request.epochs);
 }
 
 void MainWindow::openModelFile(const QString& path)
@@ -553,8 +680,8 @@ void MainWindow::openDatasetDialog()
 void MainWindow::train()
 {
     if (!session_->hasModel())
-        session_->newModel(TrainingRequest{});
-    session_->train(kDefaultEpochs);
+        session_->newModel(NewModelDialog::remembered());
+    session_->train(std::max(1, session_->lastRequest().epochs));
 }
 
 void MainWindow::togglePause()
@@ -575,6 +702,7 @@ void MainWindow::updateActions()
     stop_->setEnabled(training);
     saveModel_->setEnabled(session_->hasModel());
     openModel_->setEnabled(!training);
+    newModel_->setEnabled(!training);
     openDataset_->setEnabled(!training);
 }
 

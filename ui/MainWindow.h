@@ -2,6 +2,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QAction;
 class QLabel;
 class QListWidget;
@@ -15,6 +17,7 @@ class InterpolationPanel;
 class SamplesPanel;
 class LatentMapView;
 class TrainingSession;
+struct TrainingRequest;
 
 // The main window: builds the map, the docks and the actions, and connects them to the
 // training session. Each panel is its own widget; this class only wires.
@@ -29,6 +32,7 @@ public:
     void openModelFile(const QString& path);
     void openDatasetNamed(const QString& nameOrPath);
     void startDefaultTraining(const QString& dataset, int epochs);
+    void createModel(const TrainingRequest& request, bool trainNow);
     void showStatus(const QString& text);
 
     TrainingSession* session() const { return session_; }
@@ -42,6 +46,14 @@ public:
     QAction* decodedGridAction() const { return decodedGrid_; }
 
     static QString autosavePath();
+
+    // Exports; each returns "" or the reason it failed. Files are written atomically.
+    QString exportEmbeddings(const QString& csvPath);
+    QString exportMap(const QString& path);    // PNG or PDF by suffix
+    QString exportCurves(const QString& path); // PNG or PDF by suffix
+    QString exportInterpolation(const QString& pngPath);
+    QString exportDecodedGrid(const QString& pngPath, int cols = 16, int rows = 16);
+    QString exportSamples(const QString& pngPath);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -57,6 +69,7 @@ private Q_SLOTS:
     void updateSamples();
     void decodeGrid(QRectF plane, int cols, int rows);
     void onTrainingFinished(const QString& outcome);
+    void newModelDialog();
     void openModelDialog();
     void saveModelDialog();
     void openDatasetDialog();
@@ -67,6 +80,8 @@ private Q_SLOTS:
 
 private:
     void buildActions();
+    void exportWithDialog(const QString& title, const QString& filter, const QString& fileName,
+                          const std::function<QString(const QString&)>& write);
     void buildDocks();
     void connectSession();
     std::vector<QString> classNames() const;
@@ -85,6 +100,7 @@ private:
     float farThreshold_ = 0;
     QLabel* statusLabel_;
     QString message_;
+    QAction* newModel_ = nullptr;
     QAction* openModel_ = nullptr;
     QAction* saveModel_ = nullptr;
     QAction* openDataset_ = nullptr;

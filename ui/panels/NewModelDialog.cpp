@@ -1,0 +1,181 @@
+#include "panels/NewModelDialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace lx::ui {
+namespace {
+
+struct ArchChoice {
+    const char* name;
+    const char* help;
+};
+const ArchChoice kArchs[] = {
+    {"conv", QT_TRANSLATE_NOOP("NewModelDialog", "Our default: two strided convolutions with batch norm, a 512–128 "
+                                                 "head, and the mirror image back. Best map for its time.")},
+    {"lecture", QT_TRANSLATE_NOOP("NewModelDialog", "Exactly the lecture's model: Conv 1→32→64 (28→14→7), Linear "
+                                                    "3136→D; Linear D→3136, ConvTranspose 64→32→1 (7→14→28).")},
+    {"mlp", QT_TRANSLATE_NOOP("NewModelDialog", "Fully connected: 784→512→128→D and back. No convolutions.")},
+};
+
+} // namespace
+
+NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
+{
+    setWindowTitle(tr("New Model"));
+    kind_ = new QComboBox(this);
+    kind_->setObjectName("kind");
+    kind_->addItem(tr("Autoencoder"), "ae");
+    kind_->addItem(tr("Variational autoencoder (VAE)"), "vae");
+    arch_ = new QComboBox(this);
+    arch_->setObjectName("arch");
+    for (const ArchChoice& a : kArchs)
+        arch_->addItem(QString::fromLatin1(a.name), QString::fromLatin1(a.name));
+    archHelp_ = new QLabel(this);
+    archHelp_->setWordWrap(true);
+    archHelp_->setStyleSheet("color: gray");
+    latent_ = new QSpinBox(this);
+    latent_->setObjectName("latent");
+    latent_->setRange(1, 256);
+    latent_->setToolTip(tr("2 is drawn directly; larger codes are shown through a projection.\n"
+                           "Too large a code and the model starts to memorise: watch the validation curve."));
+    loss_ = new QComboBox(this);
+    loss_->setObjectName("loss");
+    loss_->addItem(tr("MSE (mean squared error)"), "mse");
+    loss_->addItem(tr("BCE (binary cross-entropy)"), "bce");
+    beta_ = new QDoubleSpinBox(this);
+    beta_->setObjectName("beta");
+    beta_->setRange(0, 1000);
+    beta_->setDecimals(3);
+    beta_->setSingleStep(0.1);
+    beta_->setToolTip(tr("Weight of the KL term: larger pulls the codes towards the prior N(0, I)"));
+    learningRate_ = new QDoubleSpinBox(this);
+    learningRate_->setObjectName("learningRate");
+    learningRate_->setDecimals(5);
+    learningRate_->setRange(0.00001, 0.1);
+    learningRate_->setSingleStep(0.0001);
+    batch_ = new QSpinBox(this);
+    batch_->setObjectName("batch");
+    batch_->setRange(1, 4096);
+    epochs_ = new QSpinBox(this);
+    epochs_->setObjectName("epochs");
+    epochs_->setRange(1, 10000);
+    seed_ = new QSpinBox(this);
+    seed_->setObjectName("seed");
+    seed_->setRange(0, 1 << 30);
+    trainNow_ = new QCheckBox(tr("Start training at once"), this);
+    trainNow_->setChecked(true);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Type:"), kind_);
+    form->addRow(tr("&Architecture:"), arch_);
+    form->addRow(QString(), archHelp_);
+    form->addRow(tr("&Latent size:"), latent_);
+    form->addRow(tr("L&oss:"), loss_);
+    form->addRow(tr("&β (KL weight):"), beta_);
+    form->addRow(tr("Learning &rate:"), learningRate_);
+    form->addRow(tr("&Batch size:"), batch_);
+    form->addRow(tr("&Epochs:"), epochs_);
+    form->addRow(tr("&Seed:"), seed_);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Create"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(trainNow_);
+    layout->addWidget(buttons);
+
+    connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
+    connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
+    setRequest(remembered());
+}
+
+void NewModelDialog::updateEnabled()
+{
+    beta_->setEnabled(kind_->currentData().toString() == "vae");
+    const int i = arch_->currentIndex();
+    archHelp_->setText(i >= 0 && i < int(std::size(kArchs)) ? tr(kArchs[i].help) : QString());
+}
+
+TrainingRequest NewModelDialog::request() const
+{
+    TrainingRequest r;
+    r.kind = kind_->currentData().toString();
+    r.arch = arch_->currentData().toString();
+    r.latentDim = latent_->value();
+    r.loss = loss_->currentData().toString();
+    r.beta = beta_->value();
+    r.learningRate = learningRate_->value();
+    r.batchSize = batch_->value();
+    r.epochs = epochs_->value();
+    r.seed = quint64(seed_->value());
+    return r;
+}
+
+void NewModelDialog::setRequest(const TrainingRequest& r)
+{
+    auto select = [](QComboBox* box, const QString& value) {
+        const int i = box->findData(value);
+        box->setCurrentIndex(i >= 0 ? i : 0);
+    };
+    select(kind_, r.kind);
+    select(arch_, r.arch);
+    select(loss_, r.loss);
+    latent_->setValue(r.latentDim);
+    beta_->setValue(r.beta);
+    learningRate_->setValue(r.learningRate);
+    batch_->setValue(r.batchSize);
+    epochs_->setValue(r.epochs);
+    seed_->setValue(int(r.seed));
+    updateEnabled();
+}
+
+bool NewModelDialog::trainNow() const
+{
+    return trainNow_->isChecked();
+}
+
+void NewModelDialog::accept()
+{
+    const TrainingRequest r = request();
+    QSettings s;
+    s.beginGroup("newModel");
+    s.setValue("kind", r.kind);
+    s.setValue("arch", r.arch);
+    s.setValue("latent", r.latentDim);
+    s.setValue("loss", r.loss);
+    s.setValue("beta", r.beta);
+    s.setValue("learningRate", r.learningRate);
+    s.setValue("batch", r.batchSize);
+    s.setValue("epochs", r.epochs);
+    s.setValue("seed", r.seed);
+    QDialog::accept();
+}
+
+TrainingRequest NewModelDialog::remembered()
+{
+    TrainingRequest r;
+    QSettings s;
+    s.beginGroup("newModel");
+    r.kind = s.value("kind", r.kind).toString();
+    r.arch = s.value("arch", r.arch).toString();
+    r.latentDim = s.value("latent", r.latentDim).toInt();
+    r.loss = s.value("loss", r.loss).toString();
+    r.beta = s.value("beta", r.beta).toDouble();
+    r.learningRate = s.value("learningRate", r.learningRate).toDouble();
+    r.batchSize = s.value("batch", r.batchSize).toInt();
+    r.epochs = s.value("epochs", r.epochs).toInt();
+    r.seed = s.value("seed", r.seed).toULongLong();
+    return r;
+}
+
+} // namespace lx::ui

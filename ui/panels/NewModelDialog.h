@@ -1,0 +1,46 @@
+#pragma once
+
+#include "training/TrainingSession.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QSpinBox;
+
+namespace lx::ui {
+
+// New model: type, architecture, latent size, loss, β, learning rate, batch, epochs, seed.
+// The choices persist (QSettings) from one dialog to the next.
+class NewModelDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit NewModelDialog(QWidget* parent = nullptr);
+
+    TrainingRequest request() const;
+    void setRequest(const TrainingRequest& request);
+    bool trainNow() const;
+
+    void accept() override; // remembers the choices
+
+    static TrainingRequest remembered(); // the last accepted choices, or the defaults
+
+private:
+    void updateEnabled();
+
+    QComboBox* kind_;
+    QComboBox* arch_;
+    QSpinBox* latent_;
+    QComboBox* loss_;
+    QDoubleSpinBox* beta_;
+    QDoubleSpinBox* learningRate_;
+    QSpinBox* batch_;
+    QSpinBox* epochs_;
+    QSpinBox* seed_;
+    QCheckBox* trainNow_;
+    QLabel* archHelp_;
+};
+
+} // namespace lx::ui
