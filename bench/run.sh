@@ -4,6 +4,8 @@
 # on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick]
 #   quality: train each architecture for S seconds (default 60) on mnist, then score it
 #   speed:   one epoch of the lecture model (8,000 images), images per second
+#   gui:     map redraw, hover latency, event-loop lateness and throughput while training,
+#            close mid-training (bench/bench_gui.cpp), on fashion (70,000 points)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=60
@@ -43,3 +45,6 @@ ours=$("$app" train --arch lecture --epochs 1 --out "$tmp/speed.ckpt" 2>/dev/nul
 theirs=$("${peer[@]}" --arch lecture --epochs 1 | field train_images_per_second)
 printf 'speed, lecture AE, one epoch: ours %.0f img/s, python %.0f img/s, ratio %.2f\n' "$ours" "$theirs" \
   "$(/usr/bin/python3 -c "print($ours/$theirs)")"
+
+echo
+"${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" 2>/dev/null

@@ -390,3 +390,29 @@ TEST_CASE("exports write the embeddings, the map, the curves and the decoded ima
     const QStringList left = QDir(dir).entryList({".export-*", "*.part*"}, QDir::Files | QDir::Hidden);
     CHECK(left.isEmpty());
 }
+
+TEST_CASE("while training, the map moves at least once a second from the trainer's own codes", "[gui]")
+{
+    Explorer e;
+    QSignalSpy clouds(e.window.session(), &TrainingSession::cloudChanged);
+    const auto before = e.window.map()->cloud();
+    e.window.session()->train(100000);
+    REQUIRE(QTest::qWaitFor([&] { return e.window.session()->isTraining(); }, 10000));
+    clouds.clear();
+    // About one a second (bench/bench_gui measures the rate; a test only needs them to come).
+    REQUIRE(QTest::qWaitFor([&] { return clouds.count() >= 3; }, 20000));
+    const auto during = e.window.map()->cloud();
+    REQUIRE(during);
+    CHECK(during != before);
+    CHECK(during->count() == before->count());
+    CHECK(during->codes != before->codes);
+    e.window.session()->stop();
+    REQUIRE(e.waitUntilIdle());
+    // When training ends, the exact map: the final weights' codes of every image.
+    const auto after = e.window.map()->cloud();
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    const DatasetPtr data = e.window.session()->dataset();
+    const std::vector<float> z = model->encode(data->train.image(7));
+    CHECK(z[0] == Approx(after->codes[14]).margin(1e-4));
+    CHECK(z[1] == Approx(after->codes[15]).margin(1e-4));
+}

@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
+
 using namespace lx;
 
 namespace {
@@ -137,4 +140,74 @@ TEST_CASE("5-NN accuracy counts majority labels, ties going to the nearest", "[l
     CHECK(knnAccuracy(ref, refLabels, q, {1, 1}, 5) == 1.0);
     // k = 4 at x = 0.5: two votes each; the nearest (label 0) decides.
     CHECK(knnAccuracy(ref, refLabels, q.slice(0, 0, 1), {0}, 4) == 1.0);
+}
+
+TEST_CASE("the trainer hands over the codes of every image it sees: the live map's free embeddings", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(200, 60);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 2e-3, 0);
+    TrainConfig config;
+    config.epochs = 1;
+    config.batchSize = 32;
+    Trainer trainer(run, data, config);
+    std::vector<int> seenTrain(200, 0), seenVal(60, 0);
+    torch::Tensor valCodes = torch::zeros({60, 2});
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
+        REQUIRE(codes.size(0) == indices.size(0));
+        REQUIRE(codes.size(1) == 2);
+        CHECK_FALSE(codes.requires_grad());
+        for (int64_t i = 0; i < indices.size(0); ++i) {
+            const int64_t at = indices[i].item<int64_t>();
+            (validation ? seenVal : seenTrain).at(size_t(at))++;
+            if (validation)
+                valCodes[at] = codes[i];
+        }
+    });
+    REQUIRE(trainer.run() == TrainOutcome::Finished);
+    // Every training image once (one epoch), every validation image once (its evaluation).
+    CHECK(std::all_of(seenTrain.begin(), seenTrain.end(), [](int n) { return n == 1; }));
+    CHECK(std::all_of(seenVal.begin(), seenVal.end(), [](int n) { return n == 1; }));
+    // The validation pass runs after the epoch's last step: its codes are the final model's.
+    CHECK(torch::allclose(valCodes, encodeDataset(run.model, data.validation), 1e-5, 1e-6));
+}
+
+TEST_CASE("a trainer told to abandon gives up at once, even during validation", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(200, 2000);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 2e-3, 0);
+    TrainConfig config;
+    config.epochs = 3;
+    config.batchSize = 32;
+    Trainer trainer(run, data, config);
+    std::atomic<bool> abandon{false};
+    trainer.abandonWhen(&abandon);
+    int validationBatches = 0;
+    trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor&) {
+        if (validation && ++validationBatches == 1)
+            abandon = true; // in the middle of the first epoch's validation (2 batches of 1000)
+    });
+    CHECK_THROWS_AS(trainer.run(), Cancelled);
+    CHECK(validationBatches == 1);
+    CHECK(run.history.empty()); // the epoch under way is not recorded
+
+    // Encoding for the map gives up too.
+    std::atomic<bool> cancel{true};
+    CHECK_THROWS_AS(embedSplits(run.model, data, &cancel), Cancelled);
+    cancel = false;
+    CHECK(embedSplits(run.model, data, &cancel).count() == 2200);
+}
+
+TEST_CASE("a cloud made from known codes matches one made by encoding", "[train][latent]")
+{
+    const DatasetSplits data = test::syntheticSplits(100, 30);
+    for (int dim : {2, 5}) {
+        TrainingRun run = TrainingRun::create(presetSpec("mlp", dim), 2e-3, 0);
+        const LatentCloud encoded = embedSplits(run.model, data);
+        const LatentCloud made = cloudFromCodes(encoded.codes, dim, data);
+        CHECK(made.codes == encoded.codes);
+        CHECK(made.xy == encoded.xy);
+        CHECK(made.labels.size() == 130);
+        CHECK(made.trainCount == 100);
+        CHECK_THROWS_AS(cloudFromCodes(std::vector<float>(size_t(129 * dim)), dim, data), Error);
+    }
 }

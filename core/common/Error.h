@@ -12,4 +12,10 @@ public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Work given up because the caller asked (a cancel flag was set): not a failure to report.
+class Cancelled : public Error {
+public:
+    Cancelled() : Error("cancelled") {}
+};
+
 } // namespace lx

@@ -25,13 +25,16 @@ auto inEvalMode(Autoencoder& model, Fn fn)
 
 } // namespace
 
-torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize)
+torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel)
 {
     return inEvalMode(model, [&] {
         const torch::Tensor images = datasetImages(data);
         std::vector<torch::Tensor> parts;
-        for (int64_t start = 0; start < data.count; start += batchSize)
+        for (int64_t start = 0; start < data.count; start += batchSize) {
+            if (cancel && cancel->load(std::memory_order_relaxed))
+                throw Cancelled();
             parts.push_back(model->encode(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count)))));
+        }
         if (parts.empty())
             return torch::zeros({0, int64_t(model->spec().latentDim)});
         return torch::cat(parts);
@@ -100,14 +103,24 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
     return double(correct) / double(nQuery);
 }
 
-LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data)
+LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
 {
     const torch::Tensor codes =
-        torch::cat({encodeDataset(model, data.train), encodeDataset(model, data.validation)}).contiguous();
+        torch::cat({encodeDataset(model, data.train, 1000, cancel), encodeDataset(model, data.validation, 1000, cancel)})
+            .contiguous();
+    return cloudFromCodes(std::vector<float>(codes.data_ptr<float>(), codes.data_ptr<float>() + codes.numel()),
+                          int(codes.size(1)), data);
+}
+
+LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data)
+{
+    if (dim <= 0 || codes.size() != size_t(data.totalCount()) * size_t(dim))
+        throw Error("latent codes do not match the dataset: " + std::to_string(codes.size()) + " values for " +
+                    std::to_string(data.totalCount()) + " images of dimension " + std::to_string(dim));
     LatentCloud cloud;
-    cloud.dim = int(codes.size(1));
+    cloud.dim = dim;
     cloud.trainCount = data.train.count;
-    cloud.codes.assign(codes.data_ptr<float>(), codes.data_ptr<float>() + codes.numel());
+    cloud.codes = std::move(codes);
     if (data.train.hasLabels() && data.validation.hasLabels()) {
         cloud.labels = data.train.labels;
         cloud.labels.insert(cloud.labels.end(), data.validation.labels.begin(), data.validation.labels.end());

@@ -6,10 +6,14 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
+
 namespace lx {
 
 // Codes (the means, for a VAE) of every image, N×D float, in eval mode without gradients.
-torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 1000);
+// When `cancel` becomes true, it throws lx::Cancelled between batches.
+torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 1000,
+                            const std::atomic<bool>* cancel = nullptr);
 
 // Model output (N×1×H×W floats in [0,1]) to N×H×W bytes (0..255).
 torch::Tensor imagesToBytes(const torch::Tensor& images);
@@ -29,8 +33,12 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
                    const torch::Tensor& queries, const std::vector<uint8_t>& queryLabels, int k = 5);
 
 // Encodes every image of both parts and places them on the map's plane (identity for D <= 2,
-// PCA of the codes otherwise).
-LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data);
+// PCA of the codes otherwise). Throws lx::Cancelled when `cancel` becomes true.
+LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
+
+// A cloud from codes already known ((train + validation)×dim, in that order), e.g. those the
+// trainer saw go by: labels from the data, the plane fitted to the codes.
+LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data);
 
 } // namespace lx
 

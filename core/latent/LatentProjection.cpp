@@ -19,9 +19,12 @@ LatentProjection LatentProjection::pca(const float* codes, long long count, int 
     torch::NoGradGuard noGrad;
     const torch::Tensor z = torch::from_blob(const_cast<float*>(codes), {count, dim}, torch::kFloat32).to(torch::kFloat64);
     const torch::Tensor mean = z.mean(0);
-    // Right singular vectors of the centred codes are the principal axes, largest first.
-    const torch::Tensor v = std::get<2>(torch::linalg::svd(z - mean, /*full_matrices=*/false, c10::nullopt)).transpose(0, 1);
-    torch::Tensor axes = v.slice(1, 0, 2).contiguous();
+    // The principal axes are the covariance's eigenvectors of the two largest eigenvalues
+    // (eigh sorts ascending). D×D, so this costs one pass over the codes however many there are.
+    const torch::Tensor centred = z - mean;
+    const torch::Tensor covariance = centred.transpose(0, 1).mm(centred);
+    const torch::Tensor v = std::get<1>(torch::linalg::eigh(covariance, "L"));
+    torch::Tensor axes = torch::stack({v.select(1, dim - 1), v.select(1, dim - 2)}, 1).contiguous();
     // Fix each axis's sign (largest component positive) so the map does not flip between updates.
     for (int k = 0; k < 2; ++k) {
         const torch::Tensor col = axes.select(1, k);

@@ -50,7 +50,8 @@ Trainer::Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig&
     checkCompatible(run, data);
 }
 
-EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data)
+EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data, const CodesCallback& codes,
+                              const std::atomic<bool>* abandon)
 {
     EpochRecord r;
     if (data.count == 0)
@@ -61,8 +62,15 @@ EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data)
     const torch::Tensor images = datasetImages(data);
     const int64_t batch = 1000;
     for (int64_t start = 0; start < data.count; start += batch) {
+        if (abandon && abandon->load(std::memory_order_relaxed)) {
+            run.model->train(wasTraining);
+            throw Cancelled();
+        }
         const torch::Tensor x = imagesToTensor(images.slice(0, start, std::min(start + batch, data.count)));
-        const LossTerms t = computeLoss(run.spec, run.model->forward(x), x);
+        const ModelOutput out = run.model->forward(x);
+        const LossTerms t = computeLoss(run.spec, out, x);
+        if (codes)
+            codes(true, torch::arange(start, start + x.size(0), torch::kLong), out.mu);
         const double w = double(x.size(0)) / double(data.count);
         r.valLoss += w * t.total.item<double>();
         r.valRecon += w * t.reconstruction.item<double>();
@@ -98,6 +106,8 @@ TrainOutcome Trainer::run()
         double epochSeconds = 0;
 
         for (int64_t s = 0; s < stepsPerEpoch; ++s) {
+            if (abandon_ && abandon_->load(std::memory_order_relaxed))
+                throw Cancelled();
             if (stop_.load(std::memory_order_relaxed)) {
                 outcome = TrainOutcome::Stopped;
                 break;
@@ -119,7 +129,8 @@ TrainOutcome Trainer::run()
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
 
             run_.optimizer->zero_grad();
-            const LossTerms t = computeLoss(run_.spec, run_.model->forward(x), x);
+            const ModelOutput out = run_.model->forward(x);
+            const LossTerms t = computeLoss(run_.spec, out, x);
             const double loss = t.total.item<double>();
             if (!std::isfinite(loss))
                 throw Error("training diverged at epoch " + std::to_string(record.epoch) + ", step " + std::to_string(s + 1)
@@ -129,6 +140,8 @@ TrainOutcome Trainer::run()
             run_.optimizer->step();
 
             const double stepSeconds = secondsSince(stepStart);
+            if (onCodes_)
+                onCodes_(false, idx, out.mu.detach());
             trainSeconds += stepSeconds;
             epochSeconds += stepSeconds;
             imagesSeen += x.size(0);
@@ -161,7 +174,7 @@ TrainOutcome Trainer::run()
         record.trainKl = sumKl / epochImages;
         record.seconds = epochSeconds;
         record.imagesPerSecond = epochImages / std::max(epochSeconds, 1e-9);
-        const EpochRecord val = evaluate(run_, data_.validation);
+        const EpochRecord val = evaluate(run_, data_.validation, onCodes_, abandon_);
         record.valLoss = val.valLoss;
         record.valRecon = val.valRecon;
         record.valKl = val.valKl;

@@ -45,25 +45,37 @@ class Trainer {
 public:
     using StepCallback = std::function<void(const StepReport&)>;
     using EpochCallback = std::function<void(const EpochRecord&)>;
+    // The codes (μ for a VAE) the model computed for images it just saw, with their indices
+    // in the training or validation part: free embeddings, as the trainer's own forward passes
+    // produce them (training steps in train mode; the epoch's validation pass in eval mode).
+    using CodesCallback = std::function<void(bool validation, const torch::Tensor& indices, const torch::Tensor& codes)>;
 
     Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig& config);
 
     void onStep(StepCallback cb) { onStep_ = std::move(cb); }
     void onEpoch(EpochCallback cb) { onEpoch_ = std::move(cb); }
+    void onCodes(CodesCallback cb) { onCodes_ = std::move(cb); }
 
     TrainOutcome run();
     void requestStop() { stop_.store(true, std::memory_order_relaxed); }
+    // When *flag becomes true, run() gives up at once, even mid-evaluation, with lx::Cancelled
+    // (the weights are those of the last step; the epoch under way is not recorded). For
+    // shutting down, where a stop's orderly end (finishing the epoch's validation) is too slow.
+    void abandonWhen(const std::atomic<bool>* flag) { abandon_ = flag; }
 
     // Mean loss terms over a whole dataset, in eval mode, without gradients.
-    static EpochRecord evaluate(TrainingRun& run, const Dataset& data);
+    static EpochRecord evaluate(TrainingRun& run, const Dataset& data, const CodesCallback& codes = {},
+                                const std::atomic<bool>* abandon = nullptr);
 
 private:
     TrainingRun& run_;
     const DatasetSplits& data_;
     TrainConfig config_;
     std::atomic<bool> stop_{false};
+    const std::atomic<bool>* abandon_ = nullptr;
     StepCallback onStep_;
     EpochCallback onEpoch_;
+    CodesCallback onCodes_;
 };
 
 // The dataset's images as one uint8 tensor N×H×W sharing no memory with it.

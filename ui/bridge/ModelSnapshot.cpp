@@ -2,9 +2,30 @@
 
 #include "latent/Evaluation.h"
 
+#include <omp.h>
+
 #include <cstring>
 
 namespace lx::ui {
+namespace {
+
+// Snapshots decode on the GUI thread, one image at a time: that needs no thread team, and a
+// team of its own would fight the trainer's for the cores (on 2 cores a preempted OpenMP
+// thread stalls every parallel region of the other team). So the calling thread computes
+// alone. LibTorch first sets each new thread's count from its global setting, so let it do
+// that (get_num_threads) and only then lower this thread's own OpenMP count, which neither
+// the global setting nor any other thread sees.
+void computeOnThisThreadOnly()
+{
+    thread_local bool done = false;
+    if (!done) {
+        (void)at::get_num_threads();
+        omp_set_num_threads(1);
+        done = true;
+    }
+}
+
+} // namespace
 
 ModelSnapshot::ModelSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ModelSnapshot::~ModelSnapshot() = default;
@@ -65,6 +86,7 @@ std::vector<QImage> ModelSnapshot::decodeMany(const std::vector<float>& z) const
         return images;
     // The snapshot is shared between threads and stays in eval mode: forward passes only
     // read its weights (no mode switch, no gradient).
+    computeOnThisThreadOnly();
     torch::NoGradGuard noGrad;
     const torch::Tensor codes = torch::from_blob(const_cast<float*>(z.data()), {n, d}, torch::kFloat32);
     const torch::Tensor bytes = imagesToBytes(impl_->model->decode(codes)).contiguous();
@@ -83,6 +105,7 @@ QImage ModelSnapshot::decode(const std::vector<float>& z) const
 
 std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<float>* logVar) const
 {
+    computeOnThisThreadOnly();
     torch::NoGradGuard noGrad;
     const torch::Tensor bytes =
         torch::from_blob(const_cast<uint8_t*>(pixels), {1, imageRows(), imageCols()}, torch::kUInt8);

@@ -46,42 +46,52 @@ private:
         cache_.fill(Qt::transparent);
         const auto cloud = view_->cloud();
         if (cloud && !rect.isEmpty()) {
-            // A 5×5 dot: full in the middle, soft at the rim.
-            static const float kDot[5][5] = {{0.0f, 0.35f, 0.55f, 0.35f, 0.0f},
-                                             {0.35f, 0.9f, 1.0f, 0.9f, 0.35f},
-                                             {0.55f, 1.0f, 1.0f, 1.0f, 0.55f},
-                                             {0.35f, 0.9f, 1.0f, 0.9f, 0.35f},
-                                             {0.0f, 0.35f, 0.55f, 0.35f, 0.0f}};
+            // A 5×5 dot: full in the middle, soft at the rim; weights out of 256 (75% opaque
+            // at most, so dense clusters still show their density).
+            static const uint32_t kDot[5][5] = {{0, 67, 106, 67, 0},
+                                                {67, 173, 192, 173, 67},
+                                                {106, 192, 192, 192, 106},
+                                                {67, 173, 192, 173, 67},
+                                                {0, 67, 106, 67, 0}};
+            QRgb colour[257]; // by label + 1 (−1: unlabelled)
+            bool visible[257];
+            for (int label = -1; label < 256; ++label) {
+                colour[label + 1] = LatentMapView::classColor(label).rgba();
+                visible[label + 1] = view_->isClassVisible(label);
+            }
             const int w = cache_.width(), h = cache_.height();
             const QCPRange xr = view_->xAxis->range(), yr = view_->yAxis->range();
             const double sx = w / xr.size(), sy = h / yr.size();
             auto* pixels = reinterpret_cast<QRgb*>(cache_.bits());
             const qsizetype stride = cache_.bytesPerLine() / 4;
             const int64_t n = cloud->count();
+            const float* xy = cloud->xy.data();
+            const uint8_t* labels = cloud->labels.empty() ? nullptr : cloud->labels.data();
             for (int64_t i = 0; i < n; ++i) {
-                const int label = cloud->labels.empty() ? -1 : cloud->labels[size_t(i)];
-                if (label >= 0 && !view_->isClassVisible(label))
+                const int slot = labels ? labels[i] + 1 : 0;
+                if (!visible[slot])
                     continue;
-                const int px = int(std::lround((cloud->xy[size_t(2 * i)] - xr.lower) * sx));
-                const int py = int(std::lround((yr.upper - cloud->xy[size_t(2 * i + 1)]) * sy));
+                const int px = int(std::lround((xy[2 * i] - xr.lower) * sx));
+                const int py = int(std::lround((yr.upper - xy[2 * i + 1]) * sy));
                 if (px < -2 || py < -2 || px >= w + 2 || py >= h + 2)
                     continue;
-                const QColor c = LatentMapView::classColor(label);
-                const float r = float(c.red()), g = float(c.green()), b = float(c.blue());
+                const QRgb src = colour[slot];
+                const bool inside = px >= 2 && py >= 2 && px < w - 2 && py < h - 2;
                 for (int dy = -2; dy <= 2; ++dy) {
                     const int y = py + dy;
-                    if (y < 0 || y >= h)
+                    if (!inside && (y < 0 || y >= h))
                         continue;
                     QRgb* row = pixels + y * stride;
                     for (int dx = -2; dx <= 2; ++dx) {
                         const int x = px + dx;
-                        const float a = kDot[dy + 2][dx + 2] * 0.75f;
-                        if (x < 0 || x >= w || a <= 0)
+                        const uint32_t a = kDot[dy + 2][dx + 2];
+                        if (a == 0 || (!inside && (x < 0 || x >= w)))
                             continue;
-                        const QRgb d = row[x];
-                        const float keep = 1.0f - a;
-                        row[x] = qRgba(int(r * a + qRed(d) * keep), int(g * a + qGreen(d) * keep),
-                                       int(b * a + qBlue(d) * keep), int(255 * a + qAlpha(d) * keep));
+                        // Source over, premultiplied, two channels per multiply.
+                        const uint32_t d = row[x], ia = 256 - a;
+                        const uint32_t rb = ((src & 0xff00ff) * a + (d & 0xff00ff) * ia) >> 8;
+                        const uint32_t ag = (((src >> 8) & 0xff00ff) * a + ((d >> 8) & 0xff00ff) * ia) >> 8;
+                        row[x] = (rb & 0xff00ff) | ((ag & 0xff00ff) << 8);
                     }
                 }
             }
@@ -372,6 +382,11 @@ void LatentMapView::setDecodedGridVisible(bool visible)
     else
         gridLayer_->set({}, 0, 0, {});
     replot(QCustomPlot::rpQueuedReplot);
+}
+
+qint64 LatentMapView::lastRasterMicroseconds() const
+{
+    return layer_->lastRenderMicroseconds();
 }
 
 bool LatentMapView::hasDecodedGrid() const

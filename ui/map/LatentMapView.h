@@ -55,6 +55,7 @@ public:
     static std::vector<QPointF> gridCentres(const QRectF& plane, int cols, int rows);
 
     static QColor classColor(int label);
+    qint64 lastRasterMicroseconds() const; // the points' raster, last time it was rebuilt (benchmarks)
 
 public Q_SLOTS:
     void resetView();

@@ -21,7 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kStepReportInterval = std::chrono::milliseconds(50);
 constexpr auto kSnapshotInterval = std::chrono::milliseconds(250);
-constexpr auto kMinCloudInterval = std::chrono::milliseconds(1000);
+constexpr auto kLiveCloudInterval = std::chrono::milliseconds(1000);
 
 EpochInfo epochInfo(const EpochRecord& e)
 {
@@ -70,6 +70,8 @@ struct TrainingSession::Private {
     std::atomic<bool> paused{false};
     std::atomic<bool> stopRequested{false};
     std::atomic<bool> saveRequested{false};
+    std::atomic<bool> shuttingDown{false}; // the session is being destroyed: give up long work
+    std::atomic<bool> interruptEmbed{false}; // resume, stop or shutdown: give up a pause's map
     std::atomic<int> pending{0};
     std::mutex pauseMutex;
     std::condition_variable pauseCv;
@@ -122,17 +124,27 @@ struct TrainingSession::Private {
         toGui([q = q] { Q_EMIT q->snapshotUpdated(); });
     }
 
-    void publishCloud()
+    void setCloud(std::shared_ptr<const LatentCloud> c)
     {
-        const DatasetPtr data = currentDataset();
-        if (!run || !data)
-            return;
-        auto c = std::make_shared<const LatentCloud>(embedSplits(run->model, *data));
         {
             std::lock_guard<std::mutex> lock(mutex);
             cloud = std::move(c);
         }
         toGui([q = q] { Q_EMIT q->cloudChanged(); });
+    }
+
+    // Encodes every image with the current weights (eval mode). Given up, quietly, when the
+    // session shuts down or, with `interruptible`, when training resumes or stops.
+    void publishCloud(bool interruptible = false)
+    {
+        const DatasetPtr data = currentDataset();
+        if (!run || !data || shuttingDown)
+            return;
+        try {
+            setCloud(std::make_shared<const LatentCloud>(
+                embedSplits(run->model, *data, interruptible ? &interruptEmbed : &shuttingDown)));
+        } catch (const Cancelled&) {
+        }
     }
 
     void adoptRun(std::unique_ptr<TrainingRun> r, const QString& path)
@@ -191,6 +203,30 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         config.seed = request.seed;
     }
     Trainer trainer(*run, *data, config);
+    trainer.abandonWhen(&shuttingDown);
+
+    // The live map: every image's code as the trainer last computed it (its own forward
+    // passes, so the map moves at no extra cost), published once a second. Starts from the
+    // current cloud; the exact re-embedding (eval mode, all images) comes when training ends
+    // or pauses.
+    const int dim = run->spec.latentDim;
+    std::vector<float> live;
+    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data->totalCount())
+        live = current->codes;
+    else
+        live.assign(size_t(data->totalCount()) * size_t(dim), 0.0f);
+    bool liveChanged = false;
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
+        const torch::Tensor c = codes.to(torch::kFloat32).contiguous();
+        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
+        const float* from = c.data_ptr<float>();
+        const int64_t* at = ix.data_ptr<int64_t>();
+        const int64_t offset = validation ? data->train.count : 0;
+        for (int64_t i = 0; i < ix.numel(); ++i)
+            std::copy_n(from + i * dim, dim, live.data() + (offset + at[i]) * dim);
+        liveChanged = true;
+    });
+
     stopRequested = false;
     training = true;
     toGui([q = q] { Q_EMIT q->trainingStarted(); });
@@ -201,12 +237,15 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     auto lastReport = Clock::time_point{};
     auto lastSnapshot = Clock::now();
     auto lastCloud = Clock::now();
-    auto cloudInterval = std::chrono::duration_cast<Clock::duration>(kMinCloudInterval);
 
     trainer.onStep([&](const StepReport& r) {
         ++stepsDone;
         if (paused.load()) {
             toGui([q = q] { Q_EMIT q->progressText(tr("Paused")); });
+            publishSnapshot();
+            interruptEmbed = false;
+            if (paused.load() && !stopRequested.load())
+                publishCloud(true); // while paused, the exact map of the weights so far
             std::unique_lock<std::mutex> lock(pauseMutex);
             pauseCv.wait(lock, [&] { return !paused.load() || stopRequested.load(); });
         }
@@ -246,12 +285,10 @@ void TrainingSession::Private::trainOnWorker(int epochs)
             publishSnapshot();
             lastSnapshot = Clock::now();
         }
-        if (now - lastCloud >= cloudInterval) {
-            const auto t0 = Clock::now();
-            publishCloud();
+        if (liveChanged && now - lastCloud >= kLiveCloudInterval) {
+            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, *data)));
+            liveChanged = false;
             lastCloud = Clock::now();
-            // Re-embedding pauses training: keep it to about a fifth of the time.
-            cloudInterval = std::max<Clock::duration>(kMinCloudInterval, 4 * (lastCloud - t0));
         }
     });
     trainer.onEpoch([&](const EpochRecord& e) {
@@ -266,12 +303,17 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     QString outcome = "finished";
     try {
         outcome = trainer.run() == TrainOutcome::Finished ? "finished" : "stopped";
+    } catch (const Cancelled&) {
+        training = false;
+        return; // the session is going away
     } catch (const Error& e) {
         outcome = "failed";
         fail(e.what());
     }
     training = false;
     paused = false;
+    if (shuttingDown)
+        return;
     publishSnapshot();
     publishCloud();
     toGui([q = q, outcome] { Q_EMIT q->trainingFinished(outcome); });
@@ -288,6 +330,8 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent), d_(std::mak
 
 TrainingSession::~TrainingSession()
 {
+    d_->shuttingDown = true;
+    d_->interruptEmbed = true;
     stop();
     d_->thread.quit();
     d_->thread.wait();
@@ -369,6 +413,7 @@ void TrainingSession::pause()
 
 void TrainingSession::resume()
 {
+    d_->interruptEmbed = true;
     d_->paused = false;
     d_->pauseCv.notify_all();
     if (d_->training)
@@ -377,6 +422,7 @@ void TrainingSession::resume()
 
 void TrainingSession::stop()
 {
+    d_->interruptEmbed = true;
     d_->stopRequested = true;
     d_->paused = false;
     d_->pauseCv.notify_all();

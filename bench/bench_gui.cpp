@@ -1,0 +1,287 @@
+// GUI benchmarks (issue 3's "must hold" figures), printed as one table; no pass/fail here.
+//   bench_gui [--data fashion] [--arch conv] [--seconds 15] [--redraws 40]
+// Runs on any Qt platform (offscreen is fine: the map renders into its own buffer).
+//  1. map redraw, all points of the dataset: our cached raster vs QCustomPlot's own scatter
+//  2. hover → decoded image painted, idle and while training
+//  3. GUI event-loop lateness (a 5 ms probe timer) while training, and training throughput in
+//     the window against the same training headless, side by side in this process
+//  4. closing the window mid-training: time until the worker is joined
+#include "common/SystemInfo.h"
+#include "data/Dataset.h"
+#include "train/Trainer.h"
+
+#include "MainWindow.h"
+#include "bridge/ModelSnapshot.h"
+#include "map/LatentMapView.h"
+#include "panels/DecodePanel.h"
+#include "panels/ImageTile.h"
+#include "training/TrainingSession.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTimer>
+
+#include <QEventLoop>
+
+#include <algorithm>
+#include <ctime>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+using namespace lx;
+using namespace lx::ui;
+
+namespace {
+
+struct Stats {
+    double p50 = 0, p99 = 0, max = 0;
+    size_t n = 0;
+};
+
+Stats stats(std::vector<double> v)
+{
+    Stats s;
+    s.n = v.size();
+    if (v.empty())
+        return s;
+    std::sort(v.begin(), v.end());
+    s.p50 = v[v.size() / 2];
+    s.p99 = v[std::min(v.size() - 1, size_t(double(v.size()) * 0.99))];
+    s.max = v.back();
+    return s;
+}
+
+void row(const char* what, const Stats& s, const char* unit = "ms")
+{
+    std::printf("%-52s p50 %8.2f  p99 %8.2f  max %8.2f %s  (n=%zu)\n", what, s.p50, s.p99, s.max, unit, s.n);
+}
+
+// Runs the event loop for `ms` (QTest::qWait sleeps between rounds, which would show up
+// as lateness that is not the application's).
+void spin(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+template <typename Pred>
+bool spinUntil(Pred done, int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > ms)
+            return false;
+        spin(5);
+    }
+    return true;
+}
+
+bool waitIdle(MainWindow& w, int ms = 600000)
+{
+    const bool ok = spinUntil([&] { return !w.session()->isBusy(); }, ms);
+    QCoreApplication::processEvents();
+    return ok;
+}
+
+double threadCpuSeconds()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+std::vector<double> redrawTimes(LatentMapView* map, int count)
+{
+    std::vector<double> ms;
+    for (int i = 0; i < count; ++i) {
+        // Pan a little each time: the cached raster must be rebuilt, as when the user drags.
+        map->xAxis->moveRange(map->xAxis->range().size() * (i % 2 ? 0.01 : -0.01));
+        QElapsedTimer t;
+        t.start();
+        map->replot(QCustomPlot::rpImmediateRefresh);
+        ms.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    return ms;
+}
+
+// Moves the mouse to random places on the map; each sample is the time from the event to the
+// decoded image painted in its tile.
+std::vector<double> hoverTimes(MainWindow& w, int count, uint64_t seed)
+{
+    LatentMapView* map = w.map();
+    ImageTile* tile = w.decodePanel()->decodedTile();
+    const QRect r = map->axisRect()->rect();
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int> x(r.left() + 5, r.right() - 5), y(r.top() + 5, r.bottom() - 5);
+    std::vector<double> ms;
+    for (int i = 0; i < count; ++i) {
+        QElapsedTimer t;
+        t.start();
+        QTest::mouseMove(map, QPoint(x(rng), y(rng)));
+        tile->repaint();
+        ms.push_back(double(t.nsecsElapsed()) / 1e6);
+        spin(15);
+    }
+    return ms;
+}
+
+// Trains headless for `seconds` on the same data and model type; images per second.
+double headlessImagesPerSecond(const DatasetSplits& data, const TrainingRequest& r, double seconds)
+{
+    TrainingRun run = TrainingRun::create(presetSpec(r.arch.toStdString(), r.latentDim), r.learningRate, r.seed);
+    TrainConfig config;
+    config.epochs = 1000;
+    config.batchSize = r.batchSize;
+    config.timeLimitSeconds = seconds;
+    Trainer trainer(run, data, config);
+    int64_t images = 0;
+    trainer.onStep([&](const StepReport&) { images += r.batchSize; });
+    QElapsedTimer t;
+    t.start();
+    trainer.run();
+    return double(images) / (double(t.nsecsElapsed()) / 1e9);
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    configureThreads();
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName("Latent Explorer");
+    QCoreApplication::setApplicationName("Latent Explorer bench");
+    QCommandLineParser parser;
+    parser.addOptions({{"data", "Dataset.", "name", "fashion"},
+                       {"arch", "Architecture.", "name", "conv"},
+                       {"seconds", "Training time per measurement.", "s", "15"},
+                       {"redraws", "Redraws per renderer.", "n", "40"}});
+    parser.process(app);
+    const QString dataName = parser.value("data");
+    const double seconds = parser.value("seconds").toDouble();
+    const int redraws = parser.value("redraws").toInt();
+
+    const SystemInfo sys = systemInfo();
+    std::printf("GUI benchmarks: data %s, arch %s, %d threads, BLAS %s, platform %s\n", qPrintable(dataName),
+                qPrintable(parser.value("arch")), sys.threads, sys.blasLibrary.c_str(), qPrintable(app.platformName()));
+
+    TrainingRequest request;
+    request.arch = parser.value("arch");
+    auto window = std::make_unique<MainWindow>();
+    window->resize(1280, 800);
+    window->show();
+    if (!QTest::qWaitForWindowExposed(window.get()))
+        return 1;
+    window->openDatasetNamed(dataName);
+    QElapsedTimer embedTimer;
+    embedTimer.start();
+    window->session()->newModel(request);
+    if (!waitIdle(*window) || !window->map()->cloud()) {
+        std::fprintf(stderr, "bench_gui: could not open %s\n", qPrintable(dataName));
+        return 1;
+    }
+    const auto cloud = window->map()->cloud();
+    std::printf("points on the map: %lld; new model + encode all + first map: %.0f ms\n",
+                static_cast<long long>(cloud->count()), double(embedTimer.nsecsElapsed()) / 1e6);
+    LatentMapView* map = window->map();
+    std::printf("map plot area: %d x %d px\n\n", map->axisRect()->width(), map->axisRect()->height());
+
+    // 1. Redraw: ours, then QCustomPlot's own scatter of the same points.
+    std::vector<double> raster;
+    std::vector<double> full;
+    for (int i = 0; i < redraws; ++i) {
+        full.push_back(redrawTimes(map, 1).front());
+        raster.push_back(double(map->lastRasterMicroseconds()) / 1000.0);
+    }
+    const Stats ours = stats(full);
+    QCPGraph* graph = map->addGraph();
+    {
+        QVector<double> x, y;
+        for (int64_t i = 0; i < cloud->count(); ++i) {
+            x.push_back(cloud->xy[size_t(2 * i)]);
+            y.push_back(cloud->xy[size_t(2 * i + 1)]);
+        }
+        graph->setData(x, y);
+        graph->setLineStyle(QCPGraph::lsNone);
+        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(31, 119, 180), 5));
+    }
+    for (int label = 0; label < 10; ++label)
+        map->setClassVisible(label, false); // our layer draws nothing; the graph draws all
+    const Stats theirs = stats(redrawTimes(map, std::max(5, redraws / 4)));
+    map->removeGraph(graph);
+    for (int label = 0; label < 10; ++label)
+        map->setClassVisible(label, true);
+    row("map redraw, cached raster (ours)", ours);
+    row("  of which the points' raster", stats(raster));
+    row("map redraw, QCustomPlot scatter", theirs);
+    std::printf("%-52s %.1fx faster (p50)\n\n", "  ratio", theirs.p50 / std::max(ours.p50, 1e-9));
+
+    // 2. Hover, idle.
+    map->resetView();
+    map->replot();
+    row("hover -> decoded image painted, idle", stats(hoverTimes(*window, 200, 1)));
+
+    // 3. Training in the window: hover latency, event-loop lateness, throughput.
+    std::vector<double> lateness;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 expected = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    probe.setInterval(5);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        const qint64 now = clock.nsecsElapsed();
+        if (expected > 0)
+            lateness.push_back(std::max<double>(0.0, double(now - expected) / 1e6));
+        expected = now + 5'000'000;
+    });
+    int cloudUpdates = 0;
+    QObject::connect(window->session(), &TrainingSession::cloudChanged, [&] { ++cloudUpdates; });
+    double fraction = 0;
+    QObject::connect(window->session(), &TrainingSession::stepReported,
+                     [&](const StepInfo& s) { fraction = s.fractionDone; });
+    const int epochs = 1000;
+    QElapsedTimer trainClock;
+    window->session()->train(epochs);
+    if (!spinUntil([&] { return window->session()->isTraining(); }, 60000))
+        return 1;
+    trainClock.start();
+    const double cpu0 = threadCpuSeconds();
+    probe.start();
+    const std::vector<double> hoverTraining = hoverTimes(*window, int(seconds * 1000 / 40), 2);
+    spin(std::max(0, int(seconds * 1000) - int(trainClock.elapsed())));
+    probe.stop();
+    const double guiCpu = threadCpuSeconds() - cpu0;
+    const double guiSeconds = double(trainClock.nsecsElapsed()) / 1e9;
+    const double guiImages = fraction * epochs * double(window->session()->dataset()->train.count);
+    row("hover -> decoded image painted, while training", stats(hoverTraining));
+    row("GUI event-loop lateness (5 ms probe), training", stats(lateness));
+    std::printf("%-52s %.1f s, %d map updates (one per %.2f s), GUI thread busy %.0f%%\n", "training in the window",
+                guiSeconds, cloudUpdates, guiSeconds / std::max(cloudUpdates, 1), 100.0 * guiCpu / guiSeconds);
+
+    // 4. Close mid-training.
+    QElapsedTimer closeTimer;
+    closeTimer.start();
+    window->close();
+    window.reset();
+    const double closeMs = double(closeTimer.nsecsElapsed()) / 1e6;
+
+    // Headless, same data and model, same length.
+    const DatasetSplits data = openDataset(dataName.toStdString());
+    // On a thread of its own, as the window's trainer is (this GUI thread computes alone).
+    double headless = 0;
+    std::thread([&] { headless = headlessImagesPerSecond(data, request, seconds); }).join();
+    const double inWindow = guiImages / guiSeconds;
+    std::printf("%-52s window %.0f img/s, headless %.0f img/s, ratio %.2f\n", "training throughput", inWindow, headless,
+                inWindow / headless);
+    std::printf("%-52s %.0f ms\n", "close the window mid-training -> worker joined", closeMs);
+    return 0;
+}
