@@ -21,6 +21,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
 #include <QDoubleSpinBox>
@@ -226,6 +227,10 @@ TEST_CASE("random samples decode the points they mark, and New samples draws new
 {
     Explorer e;
     SamplesPanel* samples = e.window.samplesPanel();
+    // Samples are drawn only while their panel is in view.
+    CHECK(samples->points().empty());
+    e.window.findChild<QDockWidget*>("samplesDock")->raise();
+    QCoreApplication::processEvents();
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     const int d = model->latentDim();
     // A plain autoencoder samples the data's box by default.
@@ -384,6 +389,9 @@ TEST_CASE("exports write the embeddings, the map, the curves and the decoded ima
     const QImage grid(dir + "/grid.png");
     CHECK(grid.width() == 5 * 56 + 4);
     CHECK(grid.height() == 3 * 56 + 2);
+    CHECK(e.window.exportSamples(dir + "/samples.png") != ""); // none drawn yet
+    e.window.findChild<QDockWidget*>("samplesDock")->raise();
+    QCoreApplication::processEvents();
     REQUIRE(e.window.exportSamples(dir + "/samples.png") == "");
     CHECK(QImage(dir + "/samples.png").width() == 4 * 112 + 3 * 2);
     // No temporary files left beside them.

@@ -115,6 +115,14 @@ void MainWindow::buildDocks()
     samplesDock->setObjectName("samplesDock");
     samplesDock->setWidget(samples_);
     addDockWidget(Qt::RightDockWidgetArea, samplesDock);
+    // Samples are drawn, decoded and marked on the map only while their panel is in view.
+    connect(samplesDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        samplesShown_ = visible;
+        if (visible)
+            updateSamples();
+        else
+            map_->setSampleMarks({});
+    });
     tabifyDockWidget(pinsDock, interpolationDock);
     tabifyDockWidget(interpolationDock, drawDock);
     tabifyDockWidget(drawDock, samplesDock);
@@ -452,6 +460,8 @@ void MainWindow::resample()
 
 void MainWindow::updateSamples()
 {
+    if (!samplesShown_)
+        return;
     const ModelSnapshotPtr model = session_->snapshot();
     const CloudPtr cloud = map_->cloud();
     const std::vector<float>& points = samples_->points();

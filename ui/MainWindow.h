@@ -96,6 +96,7 @@ private:
     DrawPanel* draw_;
     InterpolationPanel* interpolation_;
     SamplesPanel* samples_;
+    bool samplesShown_ = false; // the Samples panel is in view (its dock tab is the current one)
     const void* samplesCloud_ = nullptr; // the cloud farThreshold_ was measured on
     float farThreshold_ = 0;
     QLabel* statusLabel_;

@@ -183,9 +183,18 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
         Q_EMIT decodedGridNeeded(QRectF(xr.lower, yr.lower, xr.size(), yr.size()), cols, rows);
     });
     legend->setVisible(true);
-    legend->setBrush(QColor(255, 255, 255, 220));
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
     legend->setSelectableParts(QCPLegend::spItems);
-    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // The legend beside the plot, not over the points: a column to the right, top-aligned.
+    auto* side = new QCPLayoutGrid;
+    plotLayout()->addElement(0, 1, side);
+    plotLayout()->setColumnStretchFactor(1, 0.001);
+    axisRect()->insetLayout()->take(legend);
+    side->addElement(0, 0, legend);
+    side->addElement(1, 0, new QCPLayoutElement(this));
+    side->setRowStretchFactor(0, 0.001);
+    side->setMargins(QMargins(0, 6, 6, 0));
     connect(this, &QCustomPlot::legendClick, this, &LatentMapView::onLegendClick);
     connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
         layer_->invalidate();
@@ -219,7 +228,8 @@ void LatentMapView::setCloud(std::shared_ptr<const LatentCloud> cloud, const std
         rebuildLegend(classNames);
     }
     const bool projected = cloud_ && !cloud_->projection.isIdentity();
-    xAxis->setLabel(projected ? tr("principal axis 1") : tr("z₀"));
+    // For D > 2 the map is a plane through the codes: say which (hovering decodes its points).
+    xAxis->setLabel(projected ? tr("principal axis 1 of the %1-D codes").arg(cloud_->dim) : tr("z₀"));
     yAxis->setLabel(projected ? tr("principal axis 2") : tr("z₁"));
     layer_->invalidate();
     if (first || !userMoved_)

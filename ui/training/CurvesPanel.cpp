@@ -14,6 +14,10 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->setObjectName("curves");
     plot_->setMinimumHeight(160);
     plot_->xAxis->setLabel(tr("epoch"));
+    auto epochTicks = QSharedPointer<QCPAxisTickerFixed>::create();
+    epochTicks->setTickStep(1.0); // whole epochs, or multiples of them on long runs
+    epochTicks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    plot_->xAxis->setTicker(epochTicks);
     plot_->yAxis->setLabel(tr("loss"));
     plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
     plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
