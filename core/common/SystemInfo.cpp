@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -46,8 +48,18 @@ std::string blasWarning(const SystemInfo& info)
            + "), about 7x slower: install libopenblas0-openmp (apt-get install libopenblas0-openmp)";
 }
 
+void configureMemory()
+{
+    // glibc serves blocks over 128 KiB with mmap and unmaps them on free, raising that
+    // threshold only gradually: the first training steps then page-fault on every activation
+    // buffer (several MB each) and run at half speed. Keep such blocks in the heap for reuse.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
+
 void configureThreads(int requested)
 {
+    configureMemory();
     int n = requested;
     if (const char* env = std::getenv("LX_THREADS"); env && std::atoi(env) > 0)
         n = std::atoi(env);

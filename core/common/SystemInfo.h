@@ -19,6 +19,10 @@ SystemInfo systemInfo();
 // One line for users when the reference BLAS is loaded (about 7x slower), else "".
 std::string blasWarning(const SystemInfo& info);
 
+// Keeps large freed blocks in the heap for reuse (glibc would unmap them): the training
+// step's buffers are then not page-faulted in again and again. Called by configureThreads.
+void configureMemory();
+
 // Sets LibTorch's thread counts once, at start: $LX_THREADS, else `requested`, else all cores.
 void configureThreads(int requested = 0);
 

@@ -1,6 +1,7 @@
 #include "model/Autoencoder.h"
 
 #include "model/ArchitecturePlan.h"
+#include "model/FastConvTranspose.h"
 
 namespace lx {
 namespace {
@@ -26,7 +27,7 @@ torch::nn::Sequential build(const std::vector<PlannedLayer>& layers)
                                                  .padding(l.conv.padding)));
             break;
         case LayerType::ConvTranspose:
-            seq->push_back(torch::nn::ConvTranspose2d(
+            seq->push_back(FastConvTranspose2d(
                 torch::nn::ConvTranspose2dOptions(l.in.channels, l.conv.channels, l.conv.kernel)
                     .stride(l.conv.stride)
                     .padding(l.conv.padding)

@@ -1,0 +1,146 @@
+// Where a training step's time goes, layer by layer: forward + backward of each layer of a
+// model at batch 128, median of many repetitions, with LibTorch's own transposed convolution
+// and with ours (model/FastConvTranspose). Prints a table; no pass/fail.
+//   bench_layers [--arch lecture] [--batch 128] [--reps 40]
+#include "common/SystemInfo.h"
+#include "model/Autoencoder.h"
+#include "model/FastConvTranspose.h"
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+#include <string>
+
+using namespace lx;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double medianMs(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+struct Timing {
+    double forward = 0, backward = 0;
+    double total() const { return forward + backward; }
+};
+
+// Forward, then backward, of one module on input x: gradients for the parameters, and for x
+// unless it is the model's input (as in training).
+Timing timeLayer(torch::nn::AnyModule& layer, const torch::Tensor& input, int reps, bool inputGrad)
+{
+    std::vector<double> fw, bw;
+    for (int r = 0; r < reps + 3; ++r) {
+        const torch::Tensor x = input.detach().requires_grad_(inputGrad);
+        const auto t0 = Clock::now();
+        const torch::Tensor y = layer.forward(x);
+        const torch::Tensor g = torch::ones_like(y);
+        const auto t1 = Clock::now();
+        if (y.requires_grad())
+            y.backward(g);
+        const auto t2 = Clock::now();
+        if (r >= 3) {
+            fw.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            bw.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+        }
+    }
+    return {medianMs(fw), medianMs(bw)};
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    configureThreads();
+    std::string arch = "lecture";
+    int64_t batch = 128;
+    int reps = 40;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--arch"))
+            arch = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--batch"))
+            batch = std::stoll(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--reps"))
+            reps = std::stoi(argv[i + 1]);
+    }
+    std::string profile;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!std::strcmp(argv[i], "--profile"))
+            profile = argv[i + 1];
+    if (!profile.empty()) {
+        // Real training steps (forward, loss, backward, Adam) under LibTorch's profiler: a
+        // chrome trace of every operator, for bench/profile_summary.py.
+        Autoencoder m(presetSpec(arch, 2));
+        torch::optim::Adam adam(m->parameters(), torch::optim::AdamOptions(1e-3));
+        const torch::Tensor images = torch::randint(0, 256, {batch * 8, 28, 28}, torch::kUInt8);
+        auto step = [&](int s) {
+            const torch::Tensor idx = torch::randperm(batch * 8).slice(0, 0, batch);
+            const torch::Tensor xb = imagesToTensor(images.index_select(0, idx));
+            adam.zero_grad();
+            const LossTerms t = computeLoss(m->spec(), m->forward(xb), xb);
+            (void)t.total.item<double>();
+            t.total.backward();
+            adam.step();
+            (void)s;
+        };
+        for (int s = 0; s < 8; ++s) {
+            const auto ts = Clock::now();
+            step(s);
+            std::printf("warm-up step %d: %.1f ms\n", s + 1, std::chrono::duration<double, std::milli>(Clock::now() - ts).count());
+        }
+        const auto t0 = Clock::now();
+        {
+            torch::autograd::profiler::RecordProfile guard(profile);
+            for (int s = 0; s < reps; ++s)
+                step(s);
+        }
+        std::printf("%d profiled steps in %.1f ms\n", reps,
+                    std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        const auto t1 = Clock::now();
+        for (int s = 0; s < reps; ++s)
+            step(s);
+        std::printf("%d steps without the profiler: %.2f ms a step\n", reps,
+                    std::chrono::duration<double, std::milli>(Clock::now() - t1).count() / reps);
+        return 0;
+    }
+    const SystemInfo sys = systemInfo();
+    std::printf("layers of %s, batch %lld, forward+backward, median of %d; %d threads, BLAS %s\n\n", arch.c_str(),
+                static_cast<long long>(batch), reps, sys.threads, sys.blasLibrary.c_str());
+    std::printf("%-36s %8s %8s %8s | %8s %8s (libtorch's own)\n", "layer", "fwd ms", "bwd ms", "sum", "fwd", "bwd");
+    Autoencoder model(presetSpec(arch, 2));
+    model->train();
+    double total = 0, totalReference = 0;
+    torch::Tensor x = torch::rand({batch, 1, 28, 28});
+    for (int part = 0; part < 2; ++part) {
+        torch::nn::Sequential seq = part == 0 ? model->encoderLayers() : model->decoderLayers();
+        for (size_t i = 0; i < seq->size(); ++i) {
+            torch::nn::AnyModule any = seq->begin()[long(i)];
+            const bool inputGrad = !(part == 0 && i == 0);
+            const Timing ms = timeLayer(any, x, reps, inputGrad);
+            Timing reference = ms;
+            std::ostringstream name;
+            seq->children()[i]->pretty_print(name);
+            if (auto fast = std::dynamic_pointer_cast<FastConvTranspose2dImpl>(seq->children()[i])) {
+                torch::nn::ConvTranspose2d plain(fast->options);
+                torch::nn::AnyModule ref(plain);
+                reference = timeLayer(ref, x, reps, inputGrad);
+            }
+            std::printf("%-36.36s %8.2f %8.2f %8.2f | %8.2f %8.2f\n", name.str().c_str(), ms.forward, ms.backward,
+                        ms.total(), reference.forward, reference.backward);
+            total += ms.total();
+            totalReference += reference.total();
+            torch::NoGradGuard noGrad;
+            x = any.forward(x).detach();
+        }
+        if (part == 0)
+            x = torch::randn({batch, 2});
+    }
+    std::printf("%-36s %26.2f | %17.2f\n", "sum", total, totalReference);
+    return 0;
+}

@@ -1,0 +1,115 @@
+#include "model/FastConvTranspose.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace lx {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// y = Cᵀx, where C is the strided convolution with the same weights. Then
+//   forward:  y      = backward-data of C, given "grad_output" x, for an input of y's shape
+//   backward: dL/dx  = C(dL/dy)                       (an ordinary convolution)
+//             dL/dW  = backward-weights of C with input dL/dy and grad_output x
+//             dL/db  = the sum of dL/dy over batch and space
+struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFunction> {
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                                 const torch::Tensor& bias, int64_t stride, int64_t padding, int64_t outputPadding)
+    {
+        const int64_t k = weight.size(2);
+        const int64_t h = (x.size(2) - 1) * stride - 2 * padding + k + outputPadding;
+        const int64_t w = (x.size(3) - 1) * stride - 2 * padding + k + outputPadding;
+        torch::Tensor y;
+        if (weight.size(1) <= 2) {
+            // Very few output channels (an image's last layer): oneDNN's backward-data of a
+            // convolution from so few channels is slower than LibTorch's own kernel here.
+            y = at::slow_conv_transpose2d(x, weight, {k, k}, bias, {stride, stride}, {padding, padding},
+                                          {outputPadding, outputPadding}, {1, 1});
+        } else {
+            // Only its sizes are read: the shape of the convolution's input, i.e. our output.
+            const torch::Tensor shape = torch::empty({x.size(0), weight.size(1), h, w}, x.options());
+            y = std::get<0>(at::convolution_backward(x, shape, weight, c10::nullopt, {stride, stride}, {padding, padding},
+                                                     {1, 1}, false, {0, 0}, 1, {true, false, false}));
+            if (bias.defined())
+                y.add_(bias.view({1, -1, 1, 1}));
+        }
+        ctx->save_for_backward({x, weight});
+        ctx->saved_data["stride"] = stride;
+        ctx->saved_data["padding"] = padding;
+        ctx->saved_data["hasBias"] = bias.defined();
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list gradOutputs)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor& x = saved[0];
+        const torch::Tensor& weight = saved[1];
+        const int64_t stride = ctx->saved_data["stride"].toInt();
+        const int64_t padding = ctx->saved_data["padding"].toInt();
+        const torch::Tensor gy = gradOutputs[0].contiguous();
+        torch::Tensor gx, gw, gb;
+        if (ctx->needs_input_grad(0))
+            gx = at::convolution(gy, weight, c10::nullopt, {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1);
+        if (ctx->needs_input_grad(1))
+            gw = std::get<1>(at::convolution_backward(x, gy, weight, c10::nullopt, {stride, stride}, {padding, padding},
+                                                      {1, 1}, false, {0, 0}, 1, {false, true, false}));
+        if (ctx->saved_data["hasBias"].toBool() && ctx->needs_input_grad(2))
+            gb = gy.sum({0, 2, 3});
+        return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
+
+} // namespace
+
+bool fastConvTransposeEnabled()
+{
+    static const bool enabled = [] {
+        const char* v = std::getenv("LX_FAST_CONV_TRANSPOSE");
+        return at::hasMKLDNN() && !(v && std::strcmp(v, "0") == 0);
+    }();
+    return enabled;
+}
+
+torch::Tensor convTranspose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              int64_t stride, int64_t padding, int64_t outputPadding, bool fast)
+{
+    // oneDNN's route: CPU floats, a batch (N×C×H×W), output_padding smaller than the stride
+    // (as ConvTranspose2d itself requires).
+    if (!fast || !x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || x.dim() != 4 || !at::hasMKLDNN()
+        || outputPadding >= stride)
+        return torch::conv_transpose2d(x, weight, bias, stride, padding, outputPadding);
+    return ConvTransposeFunction::apply(x.contiguous(), weight, bias, stride, padding, outputPadding);
+}
+
+FastConvTranspose2dImpl::FastConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& o) : options(o)
+{
+    reset();
+}
+
+void FastConvTranspose2dImpl::reset()
+{
+    const auto k = options.kernel_size(), s = options.stride(), d = options.dilation();
+    TORCH_CHECK(k->at(0) == k->at(1) && s->at(0) == s->at(1) && d->at(0) == 1 && d->at(1) == 1 && options.groups() == 1,
+                "FastConvTranspose2d: square kernels and strides, no dilation, one group");
+    // Exactly ConvTranspose2d's initialisation (and random draws): make one and take its tensors.
+    torch::nn::ConvTranspose2d reference(options);
+    weight = register_parameter("weight", reference->weight.detach().clone());
+    bias = options.bias() ? register_parameter("bias", reference->bias.detach().clone()) : torch::Tensor();
+}
+
+torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& x)
+{
+    return convTranspose2d(x, weight, bias, options.stride()->at(0), options.padding()->at(0), options.output_padding()->at(0),
+                           fastConvTransposeEnabled());
+}
+
+void FastConvTranspose2dImpl::pretty_print(std::ostream& stream) const
+{
+    stream << "lx::FastConvTranspose2d(" << options.in_channels() << ", " << options.out_channels()
+           << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride() << ")";
+}
+
+} // namespace lx

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <torch/torch.h>
+
+namespace lx {
+
+// A transposed convolution (the same function, parameters and initialisation as
+// torch::nn::ConvTranspose2d) computed the fast way on CPU. LibTorch 1.13 runs
+// ConvTranspose2d through its slow reference kernels (slow_conv_transpose2d: im2col + GEMM,
+// ~4x slower than oneDNN's convolutions here). But a transposed convolution is the
+// backward-data pass of the ordinary convolution with the same weights, and its gradients are
+// that convolution's forward pass (for the input) and its backward-weights pass (for the
+// weights), all of which LibTorch sends to oneDNN. So forward and backward here are three
+// oneDNN calls, in a custom autograd function.
+//
+// The weight keeps ConvTranspose2d's layout (in × out × k × k) and the parameters are named
+// "weight" and "bias" as there, so checkpoints are interchangeable. Falls back to
+// torch::conv_transpose2d where oneDNN is not available or for other devices and types.
+class FastConvTranspose2dImpl : public torch::nn::Cloneable<FastConvTranspose2dImpl> {
+public:
+    explicit FastConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& options);
+    void reset() override;
+    torch::Tensor forward(const torch::Tensor& x);
+    void pretty_print(std::ostream& stream) const override;
+
+    torch::nn::ConvTranspose2dOptions options;
+    torch::Tensor weight, bias;
+};
+TORCH_MODULE(FastConvTranspose2d);
+
+// The function itself: conv_transpose2d(x, weight, bias, stride, padding, output_padding)
+// with square kernels, no dilation, one group. `fast` false: LibTorch's own kernels.
+torch::Tensor convTranspose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                              int64_t stride, int64_t padding, int64_t outputPadding, bool fast = true);
+
+// Whether models use the fast path: on unless LX_FAST_CONV_TRANSPOSE=0 (for side-by-side
+// benchmarks), and only where oneDNN is built in.
+bool fastConvTransposeEnabled();
+
+} // namespace lx
