@@ -24,7 +24,9 @@
 #include <QTest>
 #include <QTimer>
 
+#include <QDir>
 #include <QEventLoop>
+#include <QFile>
 
 #include <algorithm>
 #include <ctime>
@@ -87,6 +89,17 @@ bool waitIdle(MainWindow& w, int ms = 600000)
     const bool ok = spinUntil([&] { return !w.session()->isBusy(); }, ms);
     QCoreApplication::processEvents();
     return ok;
+}
+
+double peakResidentMb()
+{
+    QFile status("/proc/self/status");
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : status.readAll().split('\n'))
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
+    return -1;
 }
 
 double threadCpuSeconds()
@@ -224,6 +237,34 @@ int main(int argc, char* argv[])
     row("map redraw, QCustomPlot scatter", theirs);
     std::printf("%-52s %.1fx faster (p50)\n\n", "  ratio", theirs.p50 / std::max(ours.p50, 1e-9));
 
+    // Decoding on the GUI thread: one latent point, and a 30×30 grid (the decoded grid view).
+    {
+        const ModelSnapshotPtr model = window->session()->snapshot();
+        std::vector<double> one, grid;
+        std::mt19937_64 rng(5);
+        std::normal_distribution<float> normal;
+        for (int i = 0; i < 300; ++i) {
+            std::vector<float> z(size_t(model->latentDim()));
+            for (float& v : z)
+                v = normal(rng);
+            QElapsedTimer t;
+            t.start();
+            const QImage image = model->decode(z);
+            one.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        std::vector<float> z(size_t(900 * model->latentDim()));
+        for (float& v : z)
+            v = normal(rng);
+        for (int i = 0; i < 10; ++i) {
+            QElapsedTimer t;
+            t.start();
+            const std::vector<QImage> images = model->decodeMany(z);
+            grid.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        row("decode one latent point (GUI thread)", stats(one));
+        row("decode a 30x30 grid (GUI thread)", stats(grid));
+    }
+
     // 2. Hover, idle.
     map->resetView();
     map->replot();
@@ -267,6 +308,16 @@ int main(int argc, char* argv[])
     std::printf("%-52s %.1f s, %d map updates (one per %.2f s), GUI thread busy %.0f%%\n", "training in the window",
                 guiSeconds, cloudUpdates, guiSeconds / std::max(cloudUpdates, 1), 100.0 * guiCpu / guiSeconds);
 
+    const double peakMb = peakResidentMb();
+    const QString checkpoint = QDir::temp().filePath("lx-bench-launch.ckpt");
+    bool saved = false;
+    QObject::connect(window->session(), &TrainingSession::saved, [&] { saved = true; });
+    window->session()->saveModel(checkpoint); // taken within a training step
+    if (!spinUntil([&] { return saved; }, 60000)) {
+        std::fprintf(stderr, "bench_gui: saving during training did not finish\n");
+        return 1;
+    }
+
     // 4. Close mid-training.
     QElapsedTimer closeTimer;
     closeTimer.start();
@@ -283,5 +334,24 @@ int main(int argc, char* argv[])
     std::printf("%-52s window %.0f img/s, headless %.0f img/s, ratio %.2f\n", "training throughput", inWindow, headless,
                 inWindow / headless);
     std::printf("%-52s %.0f ms\n", "close the window mid-training -> worker joined", closeMs);
+    std::printf("%-52s %.0f MB\n", "peak resident memory (data loaded, model training)", peakMb);
+
+    // 5. Reopen: a new window with the checkpoint saved while training, until the map shows it.
+    {
+        QElapsedTimer t;
+        t.start();
+        MainWindow again;
+        again.resize(1280, 800);
+        again.show();
+        QObject::connect(again.session(), &TrainingSession::failed, [](const QString& m) {
+            std::fprintf(stderr, "bench_gui: %s\n", qPrintable(m));
+            std::exit(1);
+        });
+        again.openModelFile(checkpoint);
+        spinUntil([&] { return again.map()->cloud() != nullptr && !again.session()->isBusy(); }, 600000);
+        again.map()->replot(QCustomPlot::rpImmediateRefresh);
+        std::printf("%-52s %.0f ms\n", "open a saved model -> its map drawn (new window)", double(t.nsecsElapsed()) / 1e6);
+    }
+    QFile::remove(checkpoint);
     return 0;
 }

@@ -5,6 +5,8 @@
 #include "common/SystemInfo.h"
 #include "model/Autoencoder.h"
 #include "model/FastConvTranspose.h"
+#include "data/Dataset.h"
+#include "train/Trainer.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
@@ -61,14 +63,43 @@ int main(int argc, char** argv)
     std::string arch = "lecture";
     int64_t batch = 128;
     int reps = 40;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--arch"))
-            arch = argv[i + 1];
+            arch = argv[++i];
         else if (!std::strcmp(argv[i], "--batch"))
-            batch = std::stoll(argv[i + 1]);
+            batch = std::stoll(argv[++i]);
         else if (!std::strcmp(argv[i], "--reps"))
-            reps = std::stoi(argv[i + 1]);
+            reps = std::stoi(argv[++i]);
     }
+    for (int i = 1; i < argc; ++i)
+        if (!std::strcmp(argv[i], "--epochs")) {
+            // Two real epochs of the trainer on mnist: the time of each step, to see what the
+            // first steps and the last (partial) batch cost beyond the steady state.
+            const DatasetSplits data = openDataset("mnist");
+            TrainingRun run = TrainingRun::create(presetSpec(arch, 2), 1e-3, 0);
+            TrainConfig config;
+            config.epochs = 2;
+            config.batchSize = int(batch);
+            Trainer trainer(run, data, config);
+            auto last = Clock::now();
+            std::vector<double> steady;
+            trainer.onStep([&](const StepReport& r) {
+                const auto now = Clock::now();
+                const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+                last = now;
+                if (r.step <= 3 || r.step == r.stepsPerEpoch)
+                    std::printf("epoch %d step %3lld: %6.1f ms\n", r.epoch, static_cast<long long>(r.step), ms);
+                else
+                    steady.push_back(ms);
+            });
+            trainer.onEpoch([&](const EpochRecord& e) {
+                std::printf("epoch %d: %.0f img/s (loop only)\n", e.epoch, e.imagesPerSecond);
+                last = Clock::now();
+            });
+            trainer.run();
+            std::printf("other steps: median %.2f ms\n", medianMs(steady));
+            return 0;
+        }
     std::string profile;
     for (int i = 1; i + 1 < argc; i += 2)
         if (!std::strcmp(argv[i], "--profile"))

@@ -41,10 +41,25 @@ for arch in "${archs[@]}"; do
     "$(fmt "$(field knn5_accuracy <<<"$theirs")")" "$(field train_images_per_second <<<"$theirs")" "$(field epochs <<<"$theirs")"
 done
 echo
-ours=$("$app" train --arch lecture --epochs 1 --out "$tmp/speed.ckpt" 2>/dev/null | field images_per_second)
-theirs=$("${peer[@]}" --arch lecture --epochs 1 | field train_images_per_second)
-printf 'speed, lecture AE, one epoch: ours %.0f img/s, python %.0f img/s, ratio %.2f\n' "$ours" "$theirs" \
-  "$(/usr/bin/python3 -c "print($ours/$theirs)")"
-
+# Speed: one epoch (8,000 images), ours and the peer alternating, three rounds each, so that
+# both see the same machine; the ratio of the medians is the figure.
+speed() { # arch model
+  local o=() t=() i
+  for i in 1 2 3; do
+    o+=("$("$app" train --arch "$1" --model "$2" --epochs 1 --out "$tmp/speed.ckpt" 2>/dev/null | field images_per_second)")
+    t+=("$("${peer[@]}" --arch "$1" --model "$2" --epochs 1 | field train_images_per_second)")
+  done
+  /usr/bin/python3 - "$1" "$2" "${o[@]}" "${t[@]}" <<'PY'
+import statistics, sys
+arch, model, v = sys.argv[1], sys.argv[2], [float(x) for x in sys.argv[3:]]
+ours, theirs = v[:3], v[3:]
+print(f"speed, {arch} {model}, one epoch: ours {statistics.median(ours):,.0f} img/s "
+      f"({', '.join(f'{x:,.0f}' for x in ours)}), python {statistics.median(theirs):,.0f} img/s "
+      f"({', '.join(f'{x:,.0f}' for x in theirs)}), ratio {statistics.median(ours) / statistics.median(theirs):.2f}")
+PY
+}
+speed lecture ae
+speed lecture vae
+speed conv ae
 echo
 "${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" 2>/dev/null

@@ -424,3 +424,18 @@ TEST_CASE("while training, the map moves at least once a second from the trainer
     CHECK(z[0] == Approx(after->codes[14]).margin(1e-4));
     CHECK(z[1] == Approx(after->codes[15]).margin(1e-4));
 }
+
+TEST_CASE("a save asked for during training is written even if the window closes at once", "[gui]")
+{
+    test::TempDir dir;
+    const std::string path = dir.file("during.ckpt");
+    {
+        Explorer e;
+        e.window.session()->train(100000);
+        REQUIRE(QTest::qWaitFor([&] { return e.window.session()->isTraining(); }, 10000));
+        e.window.session()->saveModel(QString::fromStdString(path));
+        e.window.close();
+    } // the window and its session are destroyed here, mid-training
+    const TrainingRun run = loadCheckpoint(path);
+    CHECK(run.spec.arch == "mlp");
+}

@@ -184,7 +184,7 @@ TEST_CASE("a trainer told to abandon gives up at once, even during validation", 
     int validationBatches = 0;
     trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor&) {
         if (validation && ++validationBatches == 1)
-            abandon = true; // in the middle of the first epoch's validation (2 batches of 1000)
+            abandon = true; // in the middle of the first epoch's validation (several batches)
     });
     CHECK_THROWS_AS(trainer.run(), Cancelled);
     CHECK(validationBatches == 1);

@@ -26,20 +26,22 @@ def load(folder):
     train, val = sorted(order[: n * 4 // 5]), sorted(order[n * 4 // 5:])
     return x[train], y[train], x[val], y[val]
 
-def model(arch, d):
+def model(arch, d, vae=False):
+    """Our presets; a VAE's encoder ends in 2·d outputs (μ, log σ²)."""
+    out = 2 * d if vae else d
     act = nn.ReLU
     if arch == "lecture":
-        enc = [nn.Conv2d(1, 32, 3, 2, 1), act(), nn.Conv2d(32, 64, 3, 2, 1), act(), nn.Flatten(), nn.Linear(3136, d)]
+        enc = [nn.Conv2d(1, 32, 3, 2, 1), act(), nn.Conv2d(32, 64, 3, 2, 1), act(), nn.Flatten(), nn.Linear(3136, out)]
         dec = [nn.Linear(d, 3136), act(), nn.Unflatten(1, (64, 7, 7)), nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), act(),
                nn.ConvTranspose2d(32, 1, 3, 2, 1, 1), nn.Sigmoid()]
     elif arch == "mlp":
-        enc = [nn.Flatten(), nn.Linear(784, 512), act(), nn.Linear(512, 256), act(), nn.Linear(256, d)]
+        enc = [nn.Flatten(), nn.Linear(784, 512), act(), nn.Linear(512, 256), act(), nn.Linear(256, out)]
         dec = [nn.Linear(d, 256), act(), nn.Linear(256, 512), act(), nn.Linear(512, 784), nn.Unflatten(1, (1, 28, 28)),
                nn.Sigmoid()]
     else:  # conv: BatchNorm after every hidden layer, a 512-128 head
         enc = [nn.Conv2d(1, 32, 3, 2, 1), nn.BatchNorm2d(32), act(), nn.Conv2d(32, 64, 3, 2, 1), nn.BatchNorm2d(64), act(),
                nn.Flatten(), nn.Linear(3136, 512), nn.BatchNorm1d(512), act(), nn.Linear(512, 128), nn.BatchNorm1d(128),
-               act(), nn.Linear(128, d)]
+               act(), nn.Linear(128, out)]
         dec = [nn.Linear(d, 128), nn.BatchNorm1d(128), act(), nn.Linear(128, 512), nn.BatchNorm1d(512), act(),
                nn.Linear(512, 3136), nn.BatchNorm1d(3136), act(), nn.Unflatten(1, (64, 7, 7)),
                nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), nn.BatchNorm2d(32), act(), nn.ConvTranspose2d(32, 1, 3, 2, 1, 1),
@@ -66,12 +68,15 @@ def main():
     p.add_argument("--latent", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", default="ae", choices=["ae", "vae"])
+    p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--data", default="data/mnist")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     xtr, ytr, xva, yva = load(a.data)
-    enc, dec = model(a.arch, a.latent)
+    vae = a.model == "vae"
+    enc, dec = model(a.arch, a.latent, vae)
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.Adam(params, lr=a.lr)
     cosine = a.arch == "conv"
@@ -90,7 +95,13 @@ def main():
             t0 = time.perf_counter()
             x = xtr[perm[s * a.batch:(s + 1) * a.batch]]
             opt.zero_grad()
-            loss = nn.functional.mse_loss(dec(enc(x)), x)
+            if vae:  # as our computeLoss: MSE per pixel + β·KL per image / pixels
+                mu, logvar = enc(x).chunk(2, 1)
+                z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+                kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
+                loss = nn.functional.mse_loss(dec(z), x) + a.beta * kl / 784
+            else:
+                loss = nn.functional.mse_loss(dec(enc(x)), x)
             loss.backward()
             opt.step()
             seconds += time.perf_counter() - t0
@@ -102,6 +113,8 @@ def main():
     enc.eval(); dec.eval()
     with torch.no_grad():
         zva, zt = enc(xva), enc(xtr)
+        if vae:
+            zva, zt = zva.chunk(2, 1)[0], zt.chunk(2, 1)[0]
         mse = nn.functional.mse_loss(dec(zva), xva).item()
     print(json.dumps({"arch": a.arch, "epochs": epochs, "seconds": seconds, "train_images_per_second": seen / seconds,
                       "val_mse": mse, "knn5_accuracy": knn5(zt, ytr, zva, yva)}))

@@ -54,7 +54,7 @@ void configureMemory()
     // threshold only gradually: the first training steps then page-fault on every activation
     // buffer (several MB each) and run at half speed. Keep such blocks in the heap for reuse.
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
 }
 
 void configureThreads(int requested)

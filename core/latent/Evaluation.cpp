@@ -106,7 +106,8 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
 LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
 {
     const torch::Tensor codes =
-        torch::cat({encodeDataset(model, data.train, 1000, cancel), encodeDataset(model, data.validation, 1000, cancel)})
+        torch::cat({encodeDataset(model, data.train, kEvaluationBatch, cancel),
+                    encodeDataset(model, data.validation, kEvaluationBatch, cancel)})
             .contiguous();
     return cloudFromCodes(std::vector<float>(codes.data_ptr<float>(), codes.data_ptr<float>() + codes.numel()),
                           int(codes.size(1)), data);

@@ -12,7 +12,7 @@ namespace lx {
 
 // Codes (the means, for a VAE) of every image, N×D float, in eval mode without gradients.
 // When `cancel` becomes true, it throws lx::Cancelled between batches.
-torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 1000,
+torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 256,
                             const std::atomic<bool>* cancel = nullptr);
 
 // Model output (N×1×H×W floats in [0,1]) to N×H×W bytes (0..255).

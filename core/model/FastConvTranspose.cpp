@@ -29,7 +29,8 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
                                           {outputPadding, outputPadding}, {1, 1});
         } else {
             // Only its sizes are read: the shape of the convolution's input, i.e. our output.
-            const torch::Tensor shape = torch::empty({x.size(0), weight.size(1), h, w}, x.options());
+            const torch::Tensor shape =
+                torch::empty({x.size(0), weight.size(1), h, w}, x.options().memory_format(x.suggest_memory_format()));
             y = std::get<0>(at::convolution_backward(x, shape, weight, c10::nullopt, {stride, stride}, {padding, padding},
                                                      {1, 1}, false, {0, 0}, 1, {true, false, false}));
             if (bias.defined())
@@ -49,7 +50,7 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
         const torch::Tensor& weight = saved[1];
         const int64_t stride = ctx->saved_data["stride"].toInt();
         const int64_t padding = ctx->saved_data["padding"].toInt();
-        const torch::Tensor gy = gradOutputs[0].contiguous();
+        const torch::Tensor gy = gradOutputs[0].contiguous(gradOutputs[0].suggest_memory_format());
         torch::Tensor gx, gw, gb;
         if (ctx->needs_input_grad(0))
             gx = at::convolution(gy, weight, c10::nullopt, {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1);
@@ -81,7 +82,8 @@ torch::Tensor convTranspose2d(const torch::Tensor& x, const torch::Tensor& weigh
     if (!fast || !x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || x.dim() != 4 || !at::hasMKLDNN()
         || outputPadding >= stride)
         return torch::conv_transpose2d(x, weight, bias, stride, padding, outputPadding);
-    return ConvTransposeFunction::apply(x.contiguous(), weight, bias, stride, padding, outputPadding);
+    return ConvTransposeFunction::apply(x.contiguous(x.suggest_memory_format()), weight, bias, stride, padding,
+                                        outputPadding);
 }
 
 FastConvTranspose2dImpl::FastConvTranspose2dImpl(const torch::nn::ConvTranspose2dOptions& o) : options(o)

@@ -78,7 +78,12 @@ private:
     CodesCallback onCodes_;
 };
 
-// The dataset's images as one uint8 tensor N×H×W sharing no memory with it.
+// The dataset's images as one uint8 tensor N×H×W: a read-only view of the dataset's own
+// pixels, valid while the dataset lives. Never write through it.
 torch::Tensor datasetImages(const Dataset& data);
+
+// Images per forward pass when evaluating or encoding a whole dataset: large enough to keep
+// the cores busy, small enough that the activations stay small (fashion: 70,000 images).
+constexpr int64_t kEvaluationBatch = 256;
 
 } // namespace lx

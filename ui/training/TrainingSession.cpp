@@ -185,6 +185,24 @@ struct TrainingSession::Private {
         toGui([q = q, path] { Q_EMIT q->saved(path); });
     }
 
+    // A save asked for while training runs is done between two steps, or when training ends
+    // (however it ends, even when the session is closing), never lost.
+    void flushPendingSave()
+    {
+        if (!saveRequested.exchange(false))
+            return;
+        QString path;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            path = pendingSave;
+        }
+        try {
+            saveNow(path);
+        } catch (const Error& e) {
+            fail(e.what());
+        }
+    }
+
     void trainOnWorker(int epochs);
 };
 
@@ -251,18 +269,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         }
         if (stopRequested.load())
             trainer.requestStop();
-        if (saveRequested.exchange(false)) {
-            QString path;
-            {
-                std::lock_guard<std::mutex> lock(mutex);
-                path = pendingSave;
-            }
-            try {
-                saveNow(path);
-            } catch (const Error& e) {
-                fail(e.what());
-            }
-        }
+        flushPendingSave();
         const auto now = Clock::now();
         if (now - lastReport >= kStepReportInterval || r.step == r.stepsPerEpoch) {
             lastReport = now;
@@ -305,6 +312,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         outcome = trainer.run() == TrainOutcome::Finished ? "finished" : "stopped";
     } catch (const Cancelled&) {
         training = false;
+        flushPendingSave();
         return; // the session is going away
     } catch (const Error& e) {
         outcome = "failed";
@@ -312,6 +320,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     }
     training = false;
     paused = false;
+    flushPendingSave();
     if (shuttingDown)
         return;
     publishSnapshot();
@@ -391,6 +400,8 @@ void TrainingSession::saveModel(const QString& path)
             d_->pendingSave = path;
         }
         d_->saveRequested = true;
+        // Should training end before its next step, the save still happens, right after it.
+        d_->post([d = d_.get()] { d->flushPendingSave(); });
         return;
     }
     d_->post([d = d_.get(), path] {
