@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "io/Checkpoint.h"
+#include "io/CodesCache.h"
 #include "latent/Evaluation.h"
 #include "train/Trainer.h"
 
@@ -147,4 +148,46 @@ TEST_CASE("saving over an existing checkpoint replaces it whole and leaves no te
     CHECK(loadCheckpoint(path).spec.arch == "lecture");
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
     CHECK_THROWS_WITH(saveCheckpoint(a, dir.file("no/such/dir/model.ckpt")), Catch::Contains("cannot create a file there"));
+}
+
+TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and never when damaged", "[checkpoint][cache]")
+{
+    test::TempDir dir;
+    const std::string path = dir.file("m.ckpt.codes");
+    CodesCache c;
+    c.checkpointCrc = 0xdeadbeef;
+    c.dataset = "mnist";
+    c.trainCount = 3;
+    c.validationCount = 2;
+    c.dim = 2;
+    c.codes = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    writeCodesCache(path, c);
+    CodesCache expected = c;
+    expected.codes.clear();
+    const auto back = readCodesCache(path, expected);
+    REQUIRE(back);
+    CHECK(back->codes == c.codes);
+
+    for (int which = 0; which < 5; ++which) {
+        CodesCache other = expected;
+        switch (which) {
+        case 0: other.checkpointCrc ^= 1; break; // another checkpoint
+        case 1: other.dataset = "fashion"; break;
+        case 2: other.trainCount = 4; break;
+        case 3: other.validationCount = 1; break;
+        case 4: other.dim = 5; break;
+        }
+        CHECK_FALSE(readCodesCache(path, other));
+    }
+    std::vector<uint8_t> bytes = test::readBytes(path);
+    bytes[bytes.size() / 2] ^= 0x40; // one flipped bit in the codes
+    test::writeBytes(path, bytes);
+    CHECK_FALSE(readCodesCache(path, expected));
+    bytes[bytes.size() / 2] ^= 0x40;
+    bytes.pop_back(); // truncated
+    test::writeBytes(path, bytes);
+    CHECK_FALSE(readCodesCache(path, expected));
+    CHECK_FALSE(readCodesCache(dir.file("absent.codes"), expected));
+    c.codes.pop_back();
+    CHECK_THROWS_AS(writeCodesCache(path, c), Error);
 }

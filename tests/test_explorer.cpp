@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 
 #include "io/Checkpoint.h"
+#include "io/CodesCache.h"
 
 #include "MainWindow.h"
 #include "bridge/ModelSnapshot.h"
@@ -13,6 +14,8 @@
 #include "panels/InterpolationPanel.h"
 #include "panels/ImageTile.h"
 #include "panels/SamplesPanel.h"
+#include "panels/ArithmeticPanel.h"
+#include "latent/Arithmetic.h"
 #include "panels/NewModelDialog.h"
 #include "latent/Sampling.h"
 #include "training/CurvesPanel.h"
@@ -20,6 +23,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <cstring>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -44,7 +48,7 @@ struct Explorer {
     test::TempDir dir;
     MainWindow window;
 
-    explicit Explorer(const QString& arch = "mlp")
+    explicit Explorer(const QString& arch = "mlp", const QString& kind = "ae")
     {
         const std::string images = test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes");
         window.resize(1000, 700);
@@ -54,6 +58,7 @@ struct Explorer {
         window.openDatasetNamed(QString::fromStdString(images));
         TrainingRequest request;
         request.arch = arch;
+        request.kind = kind;
         request.batchSize = 32;
         window.session()->newModel(request);
         REQUIRE(waitUntilIdle());
@@ -438,4 +443,147 @@ TEST_CASE("a save asked for during training is written even if the window closes
     } // the window and its session are destroyed here, mid-training
     const TrainingRun run = loadCheckpoint(path);
     CHECK(run.spec.arch == "mlp");
+}
+
+TEST_CASE("a saved model's map comes back from the codes saved beside it", "[gui]")
+{
+    Explorer e;
+    const std::string path = e.dir.file("cached.ckpt");
+    QSignalSpy saved(e.window.session(), &TrainingSession::saved);
+    e.window.session()->saveModel(QString::fromStdString(path));
+    REQUIRE(e.waitUntilIdle());
+    REQUIRE(saved.count() == 1);
+    const std::string cachePath = codesCachePath(path);
+    REQUIRE(std::filesystem::exists(cachePath));
+    const auto before = e.window.map()->cloud();
+
+    // Reopened: the same codes, without encoding (a cache with other codes but the right
+    // identity is taken as it is; one for another checkpoint is not).
+    CodesCache expected;
+    expected.checkpointCrc = uint32_t(readCheckpointHeader(path).value("payload_crc32").toDouble());
+    expected.dataset = e.window.session()->datasetName().toStdString();
+    expected.trainCount = before->trainCount;
+    expected.validationCount = before->count() - before->trainCount;
+    expected.dim = before->dim;
+    const auto cache = readCodesCache(cachePath, expected);
+    REQUIRE(cache);
+    CHECK(cache->codes == before->codes);
+    CodesCache marked = *cache;
+    std::fill(marked.codes.begin(), marked.codes.end(), 7.0f);
+    writeCodesCache(cachePath, marked);
+    e.window.openModelFile(QString::fromStdString(path));
+    REQUIRE(e.waitUntilIdle());
+    CHECK(e.window.map()->cloud()->codes == marked.codes);
+
+    marked.checkpointCrc ^= 1;
+    writeCodesCache(cachePath, marked);
+    e.window.openModelFile(QString::fromStdString(path));
+    REQUIRE(e.waitUntilIdle());
+    CHECK(e.window.map()->cloud()->codes == before->codes);
+}
+
+TEST_CASE("a VAE shows its loss terms, the σ ellipse of a hovered image and the prior's contours", "[gui][vae]")
+{
+    Explorer e("mlp", "vae");
+    REQUIRE(e.window.session()->snapshot()->isVae());
+    LatentMapView* map = e.window.map();
+    // The prior N(0, I): circles of radius 1 and 2 around the origin (D = 2: the plane itself).
+    const std::vector<QPointF> prior1 = map->outline("prior1"), prior2 = map->outline("prior2");
+    REQUIRE(prior1.size() > 10);
+    for (const QPointF& p : prior1)
+        CHECK(std::hypot(p.x(), p.y()) == Approx(1.0).epsilon(1e-4));
+    for (const QPointF& p : prior2)
+        CHECK(std::hypot(p.x(), p.y()) == Approx(2.0).epsilon(1e-4));
+
+    // Hover a data point: an ellipse centred on it, σ wide along each axis.
+    const auto cloud = map->cloud();
+    const int64_t i = 17;
+    const QPointF at(cloud->xy[size_t(2 * i)], cloud->xy[size_t(2 * i + 1)]);
+    Q_EMIT map->hovered(at, i);
+    const std::vector<QPointF> ellipse = map->outline("hoverSigma");
+    REQUIRE(ellipse.size() > 10);
+    const DatasetPtr data = e.window.session()->dataset();
+    std::vector<float> logVar;
+    const std::vector<float> mu = e.window.session()->snapshot()->encode(data->train.image(i), &logVar);
+    double minX = 1e9, maxX = -1e9, minY = 1e9, maxY = -1e9;
+    for (const QPointF& p : ellipse) {
+        minX = std::min(minX, p.x());
+        maxX = std::max(maxX, p.x());
+        minY = std::min(minY, p.y());
+        maxY = std::max(maxY, p.y());
+    }
+    CHECK((minX + maxX) / 2 == Approx(mu[0]).margin(1e-3));
+    CHECK((minY + maxY) / 2 == Approx(mu[1]).margin(1e-3));
+    CHECK((maxX - minX) / 2 == Approx(std::exp(0.5 * logVar[0])).epsilon(0.01));
+    CHECK((maxY - minY) / 2 == Approx(std::exp(0.5 * logVar[1])).epsilon(0.01));
+    // And the per-pixel error beside the reconstruction.
+    CHECK_FALSE(e.window.decodePanel()->errorTile()->image().isNull());
+    Q_EMIT map->hovered(QPointF(50, 50), -1);
+    CHECK(map->outline("hoverSigma").empty());
+
+    // Training shows the reconstruction and KL terms as curves.
+    e.window.session()->train(2);
+    REQUIRE(e.waitUntilIdle());
+    CHECK(e.window.curvesPanel()->reconstructionPointCount() > 0);
+    CHECK(e.window.curvesPanel()->klPointCount() > 0);
+}
+
+TEST_CASE("the error map is white where the reconstruction is exact and red where it is not", "[gui]")
+{
+    QImage a(4, 1, QImage::Format_Grayscale8), b(4, 1, QImage::Format_Grayscale8);
+    const uchar av[4] = {0, 255, 100, 255}, bv[4] = {0, 255, 100, 0};
+    std::memcpy(a.scanLine(0), av, 4);
+    std::memcpy(b.scanLine(0), bv, 4);
+    double mse = -1;
+    const QImage error = DecodePanel::errorImage(a, b, &mse);
+    CHECK(mse == Approx(0.25));
+    CHECK(error.pixel(0, 0) == qRgb(255, 255, 255));
+    CHECK(error.pixel(2, 0) == qRgb(255, 255, 255));
+    CHECK(qRed(error.pixel(3, 0)) > 100);
+    CHECK(qGreen(error.pixel(3, 0)) == 0);
+}
+
+TEST_CASE("latent arithmetic moves the start along the difference of two class means", "[gui]")
+{
+    Explorer e;
+    e.window.findChild<QDockWidget*>("arithmeticDock")->raise();
+    QCoreApplication::processEvents();
+    LatentMapView* map = e.window.map();
+    const auto cloud = map->cloud();
+    const int64_t i = 5;
+    const QPointF at(cloud->xy[size_t(2 * i)], cloud->xy[size_t(2 * i + 1)]);
+    Q_EMIT map->rightClicked(at, i);
+    ArithmeticPanel* panel = e.window.arithmeticPanel();
+    panel->setClasses(2, 7);
+    panel->setStrength(0.75);
+    // Independently: the class means of the training codes.
+    std::vector<double> m2(2, 0), m7(2, 0);
+    int n2 = 0, n7 = 0;
+    for (int64_t k = 0; k < cloud->trainCount; ++k) {
+        const int label = cloud->labels[size_t(k)];
+        if (label != 2 && label != 7)
+            continue;
+        auto& m = label == 2 ? m2 : m7;
+        (label == 2 ? n2 : n7)++;
+        m[0] += cloud->codes[size_t(2 * k)];
+        m[1] += cloud->codes[size_t(2 * k + 1)];
+    }
+    REQUIRE(n2 > 0);
+    REQUIRE(n7 > 0);
+    const std::vector<float> start(cloud->codes.begin() + 2 * i, cloud->codes.begin() + 2 * i + 2);
+    const std::vector<float> expected = {float(start[0] + 0.75 * (m7[0] / n7 - m2[0] / n2)),
+                                         float(start[1] + 0.75 * (m7[1] / n7 - m2[1] / n2))};
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    const QImage shown = panel->current();
+    REQUIRE_FALSE(shown.isNull());
+    // Equal to the decode of the expected point (float rounding aside: compare pixel values).
+    const QImage want = model->decode(expected);
+    int off = 0;
+    for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+            off += std::abs(qGray(shown.pixel(x, y)) - qGray(want.pixel(x, y))) > 1;
+    CHECK(off == 0);
+    REQUIRE(panel->strip().size() == size_t(ArithmeticPanel::kStripLength));
+    CHECK(panel->strip().front() == model->decode(start)); // strength 0: the start itself
+    CHECK(map->outline("arithmetic").size() == 3);
 }

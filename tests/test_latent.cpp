@@ -1,6 +1,7 @@
 #include "data/DrawingPreprocess.h"
 #include "latent/Interpolation.h"
 #include "common/Error.h"
+#include "latent/Arithmetic.h"
 #include "latent/LatentProjection.h"
 #include "latent/Sampling.h"
 
@@ -161,4 +162,70 @@ TEST_CASE("random latent points: the prior, the data's box, and how far they lan
     const std::vector<float> line = {0, 0, 3, 4};
     CHECK(nearestDistances(line, 2, {6, 8})[0] == Approx(5.0f));
     CHECK_THROWS_AS(sampleBox({}, 2, 3, 1), Error);
+}
+
+TEST_CASE("a Gaussian's spread projects onto the map's plane, and its contour is the right ellipse", "[latent][ellipse]")
+{
+    // D = 2: the variances themselves.
+    const LatentProjection flat = LatentProjection::identity(2);
+    const float var2[2] = {4.0f, 0.25f};
+    double xx = 0, xy = 0, yy = 0;
+    flat.projectCovariance(var2, xx, xy, yy);
+    CHECK(xx == Approx(4.0));
+    CHECK(yy == Approx(0.25));
+    CHECK(xy == Approx(0.0));
+    const std::vector<float> e = covarianceEllipse(1.0, -1.0, xx, xy, yy, 1.0, 4);
+    REQUIRE(e.size() == 10);
+    // Axis-aligned: at t = 0 the point is c + (2, 0), at t = π/2 it is c + (0, 0.5).
+    CHECK(e[0] == Approx(3.0f));
+    CHECK(e[1] == Approx(-1.0f));
+    CHECK(e[2] == Approx(1.0f).margin(1e-5));
+    CHECK(e[3] == Approx(-0.5f));
+
+    // D = 5: A·diag(v)·Aᵀ, checked against the matrices.
+    std::mt19937 rng(4);
+    std::normal_distribution<float> normal;
+    std::vector<float> codes(500 * 5);
+    for (size_t i = 0; i < codes.size(); ++i)
+        codes[i] = normal(rng) * float(1 + i % 5);
+    const LatentProjection pca = LatentProjection::pca(codes.data(), 500, 5);
+    const std::vector<float> variance = {0.5f, 1.0f, 2.0f, 0.1f, 3.0f};
+    pca.projectCovariance(variance.data(), xx, xy, yy);
+    // The axes, recovered through unproject: A's columns are unproject(1,0) − unproject(0,0).
+    const std::vector<float> o = pca.unproject(0, 0), ex = pca.unproject(1, 0), ey = pca.unproject(0, 1);
+    double axx = 0, axy = 0, ayy = 0;
+    for (int i = 0; i < 5; ++i) {
+        const double ax = ex[size_t(i)] - o[size_t(i)], ay = ey[size_t(i)] - o[size_t(i)];
+        axx += ax * variance[size_t(i)] * ax;
+        axy += ax * variance[size_t(i)] * ay;
+        ayy += ay * variance[size_t(i)] * ay;
+    }
+    CHECK(xx == Approx(axx).epsilon(1e-4));
+    CHECK(xy == Approx(axy).margin(1e-4));
+    CHECK(yy == Approx(ayy).epsilon(1e-4));
+    // Every contour point is at Mahalanobis distance k from the centre.
+    const std::vector<float> contour = covarianceEllipse(0.3, 0.7, xx, xy, yy, 2.0);
+    const double det = xx * yy - xy * xy;
+    for (size_t i = 0; i < contour.size(); i += 2) {
+        const double dx = contour[i] - 0.3, dy = contour[i + 1] - 0.7;
+        const double m2 = (yy * dx * dx - 2 * xy * dx * dy + xx * dy * dy) / det;
+        CHECK(std::sqrt(m2) == Approx(2.0).epsilon(1e-3));
+    }
+}
+
+TEST_CASE("class means and moving a code towards another class", "[latent][arithmetic]")
+{
+    // Two classes around (0, 0) and (4, 2); class 2 has no codes.
+    const std::vector<float> codes = {-1, 0, 1, 0, 0, 1, 0, -1, 3, 2, 5, 2, 4, 1, 4, 3};
+    const std::vector<uint8_t> labels = {0, 0, 0, 0, 1, 1, 1, 1};
+    const auto means = classMeans(codes.data(), labels.data(), 8, 2, 3);
+    REQUIRE(means.size() == 3);
+    CHECK(means[0] == std::vector<float>{0, 0});
+    CHECK(means[1] == std::vector<float>{4, 2});
+    CHECK(means[2].empty());
+    // A point of class 0 moved all the way "towards 1" lands where class 1 is.
+    CHECK(moveAlong({-1, 0}, means[0], means[1], 1.0) == std::vector<float>{3, 2});
+    CHECK(moveAlong({-1, 0}, means[0], means[1], 0.5) == std::vector<float>{1, 1});
+    CHECK(moveAlong({-1, 0}, means[0], means[1], 0.0) == std::vector<float>{-1, 0});
+    CHECK_THROWS_AS(moveAlong({1, 2, 3}, means[0], means[1], 1.0), Error);
 }

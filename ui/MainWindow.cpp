@@ -7,8 +7,11 @@
 #include "map/LatentMapView.h"
 #include "latent/Interpolation.h"
 #include "latent/Sampling.h"
+#include "latent/LatentProjection.h"
 #include "io/AtomicFile.h"
 #include "io/EmbeddingsCsv.h"
+#include "latent/Arithmetic.h"
+#include "panels/ArithmeticPanel.h"
 #include "panels/DecodePanel.h"
 #include "panels/Export.h"
 #include "panels/DrawPanel.h"
@@ -50,6 +53,26 @@ QString pointText(const std::vector<float>& z)
     if (z.size() > 4)
         parts << QStringLiteral("…");
     return QStringLiteral("z = (%1)").arg(parts.join(", "));
+}
+
+// The 1-σ ellipse of a VAE's posterior N(μ, diag σ²) on the map's plane.
+std::vector<QPointF> sigmaEllipse(const LatentProjection& projection, const std::vector<float>& mu,
+                                  const std::vector<float>& logVar)
+{
+    if (logVar.size() != mu.size() || mu.empty())
+        return {};
+    std::vector<float> variance(logVar.size());
+    for (size_t i = 0; i < logVar.size(); ++i)
+        variance[i] = std::exp(logVar[i]);
+    float cx = 0, cy = 0;
+    projection.project(mu.data(), cx, cy);
+    double xx = 0, xy = 0, yy = 0;
+    projection.projectCovariance(variance.data(), xx, xy, yy);
+    const std::vector<float> e = covarianceEllipse(cx, cy, xx, xy, yy, 1.0);
+    std::vector<QPointF> points;
+    for (size_t i = 0; i + 1 < e.size(); i += 2)
+        points.emplace_back(e[i], e[i + 1]);
+    return points;
 }
 
 } // namespace
@@ -125,9 +148,21 @@ void MainWindow::buildDocks()
     });
     tabifyDockWidget(pinsDock, interpolationDock);
     tabifyDockWidget(interpolationDock, drawDock);
+    arithmetic_ = new ArithmeticPanel(this);
+    auto* arithmeticDock = new QDockWidget(tr("Arithmetic"), this);
+    arithmeticDock->setObjectName("arithmeticDock");
+    arithmeticDock->setWidget(arithmetic_);
+    addDockWidget(Qt::RightDockWidgetArea, arithmeticDock);
     tabifyDockWidget(drawDock, samplesDock);
+    tabifyDockWidget(samplesDock, arithmeticDock);
+    connect(arithmeticDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        arithmeticShown_ = visible;
+        updateArithmetic();
+    });
     interpolationDock->raise();
 
+    // Five panels share the right column: their tabs run down its side, where titles fit.
+    setDockOptions(dockOptions() | QMainWindow::VerticalTabs);
     // The right column runs the full height; the curves sit under the map only.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
@@ -205,6 +240,13 @@ void MainWindow::buildActions()
     file->addSeparator();
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addActions({train_, pause_, stop_});
+    model->addSeparator();
+    model->addAction(tr("&Keep Curves for Comparison"), this, [this] {
+        const ModelSnapshotPtr m = session_->snapshot();
+        curves_->keepForComparison(m ? tr("%1, %2 epochs").arg(m->description()).arg(session_->history().size())
+                                     : QString());
+    })->setToolTip(tr("Keep this model's validation curve on the plot, to compare the next model with it"));
+    model->addAction(tr("C&lear Compared Curves"), curves_, &CurvesPanel::clearComparisons);
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(resetView_);
     view->addAction(decodedGrid_);
@@ -231,6 +273,8 @@ void MainWindow::connectSession()
         updateStatus();
     });
     connect(session_, &TrainingSession::modelChanged, this, [this] {
+        if (const ModelSnapshotPtr model = session_->snapshot())
+            curves_->setVae(model->isVae());
         curves_->reset(session_->history());
         pins_->clear();
         // A VAE is trained to fill its prior; a plain AE has no prior, only the data's box.
@@ -278,11 +322,19 @@ void MainWindow::connectSession()
     connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateInterpolation);
     connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateDrawing);
     connect(samples_, &SamplesPanel::resampleRequested, this, &MainWindow::resample);
+    connect(arithmetic_, &ArithmeticPanel::changed, this, &MainWindow::updateArithmetic);
+    connect(interpolation_, &InterpolationPanel::changed, this, &MainWindow::updateArithmetic);
+    connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateArithmetic);
+    connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateArithmetic);
     connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateSamples);
     connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateSamples);
     connect(session_, &TrainingSession::snapshotUpdated, map_, &LatentMapView::requestDecodedGrid);
     connect(map_, &LatentMapView::decodedGridNeeded, this, &MainWindow::decodeGrid);
-    connect(map_, &LatentMapView::left, this, [this] { map_->setMarker("hover", {}, Qt::black, false); });
+    connect(map_, &LatentMapView::left, this, [this] {
+        map_->setMarker("hover", {}, Qt::black, false);
+        map_->setOutline("hoverSigma", {}, QPen());
+    });
+    connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updatePrior);
 }
 
 std::vector<QString> MainWindow::classNames() const
@@ -317,12 +369,16 @@ void MainWindow::onHover(QPointF plane, qint64 point)
     if (point < 0) {
         decode_->clearDataPoint();
         map_->setMarker("hover", {}, Qt::black, false);
+        map_->setOutline("hoverSigma", {}, QPen());
         return;
     }
     const QImage original = datasetImage(point);
     if (original.isNull())
         return;
-    const QImage reconstruction = model->decode(model->encode(original.constBits()));
+    std::vector<float> logVar;
+    const std::vector<float> mu = model->encode(original.constBits(), &logVar);
+    const QImage reconstruction = model->decode(mu);
+    map_->setOutline("hoverSigma", sigmaEllipse(cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
     const std::vector<QString> names = classNames();
     const int label = cloud->labels.empty() ? -1 : cloud->labels[size_t(point)];
     const QString labelText = label >= 0 && size_t(label) < names.size() ? names[size_t(label)] : tr("unlabelled");
@@ -412,6 +468,7 @@ void MainWindow::updateDrawing()
     const DatasetPtr data = session_->dataset();
     if (draw_->canvas()->isEmpty() || !model || !cloud || !data || model->imageRows() != 28 || model->imageCols() != 28) {
         map_->setMarker("drawing", {}, Qt::black, false);
+        map_->setOutline("drawingSigma", {}, QPen());
         draw_->showResult(QImage(), QImage(), {}, tr("reconstruction"));
         return;
     }
@@ -421,6 +478,7 @@ void MainWindow::updateDrawing()
     float x = 0, y = 0;
     cloud->projection.project(z.data(), x, y);
     map_->setMarker("drawing", QPointF(x, y), QColor(230, 50, 50));
+    map_->setOutline("drawingSigma", sigmaEllipse(cloud->projection, z, logVar), QPen(QColor(230, 50, 50), 1.5));
 
     // The nearest training images in latent space (a scan of the training codes: a few
     // thousand distances, well under a millisecond).
@@ -440,6 +498,79 @@ void MainWindow::updateDrawing()
     for (size_t k = 0; k < keep; ++k)
         images.push_back(datasetImage(nearest[k].second));
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
+}
+
+void MainWindow::updatePrior()
+{
+    // A VAE's prior N(0, I) on the map: its 1σ and 2σ circles (on a plane of orthonormal axes
+    // the prior's section is N(projection of 0, I) too).
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    const bool show = model && model->isVae() && cloud && cloud->dim == model->latentDim();
+    for (int k = 1; k <= 2; ++k) {
+        std::vector<QPointF> points;
+        if (show) {
+            const std::vector<float> origin(size_t(cloud->dim), 0.0f);
+            float cx = 0, cy = 0;
+            cloud->projection.project(origin.data(), cx, cy);
+            const std::vector<float> e = covarianceEllipse(cx, cy, 1, 0, 1, k);
+            for (size_t i = 0; i + 1 < e.size(); i += 2)
+                points.emplace_back(e[i], e[i + 1]);
+        }
+        map_->setOutline(QStringLiteral("prior%1").arg(k), points, QPen(QColor(90, 90, 90), 1.2, Qt::DotLine));
+    }
+}
+
+void MainWindow::updateArithmetic()
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    auto clear = [this](const QString& hint) {
+        map_->setOutline("arithmetic", {}, QPen());
+        map_->setMarker("arithmetic", {}, Qt::black, false);
+        arithmetic_->showResult(QImage(), {}, hint);
+    };
+    if (!arithmeticShown_) // only drawn on the map while its panel is in view
+        return clear(QString());
+    const std::vector<QString> names = classNames();
+    arithmetic_->setClassNames(names);
+    if (!model || !cloud || cloud->dim != model->latentDim() || cloud->labels.empty())
+        return clear(tr("Latent arithmetic needs a model and a labelled dataset."));
+    const std::vector<float>& start = interpolation_->endA();
+    if (start.size() != size_t(cloud->dim))
+        return clear(tr("Right-click a point on the map to start from it (it is also A in Interpolate)."));
+    if (meansCloud_ != cloud.get()) {
+        classMeans_ = classMeans(cloud->codes.data(), cloud->labels.data(), cloud->trainCount, cloud->dim,
+                                 int(names.size()));
+        meansCloud_ = cloud.get();
+    }
+    const int from = arithmetic_->fromClass(), to = arithmetic_->toClass();
+    if (from < 0 || to < 0 || size_t(from) >= classMeans_.size() || size_t(to) >= classMeans_.size()
+        || classMeans_[size_t(from)].empty() || classMeans_[size_t(to)].empty())
+        return clear(tr("Choose two classes that have training images."));
+    const std::vector<float>& a = classMeans_[size_t(from)];
+    const std::vector<float>& b = classMeans_[size_t(to)];
+    std::vector<float> stripCodes;
+    for (int i = 0; i < ArithmeticPanel::kStripLength; ++i) {
+        const std::vector<float> z = moveAlong(start, a, b, ArithmeticPanel::stripStrength(i));
+        stripCodes.insert(stripCodes.end(), z.begin(), z.end());
+    }
+    const std::vector<float> here = moveAlong(start, a, b, arithmetic_->strength());
+    arithmetic_->showStart(model->decode(start));
+    arithmetic_->showResult(model->decode(here), model->decodeMany(stripCodes),
+                            tr("start + %1 × (mean of %2 − mean of %3)")
+                                .arg(arithmetic_->strength(), 0, 'f', 2)
+                                .arg(names[size_t(to)], names[size_t(from)]));
+    // On the map: the line from the start through strength 1 to the current point.
+    std::vector<QPointF> line;
+    for (double t : {0.0, 1.0, arithmetic_->strength()}) {
+        const std::vector<float> z = moveAlong(start, a, b, t);
+        float x = 0, y = 0;
+        cloud->projection.project(z.data(), x, y);
+        line.emplace_back(x, y);
+    }
+    map_->setOutline("arithmetic", line, QPen(QColor(120, 60, 160), 2, Qt::DashDotLine));
+    map_->setMarker("arithmetic", line.back(), QColor(120, 60, 160));
 }
 
 void MainWindow::resample()

@@ -14,6 +14,7 @@ class CurvesPanel;
 class DecodePanel;
 class DrawPanel;
 class InterpolationPanel;
+class ArithmeticPanel;
 class SamplesPanel;
 class LatentMapView;
 class TrainingSession;
@@ -43,6 +44,7 @@ public:
     DrawPanel* drawPanel() const { return draw_; }
     InterpolationPanel* interpolationPanel() const { return interpolation_; }
     SamplesPanel* samplesPanel() const { return samples_; }
+    ArithmeticPanel* arithmeticPanel() const { return arithmetic_; }
     QAction* decodedGridAction() const { return decodedGrid_; }
 
     static QString autosavePath();
@@ -66,6 +68,8 @@ private Q_SLOTS:
     void updateInterpolation();
     void updateDrawing();
     void resample();
+    void updatePrior();
+    void updateArithmetic();
     void updateSamples();
     void decodeGrid(QRectF plane, int cols, int rows);
     void onTrainingFinished(const QString& outcome);
@@ -96,6 +100,10 @@ private:
     DrawPanel* draw_;
     InterpolationPanel* interpolation_;
     SamplesPanel* samples_;
+    ArithmeticPanel* arithmetic_;
+    bool arithmeticShown_ = false;
+    const void* meansCloud_ = nullptr; // the cloud classMeans_ were computed from
+    std::vector<std::vector<float>> classMeans_;
     bool samplesShown_ = false; // the Samples panel is in view (its dock tab is the current one)
     const void* samplesCloud_ = nullptr; // the cloud farThreshold_ was measured on
     float farThreshold_ = 0;

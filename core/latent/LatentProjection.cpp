@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace lx {
 
 LatentProjection LatentProjection::identity(int dim)
@@ -81,6 +84,45 @@ std::vector<float> LatentProjection::projectAll(const std::vector<float>& codes)
     for (size_t i = 0; i < n; ++i)
         project(codes.data() + i * size_t(dim_), xy[2 * i], xy[2 * i + 1]);
     return xy;
+}
+
+} // namespace lx
+
+namespace lx {
+
+void LatentProjection::projectCovariance(const float* variance, double& xx, double& xy, double& yy) const
+{
+    if (identity_) {
+        xx = dim_ >= 1 ? variance[0] : 0.0;
+        yy = dim_ >= 2 ? variance[1] : 0.0;
+        xy = 0.0;
+        return;
+    }
+    xx = xy = yy = 0.0;
+    for (int i = 0; i < dim_; ++i) {
+        const double v = variance[i], ax = axisX_[size_t(i)], ay = axisY_[size_t(i)];
+        xx += ax * v * ax;
+        xy += ax * v * ay;
+        yy += ay * v * ay;
+    }
+}
+
+std::vector<float> covarianceEllipse(double cx, double cy, double xx, double xy, double yy, double k, int count)
+{
+    // C = R diag(λ1, λ2) Rᵀ; the contour is c + k·R·(√λ1 cos t, √λ2 sin t).
+    const double trace = xx + yy, det = xx * yy - xy * xy;
+    const double root = std::sqrt(std::max(0.0, trace * trace / 4 - det));
+    const double l1 = std::max(0.0, trace / 2 + root), l2 = std::max(0.0, trace / 2 - root);
+    const double angle = 0.5 * std::atan2(2 * xy, xx - yy);
+    const double c = std::cos(angle), s = std::sin(angle);
+    std::vector<float> out;
+    for (int i = 0; i <= count; ++i) {
+        const double t = 2 * M_PI * i / count;
+        const double u = k * std::sqrt(l1) * std::cos(t), v = k * std::sqrt(l2) * std::sin(t);
+        out.push_back(float(cx + c * u - s * v));
+        out.push_back(float(cy + s * u + c * v));
+    }
+    return out;
 }
 
 } // namespace lx

@@ -21,10 +21,18 @@ public:
     std::vector<float> unproject(double x, double y) const;
     std::vector<float> projectAll(const std::vector<float>& codes) const; // N×2
 
+    // The plane's 2×2 covariance of a Gaussian with diagonal covariance `variance` (dim values):
+    // A·diag(variance)·Aᵀ, A the plane's two axes (for D = 2, the variances themselves).
+    void projectCovariance(const float* variance, double& xx, double& xy, double& yy) const;
+
 private:
     int dim_ = 0;
     bool identity_ = true;
     std::vector<float> mean_, axisX_, axisY_;
 };
+
+// `count` points (x, y, x, y, …) on the ellipse {p : (p − c)ᵀ C⁻¹ (p − c) = k²}: the k-sigma
+// contour of a 2-D Gaussian with mean c and covariance C = [[xx, xy], [xy, yy]].
+std::vector<float> covarianceEllipse(double cx, double cy, double xx, double xy, double yy, double k, int count = 72);
 
 } // namespace lx

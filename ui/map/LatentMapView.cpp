@@ -366,6 +366,32 @@ void LatentMapView::setPath(const std::vector<QPointF>& points)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+void LatentMapView::setOutline(const QString& name, const std::vector<QPointF>& points, const QPen& pen)
+{
+    QCPCurve*& curve = outlines_[name];
+    if (!curve) {
+        curve = new QCPCurve(xAxis, yAxis);
+        curve->removeFromLegend();
+        curve->setSelectable(QCP::stNone);
+    }
+    curve->setPen(pen);
+    QVector<QCPCurveData> data;
+    for (int i = 0; i < int(points.size()); ++i)
+        data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
+    curve->data()->set(data, true);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+std::vector<QPointF> LatentMapView::outline(const QString& name) const
+{
+    std::vector<QPointF> points;
+    const auto it = outlines_.find(name);
+    if (it != outlines_.end())
+        for (const QCPCurveData& d : *it->second->data())
+            points.emplace_back(d.key, d.value);
+    return points;
+}
+
 void LatentMapView::setSampleMarks(const std::vector<QPointF>& points)
 {
     if (!samples_) {

@@ -41,6 +41,11 @@ public:
     // A polyline over the points (an interpolation path); empty hides it.
     void setPath(const std::vector<QPointF>& points);
 
+    // A named closed or open line over the points (a σ ellipse, the prior's contours); empty
+    // points hide it.
+    void setOutline(const QString& name, const std::vector<QPointF>& points, const QPen& pen);
+    std::vector<QPointF> outline(const QString& name) const;
+
     // Random samples marked with crosses; empty hides them.
     void setSampleMarks(const std::vector<QPointF>& points);
 
@@ -90,6 +95,7 @@ private:
     std::map<QString, QCPItemTracer*> markers_;
     QCPCurve* path_ = nullptr;
     QCPCurve* samples_ = nullptr;
+    std::map<QString, QCPCurve*> outlines_;
     DecodedGridLayer* gridLayer_ = nullptr;
     QTimer* gridTimer_ = nullptr;
     bool gridVisible_ = false;

@@ -6,6 +6,8 @@
 #include <QLabel>
 #include <QVBoxLayout>
 
+#include <cstdlib>
+
 namespace lx::ui {
 
 DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
@@ -14,11 +16,14 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     decoded_->setObjectName("decodedTile");
     original_ = new ImageTile(tr("original"), 64, this);
     reconstruction_ = new ImageTile(tr("reconstruction"), 64, this);
+    error_ = new ImageTile(tr("error"), 64, this);
+    error_->setToolTip(tr("Per-pixel error |original − reconstruction|: darker red is larger"));
     setToolTip(tr("Top: the decoder's image of the latent point under the mouse.\n"
                   "Below, over a data point: its image and what the model makes of it."));
     auto* pair = new QHBoxLayout;
     pair->addWidget(original_);
     pair->addWidget(reconstruction_);
+    pair->addWidget(error_);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(decoded_);
     layout->addLayout(pair);
@@ -37,6 +42,34 @@ void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruc
     original_->setCaption(tr("original: %1").arg(label));
     reconstruction_->setImage(reconstruction);
     reconstruction_->setCaption(tr("reconstruction"));
+    double mse = 0;
+    error_->setImage(errorImage(original, reconstruction, &mse));
+    error_->setCaption(tr("MSE %1").arg(mse, 0, 'f', 3));
+}
+
+QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruction, double* mse)
+{
+    if (original.isNull() || original.size() != reconstruction.size())
+        return {};
+    const QImage a = original.convertToFormat(QImage::Format_Grayscale8);
+    const QImage b = reconstruction.convertToFormat(QImage::Format_Grayscale8);
+    QImage out(a.size(), QImage::Format_RGB32);
+    double sum = 0;
+    for (int y = 0; y < a.height(); ++y) {
+        const uchar* pa = a.constScanLine(y);
+        const uchar* pb = b.constScanLine(y);
+        auto* row = reinterpret_cast<QRgb*>(out.scanLine(y));
+        for (int x = 0; x < a.width(); ++x) {
+            const int d = std::abs(int(pa[x]) - int(pb[x]));
+            sum += (d / 255.0) * (d / 255.0);
+            // White → red → dark red as the error grows.
+            const double t = d / 255.0;
+            row[x] = qRgb(int(255 - 115 * t), int(255 * (1 - t) * (1 - t)), int(255 * (1 - t) * (1 - t)));
+        }
+    }
+    if (mse)
+        *mse = sum / double(a.width() * a.height());
+    return out;
 }
 
 void DecodePanel::clearDataPoint()
@@ -44,6 +77,8 @@ void DecodePanel::clearDataPoint()
     original_->setImage(QImage());
     original_->setCaption(tr("original"));
     reconstruction_->setImage(QImage());
+    error_->setImage(QImage());
+    error_->setCaption(tr("error"));
 }
 
 } // namespace lx::ui

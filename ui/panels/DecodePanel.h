@@ -9,7 +9,8 @@ namespace lx::ui {
 class ImageTile;
 
 // What the mouse is over on the map: the decoder's image of that latent point and, over a
-// data point, the original image beside its reconstruction.
+// data point, the original image beside its reconstruction and the per-pixel error between
+// them (where MSE's blur shows: strokes' edges and thin details).
 class DecodePanel : public QWidget {
     Q_OBJECT
 public:
@@ -22,11 +23,17 @@ public:
     ImageTile* decodedTile() const { return decoded_; }
     ImageTile* originalTile() const { return original_; }
     ImageTile* reconstructionTile() const { return reconstruction_; }
+    ImageTile* errorTile() const { return error_; }
+
+    // |original − reconstruction| per pixel, from white (none) to dark red (all); the mean
+    // squared error (pixels in [0, 1]) goes to `mse` if given.
+    static QImage errorImage(const QImage& original, const QImage& reconstruction, double* mse = nullptr);
 
 private:
     ImageTile* decoded_;
     ImageTile* original_;
     ImageTile* reconstruction_;
+    ImageTile* error_;
 };
 
 } // namespace lx::ui

@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "data/Dataset.h"
 #include "io/Checkpoint.h"
+#include "io/CodesCache.h"
 #include "latent/Evaluation.h"
 #include "train/Trainer.h"
 
@@ -11,6 +12,8 @@
 #include <QThread>
 
 #include <atomic>
+#include <cstdio>
+#include <optional>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -72,6 +75,7 @@ struct TrainingSession::Private {
     std::atomic<bool> saveRequested{false};
     std::atomic<bool> shuttingDown{false}; // the session is being destroyed: give up long work
     std::atomic<bool> interruptEmbed{false}; // resume, stop or shutdown: give up a pause's map
+    bool cloudExact = false; // worker only: the cloud is the current weights' exact embedding
     std::atomic<int> pending{0};
     std::mutex pauseMutex;
     std::condition_variable pauseCv;
@@ -143,6 +147,7 @@ struct TrainingSession::Private {
         try {
             setCloud(std::make_shared<const LatentCloud>(
                 embedSplits(run->model, *data, interruptible ? &interruptEmbed : &shuttingDown)));
+            cloudExact = true;
         } catch (const Cancelled&) {
         }
     }
@@ -160,7 +165,39 @@ struct TrainingSession::Private {
         }
         publishSnapshot();
         toGui([q = q] { Q_EMIT q->modelChanged(); });
+        if (!path.isEmpty() && publishCachedCloud(path))
+            return;
         publishCloud();
+    }
+
+    // What a codes cache must match to be used for the checkpoint at `path`.
+    std::optional<CodesCache> expectedCache(const QString& path)
+    {
+        const DatasetPtr data = currentDataset();
+        if (!run || !data)
+            return std::nullopt;
+        CodesCache c;
+        c.checkpointCrc = uint32_t(readCheckpointHeader(path.toStdString()).value("payload_crc32").toDouble());
+        c.dataset = datasetName.toStdString();
+        c.trainCount = data->train.count;
+        c.validationCount = data->validation.count;
+        c.dim = run->spec.latentDim;
+        return c;
+    }
+
+    // The map from the codes saved beside the checkpoint, if they are for exactly it.
+    bool publishCachedCloud(const QString& path)
+    {
+        const DatasetPtr data = currentDataset();
+        const std::optional<CodesCache> expected = expectedCache(path);
+        if (!expected)
+            return false;
+        std::optional<CodesCache> cache = readCodesCache(codesCachePath(path.toStdString()), *expected);
+        if (!cache)
+            return false;
+        setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(std::move(cache->codes), cache->dim, *data)));
+        cloudExact = true;
+        return true;
     }
 
     void loadDataset(const QString& name)
@@ -178,6 +215,21 @@ struct TrainingSession::Private {
     void saveNow(const QString& path)
     {
         saveCheckpoint(*run, path.toStdString());
+        // The map's codes beside it, when they are exactly this model's (not a live map
+        // in the middle of training): reopening it then needs no encoding.
+        const std::string cachePath = codesCachePath(path.toStdString());
+        std::remove(cachePath.c_str());
+        const CloudPtr current = q->cloud();
+        if (std::optional<CodesCache> cache = expectedCache(path);
+            cache && cloudExact && current && current->dim == cache->dim
+            && current->count() == cache->trainCount + cache->validationCount) {
+            cache->codes = current->codes;
+            try {
+                writeCodesCache(cachePath, *cache);
+            } catch (const Error&) {
+                // Only a cache: the checkpoint itself is saved.
+            }
+        }
         {
             std::lock_guard<std::mutex> lock(mutex);
             modelPath = path;
@@ -222,6 +274,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     }
     Trainer trainer(*run, *data, config);
     trainer.abandonWhen(&shuttingDown);
+    cloudExact = false; // from the first step on, the weights move away from the map
 
     // The live map: every image's code as the trainer last computed it (its own forward
     // passes, so the map moves at no extra cost), published once a second. Starts from the
@@ -266,6 +319,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
                 publishCloud(true); // while paused, the exact map of the weights so far
             std::unique_lock<std::mutex> lock(pauseMutex);
             pauseCv.wait(lock, [&] { return !paused.load() || stopRequested.load(); });
+            cloudExact = false;
         }
         if (stopRequested.load())
             trainer.requestStop();
