@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QSettings>
 
 #include <cstdio>
 
@@ -43,8 +44,10 @@ int main(int argc, char* argv[])
 
     // Screenshot mode keeps its own settings and autosave: it must neither depend on nor
     // overwrite the user's saved window layout and last model.
-    if (parser.isSet(screenshot))
+    if (parser.isSet(screenshot)) {
         QCoreApplication::setApplicationName("Latent Explorer (screenshot)");
+        QSettings().clear(); // and the same picture every time: no layout from a previous run
+    }
     lx::ui::MainWindow window;
     if (const std::string w = lx::blasWarning(lx::systemInfo()); !w.empty()) {
         std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());

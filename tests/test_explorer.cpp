@@ -15,6 +15,7 @@
 #include "panels/ImageTile.h"
 #include "panels/SamplesPanel.h"
 #include "panels/ArithmeticPanel.h"
+#include "panels/ArchitecturePanel.h"
 #include "latent/Arithmetic.h"
 #include "panels/NewModelDialog.h"
 #include "latent/Sampling.h"
@@ -32,6 +33,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QTest>
@@ -586,4 +588,43 @@ TEST_CASE("latent arithmetic moves the start along the difference of two class m
     REQUIRE(panel->strip().size() == size_t(ArithmeticPanel::kStripLength));
     CHECK(panel->strip().front() == model->decode(start)); // strength 0: the start itself
     CHECK(map->outline("arithmetic").size() == 3);
+}
+
+TEST_CASE("the architecture panel lists the model's layers and re-checks the shapes on every edit", "[gui]")
+{
+    Explorer e("lecture");
+    ArchitecturePanel* panel = e.window.architecturePanel();
+    // The lecture's conv arithmetic: 28 → 14 → 7 and back to exactly 28.
+    QTableWidget* layers = panel->layersTable();
+    QStringList shapes;
+    for (int r = 0; r < layers->rowCount(); ++r)
+        shapes << layers->item(r, 2)->text();
+    CHECK(shapes.contains("32×14×14"));
+    CHECK(shapes.contains("64×7×7"));
+    CHECK(shapes.last() == "1×28×28");
+    CHECK(panel->verdict().contains("shapes meet"));
+    REQUIRE(panel->convolutionsTable()->rowCount() == 4); // two convolutions each way
+
+    // The lecture's three cases: stride 2 without output_padding on the last layer…
+    panel->editConvolution(3, 4, 0);
+    CHECK(panel->verdict().contains("decoder gives 27×27, expected 28×28: output_padding = 1 on the last layer fixes it"));
+    // … and no padding anywhere (28 → 13 → 6 on the way down).
+    panel->editConvolution(3, 4, 1);
+    CHECK(panel->verdict().contains("shapes meet"));
+    for (int row = 0; row < 4; ++row)
+        panel->editConvolution(row, 3, 0);
+    panel->editConvolution(2, 4, 0);
+    panel->editConvolution(3, 4, 0);
+    CHECK(panel->verdict().contains("27×27"));
+    QStringList edited;
+    for (int r = 0; r < layers->rowCount(); ++r)
+        edited << layers->item(r, 2)->text();
+    CHECK(edited.contains("64×6×6"));
+    // Through the spin box, as a user would: padding 1 again on the first encoder layer.
+    auto* box = qobject_cast<QSpinBox*>(panel->convolutionsTable()->cellWidget(0, 3));
+    REQUIRE(box);
+    box->setValue(1);
+    CHECK(panel->editedSpec().encoderConvs[0].padding == 1);
+    // The model itself is untouched.
+    CHECK(e.window.session()->snapshot()->spec() == presetSpec("lecture", 2));
 }

@@ -11,6 +11,7 @@
 #include "io/AtomicFile.h"
 #include "io/EmbeddingsCsv.h"
 #include "latent/Arithmetic.h"
+#include "panels/ArchitecturePanel.h"
 #include "panels/ArithmeticPanel.h"
 #include "panels/DecodePanel.h"
 #include "panels/Export.h"
@@ -44,6 +45,9 @@ namespace lx::ui {
 namespace {
 
 constexpr int kDefaultEpochs = 20;
+// Bumped whenever the docks change, so that a layout saved by an older version is not
+// restored over panels it does not know.
+constexpr int kLayoutVersion = 2;
 
 QString pointText(const std::vector<float>& z)
 {
@@ -93,7 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     updateStatus();
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
-    restoreState(settings.value("window/state").toByteArray());
+    restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
 }
 
 MainWindow::~MainWindow() = default;
@@ -171,6 +175,13 @@ void MainWindow::buildDocks()
     curvesDock->setObjectName("trainingDock");
     curvesDock->setWidget(curves_);
     addDockWidget(Qt::BottomDockWidgetArea, curvesDock);
+    architecture_ = new ArchitecturePanel(this);
+    auto* architectureDock = new QDockWidget(tr("Architecture"), this);
+    architectureDock->setObjectName("architectureDock");
+    architectureDock->setWidget(architecture_);
+    addDockWidget(Qt::BottomDockWidgetArea, architectureDock);
+    tabifyDockWidget(curvesDock, architectureDock);
+    curvesDock->raise();
     resizeDocks({curvesDock}, {210}, Qt::Vertical);
     resizeDocks({decodeDock}, {300}, Qt::Horizontal);
 }
@@ -273,8 +284,10 @@ void MainWindow::connectSession()
         updateStatus();
     });
     connect(session_, &TrainingSession::modelChanged, this, [this] {
-        if (const ModelSnapshotPtr model = session_->snapshot())
+        if (const ModelSnapshotPtr model = session_->snapshot()) {
             curves_->setVae(model->isVae());
+            architecture_->setSpec(model->spec());
+        }
         curves_->reset(session_->history());
         pins_->clear();
         // A VAE is trained to fill its prior; a plain AE has no prior, only the data's box.
@@ -870,7 +883,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     session_->stop(); // the session's destructor joins the worker
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
-    settings.setValue("window/state", saveState());
+    settings.setValue("window/state", saveState(kLayoutVersion));
     event->accept();
 }
 

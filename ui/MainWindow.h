@@ -15,6 +15,7 @@ class DecodePanel;
 class DrawPanel;
 class InterpolationPanel;
 class ArithmeticPanel;
+class ArchitecturePanel;
 class SamplesPanel;
 class LatentMapView;
 class TrainingSession;
@@ -45,6 +46,7 @@ public:
     InterpolationPanel* interpolationPanel() const { return interpolation_; }
     SamplesPanel* samplesPanel() const { return samples_; }
     ArithmeticPanel* arithmeticPanel() const { return arithmetic_; }
+    ArchitecturePanel* architecturePanel() const { return architecture_; }
     QAction* decodedGridAction() const { return decodedGrid_; }
 
     static QString autosavePath();
@@ -101,6 +103,7 @@ private:
     InterpolationPanel* interpolation_;
     SamplesPanel* samples_;
     ArithmeticPanel* arithmetic_;
+    ArchitecturePanel* architecture_;
     bool arithmeticShown_ = false;
     const void* meansCloud_ = nullptr; // the cloud classMeans_ were computed from
     std::vector<std::vector<float>> classMeans_;

@@ -41,6 +41,11 @@ ModelSnapshotPtr snapshotOf(const Autoencoder& model)
     return std::make_shared<const ModelSnapshot>(std::move(impl));
 }
 
+const ModelSpec& ModelSnapshot::spec() const
+{
+    return impl_->model->spec();
+}
+
 int ModelSnapshot::latentDim() const
 {
     return impl_->model->spec().latentDim;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/ModelSpec.h"
+
 #include <QImage>
 #include <QString>
 
@@ -20,6 +22,7 @@ public:
     ~ModelSnapshot();
 
     int latentDim() const;
+    const ModelSpec& spec() const;
     bool isVae() const;
     QString description() const; // "conv AE, latent 2"
     int imageRows() const;

@@ -1,0 +1,159 @@
+#include "panels/ArchitecturePanel.h"
+
+#include "model/ArchitecturePlan.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace lx::ui {
+namespace {
+
+ConvLayerSpec* convAt(ModelSpec& spec, int row)
+{
+    const int encoders = int(spec.encoderConvs.size());
+    if (row < 0)
+        return nullptr;
+    if (row < encoders)
+        return &spec.encoderConvs[size_t(row)];
+    if (row - encoders < int(spec.decoderConvs.size()))
+        return &spec.decoderConvs[size_t(row - encoders)];
+    return nullptr;
+}
+
+} // namespace
+
+ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent)
+{
+    summary_ = new QLabel(tr("No model"), this);
+    verdict_ = new QLabel(this);
+    verdict_->setWordWrap(true);
+    verdict_->setObjectName("architectureVerdict");
+    layers_ = new QTableWidget(0, 4, this);
+    layers_->setObjectName("architectureLayers");
+    layers_->setHorizontalHeaderLabels({tr("Part"), tr("Layer"), tr("Output shape"), tr("Parameters")});
+    layers_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    layers_->verticalHeader()->setVisible(false);
+    layers_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    layers_->setSelectionMode(QAbstractItemView::NoSelection);
+    layers_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    convs_ = new QTableWidget(0, 5, this);
+    convs_->setObjectName("architectureConvolutions");
+    convs_->setHorizontalHeaderLabels({tr("Channels"), tr("Kernel"), tr("Stride"), tr("Padding"), tr("Out. pad.")});
+    convs_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    convs_->setToolTip(tr("Try other values: the shapes are checked at once (the model itself is not changed)"));
+    auto* reset = new QPushButton(tr("Back to the model's values"), this);
+    connect(reset, &QPushButton::clicked, this, [this] { setSpec(model_); });
+
+    auto* editor = new QVBoxLayout;
+    editor->addWidget(new QLabel(tr("Convolutions — try other values:"), this));
+    editor->addWidget(convs_, 1);
+    editor->addWidget(verdict_);
+    editor->addWidget(reset);
+    auto* columns = new QHBoxLayout;
+    columns->addWidget(layers_, 3);
+    columns->addLayout(editor, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(summary_);
+    layout->addLayout(columns, 1);
+}
+
+void ArchitecturePanel::setSpec(const ModelSpec& spec)
+{
+    model_ = spec;
+    edited_ = spec;
+    rebuildEditors();
+    replan();
+}
+
+void ArchitecturePanel::rebuildEditors()
+{
+    const int encoders = int(edited_.encoderConvs.size());
+    const int rows = encoders + int(edited_.decoderConvs.size());
+    convs_->clearContents();
+    convs_->setRowCount(rows);
+    QStringList names;
+    for (int r = 0; r < rows; ++r) {
+        names << (r < encoders ? tr("encoder %1").arg(r + 1) : tr("decoder %1").arg(r - encoders + 1));
+        const ConvLayerSpec* c = convAt(edited_, r);
+        const int values[5] = {c->channels, c->kernel, c->stride, c->padding, c->outputPadding};
+        const int maxima[5] = {1024, 15, 8, 8, 7};
+        for (int col = 0; col < 5; ++col) {
+            if (col == 4 && r < encoders)
+                continue; // output_padding belongs to transposed convolutions
+            // The decoder's last layer makes the image: its channels are the image's.
+            auto* box = new QSpinBox(convs_);
+            box->setRange(col == 0 || col == 1 || col == 2 ? 1 : 0, maxima[col]);
+            box->setValue(values[col]);
+            box->setEnabled(!(col == 0 && r == rows - 1));
+            connect(box, qOverload<int>(&QSpinBox::valueChanged), this,
+                    [this, r, col](int v) { editConvolution(r, col, v); });
+            convs_->setCellWidget(r, col, box);
+        }
+    }
+    convs_->setVerticalHeaderLabels(names);
+}
+
+void ArchitecturePanel::editConvolution(int row, int column, int value)
+{
+    ConvLayerSpec* c = convAt(edited_, row);
+    if (!c)
+        return;
+    int* fields[5] = {&c->channels, &c->kernel, &c->stride, &c->padding, &c->outputPadding};
+    if (column < 0 || column > 4 || *fields[column] == value)
+        return;
+    *fields[column] = value;
+    if (auto* box = qobject_cast<QSpinBox*>(convs_->cellWidget(row, column)); box && box->value() != value) {
+        const QSignalBlocker block(box);
+        box->setValue(value);
+    }
+    replan();
+}
+
+void ArchitecturePanel::replan()
+{
+    const ArchitecturePlan plan = planArchitecture(edited_);
+    layers_->setRowCount(0);
+    auto add = [this](const QString& part, const PlannedLayer& l) {
+        const int r = layers_->rowCount();
+        layers_->insertRow(r);
+        layers_->setItem(r, 0, new QTableWidgetItem(part));
+        layers_->setItem(r, 1, new QTableWidgetItem(QString::fromStdString(l.describe())));
+        layers_->setItem(r, 2, new QTableWidgetItem(QString::fromStdString(l.out.text())));
+        const int64_t n = l.parameterCount();
+        layers_->setItem(r, 3, new QTableWidgetItem(n > 0 ? QStringLiteral("%L1").arg(n) : QString()));
+        if (l.type == LayerType::Conv || l.type == LayerType::ConvTranspose)
+            for (int c = 0; c < 4; ++c)
+                layers_->item(r, c)->setBackground(QColor(240, 244, 255));
+    };
+    for (const PlannedLayer& l : plan.encoder)
+        add(tr("encoder"), l);
+    for (const PlannedLayer& l : plan.decoder)
+        add(tr("decoder"), l);
+    layers_->resizeColumnToContents(0);
+    layers_->resizeColumnToContents(2);
+    summary_->setText(tr("%1 %2, latent %3 · %L4 parameters%5")
+                          .arg(QString::fromStdString(edited_.arch), edited_.isVae() ? tr("VAE") : tr("AE"))
+                          .arg(edited_.latentDim)
+                          .arg(plan.parameterCount())
+                          .arg(edited_ == model_ ? QString() : tr(" · edited (not the model)")));
+    if (plan.ok()) {
+        const QString out = plan.decoder.empty() ? QString() : QString::fromStdString(plan.decoder.back().out.text());
+        verdict_->setText(tr("✓ The decoder gives back %1: the shapes meet.").arg(out));
+        verdict_->setStyleSheet("color: #2a7a2a");
+    } else {
+        verdict_->setText(tr("✗ %1").arg(QString::fromStdString(plan.problem)));
+        verdict_->setStyleSheet("color: #b22222");
+    }
+}
+
+QString ArchitecturePanel::verdict() const
+{
+    return verdict_->text();
+}
+
+} // namespace lx::ui
