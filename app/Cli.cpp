@@ -5,6 +5,8 @@
 #include "io/AtomicFile.h"
 #include "io/Checkpoint.h"
 #include "io/EmbeddingsCsv.h"
+#include "model/LatentModel.h"
+#include "model/ScriptedModel.h"
 #include "latent/Evaluation.h"
 #include "model/ArchitecturePlan.h"
 #include "train/Trainer.h"
@@ -208,63 +210,89 @@ void addDataOption(QCommandLineParser& p)
     p.addOption(opt("data", "Dataset (default: the one the model was trained on).", "name"));
 }
 
-lx::DatasetSplits dataFor(const QCommandLineParser& p, const lx::TrainingRun& run)
+// A checkpoint of ours, or a TorchScript module from Python: explored the same way.
+struct LoadedModel {
+    std::unique_ptr<lx::TrainingRun> run;
+    std::shared_ptr<lx::ScriptedModel> scripted;
+    std::unique_ptr<lx::NativeModel> native;
+
+    lx::LatentModel& model() { return scripted ? static_cast<lx::LatentModel&>(*scripted) : *native; }
+    std::string dataset() const { return run ? run->dataset : std::string(); }
+};
+
+LoadedModel loadModel(const std::string& path)
 {
-    const std::string name = p.isSet("data") ? text(p, "data") : run.dataset;
+    LoadedModel m;
+    if (lx::isTorchScriptFile(path)) {
+        m.scripted = lx::ScriptedModel::load(path);
+    } else {
+        m.run = std::make_unique<lx::TrainingRun>(lx::loadCheckpoint(path));
+        m.native = std::make_unique<lx::NativeModel>(m.run->model);
+    }
+    return m;
+}
+
+lx::DatasetSplits dataFor(const QCommandLineParser& p, LoadedModel& loaded)
+{
+    const std::string name = p.isSet("data") ? text(p, "data") : loaded.dataset();
     if (name.empty())
-        throw UsageError("--data is required (the checkpoint does not name its dataset)");
+        throw UsageError(loaded.scripted ? "--data is required for a TorchScript model (it does not name its dataset)"
+                                         : "--data is required (the checkpoint does not name its dataset)");
     lx::DatasetSplits data = lx::openDataset(name);
-    if (data.train.rows != run.spec.imageRows || data.train.cols != run.spec.imageCols)
+    lx::LatentModel& model = loaded.model();
+    if (data.train.rows != model.imageRows() || data.train.cols != model.imageCols())
         throw Error(name + ": images are " + std::to_string(data.train.rows) + "x" + std::to_string(data.train.cols)
-                    + " but the model takes " + std::to_string(run.spec.imageRows) + "x"
-                    + std::to_string(run.spec.imageCols));
+                    + " but the model takes " + std::to_string(model.imageRows()) + "x"
+                    + std::to_string(model.imageCols()));
     return data;
 }
 
 int runEval(const QCommandLineParser& p)
 {
-    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
-    const lx::DatasetSplits data = dataFor(p, run);
-    const lx::ReconstructionScores scores = lx::reconstructionScores(run.model, data.validation);
+    LoadedModel loaded = loadModel(required(p, "model"));
+    lx::LatentModel& model = loaded.model();
+    const lx::DatasetSplits data = dataFor(p, loaded);
+    const lx::ReconstructionScores scores = lx::reconstructionScores(model, data.validation);
     QJsonObject o{{"dataset", QString::fromStdString(data.name)},
                   {"val_images", double(data.validation.count)},
                   {"val_mse", scores.mse},
                   {"val_bce", scores.bce},
-                  {"latent_dim", run.spec.latentDim}};
+                  {"latent_dim", model.latentDim()}};
     if (data.train.hasLabels() && data.validation.hasLabels()) {
-        const torch::Tensor train = lx::encodeDataset(run.model, data.train);
-        const torch::Tensor val = lx::encodeDataset(run.model, data.validation);
+        const torch::Tensor train = lx::encodeDataset(model, data.train);
+        const torch::Tensor val = lx::encodeDataset(model, data.validation);
         o["knn5_accuracy"] = lx::knnAccuracy(train, data.train.labels, val, data.validation.labels, 5);
     } else {
         o["knn5_accuracy"] = QJsonValue::Null;
     }
-    if (run.spec.isVae())
-        o["val_kl"] = lx::Trainer::evaluate(run, data.validation).valKl;
+    if (loaded.run && loaded.run->spec.isVae())
+        o["val_kl"] = lx::Trainer::evaluate(*loaded.run, data.validation).valKl;
     printJson(o);
     return 0;
 }
 
 int runEmbed(const QCommandLineParser& p)
 {
-    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
+    LoadedModel loaded = loadModel(required(p, "model"));
     const std::string out = required(p, "out");
-    const lx::DatasetSplits data = dataFor(p, run);
-    const lx::LatentCloud cloud = lx::embedSplits(run.model, data);
+    const lx::DatasetSplits data = dataFor(p, loaded);
+    const lx::LatentCloud cloud = lx::embedSplits(loaded.model(), data);
     const std::string csv = lx::embeddingsCsv(data, cloud.codes, cloud.dim);
     lx::writeFileAtomically(out, csv.data(), csv.size());
-    printJson(QJsonObject{{"rows", double(data.totalCount())}, {"latent_dim", run.spec.latentDim},
+    printJson(QJsonObject{{"rows", double(data.totalCount())}, {"latent_dim", cloud.dim},
                           {"out", QString::fromStdString(out)}});
     return 0;
 }
 
 int runDecode(const QCommandLineParser& p)
 {
-    lx::TrainingRun run = lx::loadCheckpoint(required(p, "model"));
+    LoadedModel loaded = loadModel(required(p, "model"));
     const std::string out = required(p, "out");
     const int scale = int(wholeNumber(p, "scale", 1, 64));
     const QStringList parts = QString::fromStdString(required(p, "z")).split(',', Qt::SkipEmptyParts);
-    if (parts.size() != run.spec.latentDim)
-        throw UsageError("--z needs " + std::to_string(run.spec.latentDim) + " comma-separated numbers for this model, got "
+    const int dim = loaded.model().latentDim();
+    if (parts.size() != dim)
+        throw UsageError("--z needs " + std::to_string(dim) + " comma-separated numbers for this model, got "
                          + std::to_string(parts.size()));
     std::vector<float> z;
     for (const QString& s : parts) {
@@ -275,7 +303,8 @@ int runDecode(const QCommandLineParser& p)
         z.push_back(v);
     }
     const torch::Tensor bytes =
-        lx::decodeToBytes(run.model, torch::from_blob(z.data(), {1, int64_t(z.size())}, torch::kFloat32)).contiguous();
+        lx::decodeToBytes(loaded.model(), torch::from_blob(z.data(), {1, int64_t(z.size())}, torch::kFloat32))
+            .contiguous();
     QImage image(int(bytes.size(2)), int(bytes.size(1)), QImage::Format_Grayscale8);
     for (int y = 0; y < image.height(); ++y)
         std::memcpy(image.scanLine(y), bytes.data_ptr<uint8_t>() + y * image.width(), size_t(image.width()));
@@ -326,6 +355,17 @@ int runInspect(const QCommandLineParser& p)
                                                  + (info.referenceBlas ? " (reference: slow)" : "")));
         if (const std::string w = lx::blasWarning(info); !w.empty())
             printLine(stderr, QString::fromStdString("warning: " + w));
+        return 0;
+    }
+    if (p.isSet("model") && lx::isTorchScriptFile(text(p, "model"))) {
+        const auto scripted = lx::ScriptedModel::load(text(p, "model"));
+        printLine(stdout, QString::fromStdString("TorchScript module: " + scripted->path()));
+        printLine(stdout, QStringLiteral("encode(x: N×1×28×28) -> N×%1").arg(scripted->latentDim()));
+        printLine(stdout, QStringLiteral("decode(z: N×%1) -> N×1×28×28").arg(scripted->latentDim()));
+        printLine(stdout, QStringLiteral("parameters: %L1").arg(scripted->parameterCount()));
+        printLine(stdout, "submodules:");
+        for (const QString& line : QString::fromStdString(scripted->structure()).split('\n', Qt::SkipEmptyParts))
+            printLine(stdout, "  " + line);
         return 0;
     }
     if (p.isSet("model")) {

@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include <QFile>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -139,4 +140,35 @@ TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
     CHECK(r.out.contains("LibTorch: 1."));
     CHECK(r.out.contains("BLAS: "));
     CHECK(r.out.contains("threads: "));
+}
+
+TEST_CASE("the CLI explores a TorchScript model from Python: inspect, eval, embed, decode", "[cli]")
+{
+    test::TempDir dir;
+    const std::string data = test::writeDataset(test::syntheticDataset(60), dir.path().string(), "shapes");
+    const QString model = QString::fromUtf8(LX_TEST_DATA) + "/tiny_ae.pt";
+    const Run inspect = cli({"inspect", "--model", model});
+    REQUIRE(inspect.exitCode == 0);
+    CHECK(inspect.out.contains("decode(z: N×3) -> N×1×28×28"));
+    CHECK(inspect.out.contains("enc.1: Linear"));
+    const Run eval = cli({"eval", "--model", model, "--data", QString::fromStdString(data)});
+    REQUIRE(eval.exitCode == 0);
+    CHECK(eval.json().value("latent_dim").toInt() == 3);
+    CHECK(eval.json().value("val_mse").toDouble() > 0);
+    const QString csv = QString::fromStdString(dir.file("emb.csv"));
+    REQUIRE(cli({"embed", "--model", model, "--data", QString::fromStdString(data), "--out", csv}).exitCode == 0);
+    QFile f(csv);
+    REQUIRE(f.open(QIODevice::ReadOnly));
+    CHECK(f.readLine().trimmed() == "index,split,label,z0,z1,z2");
+    const QString png = QString::fromStdString(dir.file("d.png"));
+    REQUIRE(cli({"decode", "--model", model, "--z", "0.5,-1,2", "--out", png}).exitCode == 0);
+    CHECK(QImage(png).size() == QSize(28, 28));
+    // What it cannot do, said in one line.
+    const Run noData = cli({"eval", "--model", model});
+    CHECK(noData.exitCode != 0);
+    CHECK(noData.err.contains("--data is required for a TorchScript model"));
+    const Run bad = cli({"inspect", "--model", QString::fromUtf8(LX_TEST_DATA) + "/no_decode.pt"});
+    CHECK(bad.exitCode == 1);
+    CHECK(bad.err.contains("no method decode"));
+    CHECK(bad.err.trimmed().count('\n') == 0);
 }

@@ -626,5 +626,36 @@ TEST_CASE("the architecture panel lists the model's layers and re-checks the sha
     box->setValue(1);
     CHECK(panel->editedSpec().encoderConvs[0].padding == 1);
     // The model itself is untouched.
-    CHECK(e.window.session()->snapshot()->spec() == presetSpec("lecture", 2));
+    CHECK(*e.window.session()->snapshot()->spec() == presetSpec("lecture", 2));
+}
+
+TEST_CASE("a TorchScript model opens in the window: map, hover and drawing work, training does not", "[gui][scripted]")
+{
+    Explorer e;
+    const QString path = QString::fromUtf8(LX_TEST_DATA) + "/tiny_ae.pt";
+    e.window.openModelFile(path);
+    REQUIRE(e.waitUntilIdle());
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    REQUIRE(model);
+    CHECK(model->latentDim() == 3);
+    CHECK_FALSE(model->isTrainable());
+    CHECK(model->description().startsWith("TorchScript tiny_ae.pt"));
+    const auto cloud = e.window.map()->cloud();
+    REQUIRE(cloud);
+    CHECK(cloud->dim == 3);
+    CHECK(cloud->count() == e.window.session()->dataset()->totalCount());
+    // Hover decodes the plane's point through the PCA inverse.
+    LatentMapView* map = e.window.map();
+    const QPoint p = map->axisRect()->rect().center() + QPoint(11, 7);
+    QTest::mouseMove(map, p);
+    const std::vector<float> z = cloud->projection.unproject(map->planeAt(p).x(), map->planeAt(p).y());
+    CHECK(e.window.decodePanel()->decodedTile()->image() == model->decode(z));
+    // Train and Save are off; asking anyway is refused with a message, nothing breaks.
+    CHECK_FALSE(e.action("Train")->isEnabled());
+    CHECK_FALSE(e.action("Save Model…")->isEnabled());
+    QSignalSpy failed(e.window.session(), &TrainingSession::failed);
+    e.window.session()->train(1);
+    REQUIRE(e.waitUntilIdle());
+    REQUIRE(failed.count() >= 1);
+    CHECK(failed.first().first().toString().contains("not trained"));
 }

@@ -286,7 +286,12 @@ void MainWindow::connectSession()
     connect(session_, &TrainingSession::modelChanged, this, [this] {
         if (const ModelSnapshotPtr model = session_->snapshot()) {
             curves_->setVae(model->isVae());
-            architecture_->setSpec(model->spec());
+            if (const ModelSpec* spec = model->spec())
+                architecture_->setSpec(*spec);
+            else
+                architecture_->showText(tr("%1: a TorchScript module; its layers are Python's to show "
+                                           "(latent-explorer inspect lists its submodules).")
+                                            .arg(model->description()));
         }
         curves_->reset(session_->history());
         pins_->clear();
@@ -324,7 +329,11 @@ void MainWindow::connectSession()
         message_.clear();
         updateStatus();
         updateActions();
-        QMessageBox::warning(this, tr("Latent Explorer"), message);
+        // Window-modal but not blocking: the worker's signals keep being handled behind it.
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Latent Explorer"), message, QMessageBox::Ok, this);
+        box->setObjectName("errorMessage");
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
     });
     connect(map_, &LatentMapView::hovered, this, &MainWindow::onHover);
     connect(map_, &LatentMapView::clicked, this, &MainWindow::onClick);
@@ -797,7 +806,8 @@ void MainWindow::openDatasetNamed(const QString& nameOrPath)
 void MainWindow::openModelDialog()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
-                                                      tr("Latent Explorer checkpoints (*.ckpt);;All files (*)"));
+                                                      tr("Models (*.ckpt *.pt *.pth);;Latent Explorer checkpoints (*.ckpt);;"
+                                                         "TorchScript modules (*.pt *.pth);;All files (*)"));
     if (!path.isEmpty())
         openModelFile(path);
 }
@@ -850,11 +860,15 @@ void MainWindow::togglePause()
 void MainWindow::updateActions()
 {
     const bool training = session_->isTraining();
-    train_->setEnabled(!training);
+    const ModelSnapshotPtr model = session_->snapshot();
+    const bool trainable = !model || model->isTrainable(); // TorchScript models are explored only
+    train_->setEnabled(!training && trainable);
+    train_->setToolTip(trainable ? tr("Train the model (Ctrl+T)")
+                                 : tr("TorchScript models are explored here, not trained"));
     pause_->setEnabled(training);
     pause_->setText(session_->isPaused() ? tr("&Resume") : tr("&Pause"));
     stop_->setEnabled(training);
-    saveModel_->setEnabled(session_->hasModel());
+    saveModel_->setEnabled(session_->hasModel() && trainable);
     openModel_->setEnabled(!training);
     newModel_->setEnabled(!training);
     openDataset_->setEnabled(!training);

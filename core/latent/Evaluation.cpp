@@ -6,39 +6,26 @@
 #include <array>
 
 namespace lx {
-namespace {
 
-// Runs `fn` on the model in eval mode without gradients, then restores its mode.
-template <typename Fn>
-auto inEvalMode(Autoencoder& model, Fn fn)
+torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel)
 {
     torch::NoGradGuard noGrad;
-    const bool wasTraining = model->is_training();
-    model->eval();
-    struct Restore {
-        Autoencoder& m;
-        bool t;
-        ~Restore() { m->train(t); }
-    } restore{model, wasTraining};
-    return fn();
+    const torch::Tensor images = datasetImages(data);
+    std::vector<torch::Tensor> parts;
+    for (int64_t start = 0; start < data.count; start += batchSize) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Cancelled();
+        parts.push_back(model.encode(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count)))));
+    }
+    if (parts.empty())
+        return torch::zeros({0, int64_t(model.latentDim())});
+    return torch::cat(parts);
 }
-
-} // namespace
 
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel)
 {
-    return inEvalMode(model, [&] {
-        const torch::Tensor images = datasetImages(data);
-        std::vector<torch::Tensor> parts;
-        for (int64_t start = 0; start < data.count; start += batchSize) {
-            if (cancel && cancel->load(std::memory_order_relaxed))
-                throw Cancelled();
-            parts.push_back(model->encode(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count)))));
-        }
-        if (parts.empty())
-            return torch::zeros({0, int64_t(model->spec().latentDim)});
-        return torch::cat(parts);
-    });
+    NativeModel native(model);
+    return encodeDataset(native, data, batchSize, cancel);
 }
 
 torch::Tensor imagesToBytes(const torch::Tensor& images)
@@ -46,27 +33,40 @@ torch::Tensor imagesToBytes(const torch::Tensor& images)
     return images.squeeze(1).mul(255.0f).round_().clamp_(0, 255).to(torch::kUInt8);
 }
 
+torch::Tensor decodeToBytes(LatentModel& model, const torch::Tensor& z)
+{
+    torch::NoGradGuard noGrad;
+    return imagesToBytes(model.decode(z.to(torch::kFloat32)));
+}
+
 torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z)
 {
-    return inEvalMode(model, [&] { return imagesToBytes(model->decode(z.to(torch::kFloat32))); });
+    NativeModel native(model);
+    return decodeToBytes(native, z);
+}
+
+ReconstructionScores reconstructionScores(LatentModel& model, const Dataset& data)
+{
+    torch::NoGradGuard noGrad;
+    ReconstructionScores s;
+    if (data.count == 0)
+        return s;
+    const torch::Tensor images = datasetImages(data);
+    for (int64_t start = 0; start < data.count; start += kEvaluationBatch) {
+        const torch::Tensor x =
+            imagesToTensor(images.slice(0, start, std::min<int64_t>(start + kEvaluationBatch, data.count)));
+        const torch::Tensor y = model.decode(model.encode(x));
+        const double w = double(x.size(0)) / double(data.count);
+        s.mse += w * torch::mse_loss(y, x).item<double>();
+        s.bce += w * torch::binary_cross_entropy(y, x).item<double>();
+    }
+    return s;
 }
 
 ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& data)
 {
-    return inEvalMode(model, [&] {
-        ReconstructionScores s;
-        if (data.count == 0)
-            return s;
-        const torch::Tensor images = datasetImages(data);
-        for (int64_t start = 0; start < data.count; start += 1000) {
-            const torch::Tensor x = imagesToTensor(images.slice(0, start, std::min<int64_t>(start + 1000, data.count)));
-            const torch::Tensor y = model->forward(x).reconstruction;
-            const double w = double(x.size(0)) / double(data.count);
-            s.mse += w * torch::mse_loss(y, x).item<double>();
-            s.bce += w * torch::binary_cross_entropy(y, x).item<double>();
-        }
-        return s;
-    });
+    NativeModel native(model);
+    return reconstructionScores(native, data);
 }
 
 double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& referenceLabels,
@@ -104,6 +104,12 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
 }
 
 LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
+{
+    NativeModel native(model);
+    return embedSplits(native, data, cancel);
+}
+
+LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
 {
     const torch::Tensor codes =
         torch::cat({encodeDataset(model, data.train, kEvaluationBatch, cancel),

@@ -3,6 +3,7 @@
 #include "data/Dataset.h"
 #include "latent/LatentCloud.h"
 #include "model/Autoencoder.h"
+#include "model/LatentModel.h"
 
 #include <torch/torch.h>
 
@@ -12,6 +13,8 @@ namespace lx {
 
 // Codes (the means, for a VAE) of every image, N×D float, in eval mode without gradients.
 // When `cancel` becomes true, it throws lx::Cancelled between batches.
+torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t batchSize = 256,
+                            const std::atomic<bool>* cancel = nullptr);
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 256,
                             const std::atomic<bool>* cancel = nullptr);
 
@@ -19,12 +22,15 @@ torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t bat
 torch::Tensor imagesToBytes(const torch::Tensor& images);
 
 // Decodes N×D codes into N×H×W bytes (0..255), the form images are shown and saved in.
+torch::Tensor decodeToBytes(LatentModel& model, const torch::Tensor& z);
 torch::Tensor decodeToBytes(Autoencoder& model, const torch::Tensor& z);
 
 struct ReconstructionScores {
     double mse = 0; // mean per pixel
     double bce = 0; // mean per pixel
 };
+// decode(encode(x)) against x (for a VAE: the decode of μ).
+ReconstructionScores reconstructionScores(LatentModel& model, const Dataset& data);
 ReconstructionScores reconstructionScores(Autoencoder& model, const Dataset& data);
 
 // The fraction of queries whose label is the majority label of their k nearest references
@@ -34,6 +40,7 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
 
 // Encodes every image of both parts and places them on the map's plane (identity for D <= 2,
 // PCA of the codes otherwise). Throws lx::Cancelled when `cancel` becomes true.
+LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
 LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
 
 // A cloud from codes already known ((train + validation)×dim, in that order), e.g. those the

@@ -32,46 +32,55 @@ ModelSnapshot::~ModelSnapshot() = default;
 
 ModelSnapshotPtr snapshotOf(const Autoencoder& model)
 {
-    auto impl = std::make_unique<ModelSnapshot::Impl>();
+    Autoencoder copy{nullptr};
     {
         torch::NoGradGuard noGrad;
-        impl->model = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(model->clone()));
+        copy = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(model->clone()));
     }
-    impl->model->eval();
+    copy->eval();
+    return snapshotOf(std::make_shared<NativeModel>(copy));
+}
+
+ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model)
+{
+    auto impl = std::make_unique<ModelSnapshot::Impl>();
+    impl->model = std::move(model);
     return std::make_shared<const ModelSnapshot>(std::move(impl));
 }
 
-const ModelSpec& ModelSnapshot::spec() const
+const ModelSpec* ModelSnapshot::spec() const
 {
     return impl_->model->spec();
 }
 
 int ModelSnapshot::latentDim() const
 {
-    return impl_->model->spec().latentDim;
+    return impl_->model->latentDim();
 }
 
 bool ModelSnapshot::isVae() const
 {
-    return impl_->model->spec().isVae();
+    return impl_->model->isVae();
+}
+
+bool ModelSnapshot::isTrainable() const
+{
+    return impl_->model->spec() != nullptr;
 }
 
 int ModelSnapshot::imageRows() const
 {
-    return impl_->model->spec().imageRows;
+    return impl_->model->imageRows();
 }
 
 int ModelSnapshot::imageCols() const
 {
-    return impl_->model->spec().imageCols;
+    return impl_->model->imageCols();
 }
 
 QString ModelSnapshot::description() const
 {
-    const ModelSpec& s = impl_->model->spec();
-    return QStringLiteral("%1 %2, latent %3")
-        .arg(QString::fromStdString(s.arch), s.isVae() ? QStringLiteral("VAE") : QStringLiteral("AE"))
-        .arg(s.latentDim);
+    return QString::fromStdString(impl_->model->description());
 }
 
 QImage greyImage(const uint8_t* pixels, int rows, int cols)

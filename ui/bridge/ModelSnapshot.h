@@ -22,9 +22,10 @@ public:
     ~ModelSnapshot();
 
     int latentDim() const;
-    const ModelSpec& spec() const;
+    const ModelSpec* spec() const; // our own models; nullptr for a TorchScript model
+    bool isTrainable() const;      // our own models only
     bool isVae() const;
-    QString description() const; // "conv AE, latent 2"
+    QString description() const; // "conv AE, latent 2", "TorchScript model.pt, latent 16"
     int imageRows() const;
     int imageCols() const;
 

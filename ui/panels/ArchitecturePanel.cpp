@@ -70,6 +70,14 @@ void ArchitecturePanel::setSpec(const ModelSpec& spec)
     replan();
 }
 
+void ArchitecturePanel::showText(const QString& text)
+{
+    layers_->setRowCount(0);
+    convs_->setRowCount(0);
+    summary_->setText(text);
+    verdict_->clear();
+}
+
 void ArchitecturePanel::rebuildEditors()
 {
     const int encoders = int(edited_.encoderConvs.size());

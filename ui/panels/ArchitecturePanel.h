@@ -20,6 +20,7 @@ public:
     explicit ArchitecturePanel(QWidget* parent = nullptr);
 
     void setSpec(const ModelSpec& spec); // the model's: also resets the edits
+    void showText(const QString& text);  // a model without a spec (TorchScript): no table
     const ModelSpec& editedSpec() const { return edited_; }
     QString verdict() const; // the problem, or what the decoder gives back
     QTableWidget* layersTable() const { return layers_; }

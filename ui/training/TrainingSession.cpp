@@ -4,6 +4,7 @@
 #include "data/Dataset.h"
 #include "io/Checkpoint.h"
 #include "io/CodesCache.h"
+#include "model/ScriptedModel.h"
 #include "latent/Evaluation.h"
 #include "train/Trainer.h"
 
@@ -57,6 +58,7 @@ struct TrainingSession::Private {
 
     // Touched on the worker thread only.
     std::unique_ptr<TrainingRun> run;
+    std::shared_ptr<ScriptedModel> scripted; // or a TorchScript model (then `run` is empty)
 
     // Shared with the GUI thread.
     mutable std::mutex mutex;
@@ -120,7 +122,7 @@ struct TrainingSession::Private {
 
     void publishSnapshot()
     {
-        ModelSnapshotPtr s = snapshotOf(run->model);
+        ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshotOf(run->model);
         {
             std::lock_guard<std::mutex> lock(mutex);
             snapshot = std::move(s);
@@ -142,18 +144,37 @@ struct TrainingSession::Private {
     void publishCloud(bool interruptible = false)
     {
         const DatasetPtr data = currentDataset();
-        if (!run || !data || shuttingDown)
+        if ((!run && !scripted) || !data || shuttingDown)
             return;
         try {
+            NativeModel native(run ? run->model : Autoencoder(nullptr));
+            LatentModel& model = scripted ? static_cast<LatentModel&>(*scripted) : native;
             setCloud(std::make_shared<const LatentCloud>(
-                embedSplits(run->model, *data, interruptible ? &interruptEmbed : &shuttingDown)));
+                embedSplits(model, *data, interruptible ? &interruptEmbed : &shuttingDown)));
             cloudExact = true;
         } catch (const Cancelled&) {
         }
     }
 
+    // A TorchScript model: explored (map, hover, interpolation, drawing), never trained.
+    void adoptScripted(std::shared_ptr<ScriptedModel> m, const QString& path)
+    {
+        run.reset();
+        scripted = std::move(m);
+        cloudExact = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            history.clear();
+            modelPath = path;
+        }
+        publishSnapshot();
+        toGui([q = q] { Q_EMIT q->modelChanged(); });
+        publishCloud();
+    }
+
     void adoptRun(std::unique_ptr<TrainingRun> r, const QString& path)
     {
+        scripted.reset();
         run = std::move(r);
         std::vector<EpochInfo> h;
         for (const EpochRecord& e : run->history)
@@ -214,6 +235,9 @@ struct TrainingSession::Private {
 
     void saveNow(const QString& path)
     {
+        if (!run)
+            throw Error(scripted ? "a TorchScript model is saved from Python (torch.jit.save); here it is only explored"
+                                 : "there is no model to save");
         saveCheckpoint(*run, path.toStdString());
         // The map's codes beside it, when they are exactly this model's (not a live map
         // in the middle of training): reopening it then needs no encoding.
@@ -261,6 +285,9 @@ struct TrainingSession::Private {
 void TrainingSession::Private::trainOnWorker(int epochs)
 {
     const DatasetPtr data = currentDataset();
+    if (scripted)
+        throw Error("TorchScript models are explored here, not trained: train it in Python and save it again, "
+                    "or create a new model here (Model ▸ New Model)");
     if (!run)
         throw Error("there is no model to train: create or open one first");
     if (!data)
@@ -405,7 +432,7 @@ void TrainingSession::openDataset(const QString& nameOrPath)
 {
     d_->post([d = d_.get(), nameOrPath] {
         d->loadDataset(nameOrPath);
-        if (d->run)
+        if (d->run || d->scripted)
             d->publishCloud();
     });
 }
@@ -428,6 +455,13 @@ void TrainingSession::newModel(const TrainingRequest& request)
 void TrainingSession::openModel(const QString& path)
 {
     d_->post([d = d_.get(), path] {
+        if (isTorchScriptFile(path.toStdString())) {
+            auto model = ScriptedModel::load(path.toStdString());
+            if (!d->currentDataset()) // the file does not say what it was trained on
+                d->loadDataset(QStringLiteral("mnist"));
+            d->adoptScripted(std::move(model), path);
+            return;
+        }
         auto run = std::make_unique<TrainingRun>(loadCheckpoint(path.toStdString()));
         const QString wanted = QString::fromStdString(run->dataset);
         const DatasetPtr current = d->currentDataset();
@@ -458,11 +492,7 @@ void TrainingSession::saveModel(const QString& path)
         d_->post([d = d_.get()] { d->flushPendingSave(); });
         return;
     }
-    d_->post([d = d_.get(), path] {
-        if (!d->run)
-            throw Error("there is no model to save");
-        d->saveNow(path);
-    });
+    d_->post([d = d_.get(), path] { d->saveNow(path); });
 }
 
 void TrainingSession::train(int epochs)

@@ -1,0 +1,163 @@
+#include "model/ScriptedModel.h"
+
+#include "common/Error.h"
+
+#include <torch/script.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lx {
+namespace {
+
+constexpr uintmax_t kMaxBytes = uintmax_t(2) << 30; // 2 GiB: far beyond any 28×28 model
+
+std::string name(const std::string& path)
+{
+    return std::filesystem::path(path).filename().string();
+}
+
+std::string shapeText(const torch::Tensor& t)
+{
+    std::string s;
+    for (int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? "×" : "") + std::to_string(t.size(i));
+    return s.empty() ? "a scalar" : s;
+}
+
+// The zip's end-of-central-directory record, and the central directory naming a data.pkl
+// (every TorchScript archive has one). Reads only the file's tail.
+void checkArchive(const std::string& path)
+{
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec)
+        throw Error(path + ": cannot read the file (" + ec.message() + ")");
+    if (size < 100)
+        throw Error(path + ": too small to be a TorchScript file (" + std::to_string(size) + " bytes)");
+    if (size > kMaxBytes)
+        throw Error(path + ": too large for a model of 28×28 images (" + std::to_string(size >> 20) + " MB)");
+    std::ifstream f(path, std::ios::binary);
+    char head[4] = {};
+    f.read(head, 4);
+    if (!f || std::memcmp(head, "PK\x03\x04", 4) != 0)
+        throw Error(path + ": not a TorchScript file (it is not a zip archive as torch.jit.save writes)");
+    const uintmax_t tail = std::min<uintmax_t>(size, 1 << 20);
+    std::string end(size_t(tail), '\0');
+    f.seekg(std::streamoff(size - tail));
+    f.read(end.data(), std::streamsize(tail));
+    if (!f)
+        throw Error(path + ": cannot read the file");
+    if (end.rfind("PK\x05\x06") == std::string::npos)
+        throw Error(path + ": a damaged or truncated zip archive (no end of central directory)");
+    if (end.find("data.pkl") == std::string::npos || end.find("/code/") == std::string::npos)
+        throw Error(path + ": a zip archive but not a TorchScript module (no data.pkl and code/ entries); "
+                           "save the model with torch.jit.save(torch.jit.script(model), path)");
+}
+
+} // namespace
+
+bool isTorchScriptFile(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    char head[4] = {};
+    f.read(head, 4);
+    return f && std::memcmp(head, "PK\x03\x04", 4) == 0;
+}
+
+ScriptedModel::~ScriptedModel() = default;
+
+std::shared_ptr<ScriptedModel> ScriptedModel::load(const std::string& path)
+{
+    checkArchive(path);
+    std::shared_ptr<ScriptedModel> m(new ScriptedModel);
+    m->path_ = path;
+    try {
+        m->module_ = std::make_unique<torch::jit::Module>(torch::jit::load(path, torch::kCPU));
+    } catch (const c10::Error& e) {
+        throw Error(path + ": LibTorch cannot load it as TorchScript: " + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        throw Error(path + ": LibTorch cannot load it as TorchScript: " + e.what());
+    }
+    m->module_->eval();
+    std::vector<std::string> missing;
+    for (const char* method : {"encode", "decode"})
+        if (!m->module_->find_method(method))
+            missing.push_back(method);
+    if (!missing.empty()) {
+        std::string list = missing.size() == 2 ? "encode and decode" : missing.front();
+        throw Error(name(path) + ": the module has no method " + list
+                    + "; it needs encode(x: N×1×28×28 in [0,1]) -> N×D and decode(z: N×D) -> N×1×28×28 "
+                      "(mark them @torch.jit.export)");
+    }
+    // Probe both on two images: encode must give N×D, decode must give back N×1×28×28.
+    const torch::Tensor x = torch::rand({2, 1, 28, 28});
+    const torch::Tensor z = m->call("encode", x);
+    if (z.dim() != 2 || z.size(0) != 2 || z.size(1) < 1 || z.size(1) > 4096)
+        throw Error(name(path) + ": encode(x) of 2 images of 1×28×28 returned " + shapeText(z)
+                    + "; it must return 2×D (one code of D numbers per image)");
+    m->dim_ = int(z.size(1));
+    m->decode(z);
+    return m;
+}
+
+torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input)
+{
+    torch::NoGradGuard noGrad;
+    c10::IValue out;
+    try {
+        out = module_->get_method(method)({input.to(torch::kFloat32)});
+    } catch (const c10::Error& e) {
+        throw Error(name(path_) + ": " + method + " failed on a " + shapeText(input)
+                    + " input: " + e.what_without_backtrace());
+    }
+    if (!out.isTensor())
+        throw Error(name(path_) + ": " + method + " must return one tensor, not " + out.tagKind());
+    return out.toTensor().to(torch::kFloat32);
+}
+
+std::pair<torch::Tensor, torch::Tensor> ScriptedModel::encodeDistribution(const torch::Tensor& x)
+{
+    torch::Tensor z = call("encode", x);
+    if (z.dim() != 2 || z.size(0) != x.size(0) || (dim_ > 0 && z.size(1) != dim_))
+        throw Error(name(path_) + ": encode returned " + shapeText(z) + " for " + shapeText(x) + " images");
+    return {z, torch::Tensor()};
+}
+
+torch::Tensor ScriptedModel::decode(const torch::Tensor& z)
+{
+    torch::Tensor y = call("decode", z);
+    if (y.dim() != 4 || y.size(0) != z.size(0) || y.size(1) != 1 || y.size(2) != 28 || y.size(3) != 28)
+        throw Error(name(path_) + ": decode(z) of " + shapeText(z) + " codes returned " + shapeText(y) + "; it must return "
+                    + std::to_string(z.size(0)) + "×1×28×28 (images in [0,1])");
+    return y.clamp(0.0, 1.0);
+}
+
+std::string ScriptedModel::description() const
+{
+    return "TorchScript " + name(path_) + ", latent " + std::to_string(dim_);
+}
+
+int64_t ScriptedModel::parameterCount() const
+{
+    int64_t n = 0;
+    for (const at::Tensor& p : module_->parameters())
+        n += p.numel();
+    return n;
+}
+
+std::string ScriptedModel::structure() const
+{
+    std::ostringstream s;
+    for (const auto& sub : module_->named_modules()) {
+        if (sub.name.empty())
+            continue;
+        const auto type = sub.value.type()->name();
+        s << sub.name << ": " << (type ? type->name() : std::string("module")) << "\n";
+    }
+    return s.str();
+}
+
+} // namespace lx

@@ -1,0 +1,103 @@
+#include "TestSupport.h"
+
+#include "common/Error.h"
+#include "latent/Evaluation.h"
+#include "model/ScriptedModel.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace lx;
+
+namespace {
+
+std::string dataFile(const std::string& name)
+{
+    return std::string(LX_TEST_DATA) + "/" + name;
+}
+
+// tiny_ae_probe.txt: encode() of the image whose pixel i is (i % 256) / 255, then decode()
+// of the code (0.5, −1, 2), as Python computed them.
+std::vector<std::vector<float>> probe()
+{
+    std::ifstream f(dataFile("tiny_ae_probe.txt"));
+    std::vector<std::vector<float>> lines;
+    for (std::string line; std::getline(f, line);) {
+        std::istringstream in(line);
+        lines.emplace_back();
+        for (float v; in >> v;)
+            lines.back().push_back(v);
+    }
+    return lines;
+}
+
+} // namespace
+
+TEST_CASE("a TorchScript model from Python encodes and decodes as it did in Python", "[scripted]")
+{
+    const auto model = ScriptedModel::load(dataFile("tiny_ae.pt"));
+    CHECK(model->latentDim() == 3);
+    CHECK(model->parameterCount() == 784 * 32 + 32 + 32 * 3 + 3 + 3 * 32 + 32 + 32 * 784 + 784);
+    const auto expected = probe();
+    REQUIRE(expected.size() == 2);
+    REQUIRE(expected[0].size() == 3);
+    REQUIRE(expected[1].size() == 784);
+
+    const torch::Tensor x = (torch::arange(784) % 256).to(torch::kFloat32).div(255).view({1, 1, 28, 28});
+    const torch::Tensor z = model->encode(x);
+    REQUIRE(z.sizes() == torch::IntArrayRef({1, 3}));
+    for (int k = 0; k < 3; ++k)
+        CHECK(z[0][k].item<float>() == Approx(expected[0][size_t(k)]).margin(1e-5));
+    const torch::Tensor image = model->decode(torch::tensor({{0.5f, -1.0f, 2.0f}})).flatten();
+    for (int i = 0; i < 784; i += 37)
+        CHECK(image[i].item<float>() == Approx(expected[1][size_t(i)]).margin(1e-5));
+
+    // Everywhere a native model goes: the map's cloud of a dataset.
+    const DatasetSplits data = test::syntheticSplits(40, 10);
+    const LatentCloud cloud = embedSplits(*model, data);
+    CHECK(cloud.dim == 3);
+    CHECK(cloud.count() == 50);
+    CHECK_FALSE(cloud.projection.isIdentity()); // 3-D: its PCA plane
+    const ReconstructionScores scores = reconstructionScores(*model, data.validation);
+    CHECK(scores.mse > 0);
+    CHECK(scores.mse < 1);
+}
+
+TEST_CASE("a TorchScript file that is not the model we need is refused, saying what is wrong", "[scripted]")
+{
+    auto refusal = [](const std::string& path) {
+        try {
+            ScriptedModel::load(path);
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(loaded)");
+    };
+    CHECK_THAT(refusal(dataFile("no_decode.pt")), Catch::Contains("has no method decode"));
+    CHECK_THAT(refusal(dataFile("wrong_shape.pt")), Catch::Contains("returned 2×784; it must return 2×1×28×28"));
+
+    test::TempDir dir;
+    std::vector<uint8_t> bytes = test::readBytes(dataFile("tiny_ae.pt"));
+    const std::vector<uint8_t> head(bytes.begin(), bytes.begin() + long(bytes.size() / 2));
+    test::writeBytes(dir.file("truncated.pt"), head);
+    CHECK_THAT(refusal(dir.file("truncated.pt")), Catch::Contains("truncated"));
+    test::writeBytes(dir.file("empty.pt"), {});
+    CHECK_THAT(refusal(dir.file("empty.pt")), Catch::Contains("too small"));
+    std::vector<uint8_t> text(4000, 'x');
+    test::writeBytes(dir.file("text.pt"), text);
+    CHECK_THAT(refusal(dir.file("text.pt")), Catch::Contains("not a TorchScript file"));
+    CHECK_FALSE(isTorchScriptFile(dir.file("text.pt")));
+    CHECK(isTorchScriptFile(dataFile("tiny_ae.pt")));
+    // A damaged byte inside a stored tensor or in the code: refused, never a crash.
+    for (size_t at : {size_t(200), bytes.size() / 3, bytes.size() - 300}) {
+        std::vector<uint8_t> damaged = bytes;
+        damaged[at] ^= 0xff;
+        test::writeBytes(dir.file("damaged.pt"), damaged);
+        const std::string result = refusal(dir.file("damaged.pt"));
+        INFO("flipped byte " << at << ": " << result);
+        CHECK((result == "(loaded)" || result.find("damaged.pt") != std::string::npos)); // names the file
+    }
+    CHECK_THAT(refusal(dir.file("absent.pt")), Catch::Contains("cannot read"));
+}
