@@ -3,6 +3,9 @@
 #include "common/Error.h"
 #include "io/Checkpoint.h"
 #include "io/CodesCache.h"
+#include "io/SessionFile.h"
+
+#include <QJsonArray>
 #include "latent/Evaluation.h"
 #include "train/Trainer.h"
 
@@ -190,4 +193,71 @@ TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and ne
     CHECK_FALSE(readCodesCache(dir.file("absent.codes"), expected));
     c.codes.pop_back();
     CHECK_THROWS_AS(writeCodesCache(path, c), Error);
+}
+
+TEST_CASE("a session file round-trips, keeps a model beside it relative, and refuses bad fields", "[session]")
+{
+    test::TempDir dir;
+    SessionState s;
+    s.model = dir.file("model.ckpt");
+    s.dataset = "mnist";
+    s.hasView = true;
+    s.viewX[0] = -3;
+    s.viewX[1] = 4;
+    s.viewY[0] = -1.5;
+    s.viewY[1] = 2.5;
+    s.hiddenClasses = {3, 7};
+    s.pins = {{0.5f, -1.0f}, {2.0f, 0.25f}};
+    s.interpolationA = {1, 2};
+    s.interpolationB = {-1, 0};
+    s.interpolationT = 0.3;
+    s.slerp = true;
+    s.interpolationSteps = 5;
+    s.arithmeticFrom = 2;
+    s.arithmeticTo = 9;
+    s.arithmeticStrength = 0.75;
+    s.decodedGrid = true;
+    const std::string path = dir.file("view.lxsession");
+    writeSession(path, s);
+    const std::string text(test::readBytes(path).begin(), test::readBytes(path).end());
+    CHECK(text.find("\"model\": \"model.ckpt\"") != std::string::npos); // beside it: by name
+    const SessionState back = readSession(path);
+    CHECK(back.model == s.model); // absolute again
+    CHECK(back.dataset == "mnist");
+    CHECK(back.viewX[1] == 4);
+    CHECK(back.viewY[0] == -1.5);
+    CHECK(back.hiddenClasses == s.hiddenClasses);
+    CHECK(back.pins == s.pins);
+    CHECK(back.interpolationA == s.interpolationA);
+    CHECK(back.interpolationB == s.interpolationB);
+    CHECK(back.interpolationT == Approx(0.3));
+    CHECK(back.slerp);
+    CHECK(back.interpolationSteps == 5);
+    CHECK(back.arithmeticTo == 9);
+    CHECK(back.arithmeticStrength == Approx(0.75));
+    CHECK(back.decodedGrid);
+
+    QJsonObject o = sessionToJson(s);
+    auto refusedWith = [](const QJsonObject& json) {
+        try {
+            sessionFromJson(json);
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    QJsonObject bad = o;
+    bad["version"] = 99;
+    CHECK_THAT(refusedWith(bad), Catch::Contains("newer"));
+    bad = o;
+    bad["view"] = QJsonObject{{"x", QJsonArray{2, 1}}, {"y", QJsonArray{0, 1}}};
+    CHECK_THAT(refusedWith(bad), Catch::Contains("view.x"));
+    bad = o;
+    bad["pins"] = QJsonArray{QJsonArray{1, "two"}};
+    CHECK_THAT(refusedWith(bad), Catch::Contains("pins"));
+    bad = o;
+    bad.remove("format");
+    CHECK_THAT(refusedWith(bad), Catch::Contains("not a Latent Explorer session"));
+    test::writeBytes(dir.file("junk.lxsession"), {'{', 'x'});
+    CHECK_THROWS_WITH(readSession(dir.file("junk.lxsession")), Catch::Contains("not a session file"));
 }

@@ -659,3 +659,49 @@ TEST_CASE("a TorchScript model opens in the window: map, hover and drawing work,
     REQUIRE(failed.count() >= 1);
     CHECK(failed.first().first().toString().contains("not trained"));
 }
+
+TEST_CASE("a saved session brings back the model, view, hidden class, pins and interpolation", "[gui][session]")
+{
+    Explorer e;
+    const QString sessionPath = QString::fromStdString(e.dir.file("look.lxsession"));
+    LatentMapView* map = e.window.map();
+    const auto cloud = map->cloud();
+    map->setView(-0.5, 0.75, -0.25, 1.0);
+    map->setClassVisible(3, false);
+    QTest::mouseClick(map, Qt::LeftButton, {}, map->axisRect()->rect().center());
+    REQUIRE(e.window.pinsList()->count() == 1);
+    const std::vector<float> a(cloud->codes.begin(), cloud->codes.begin() + 2);
+    const std::vector<float> b(cloud->codes.begin() + 20, cloud->codes.begin() + 22);
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    e.window.interpolationPanel()->pickEndpoint(a, model->decode(a));
+    e.window.interpolationPanel()->pickEndpoint(b, model->decode(b));
+    e.window.interpolationPanel()->setPosition(0.3);
+    REQUIRE(e.window.saveSession(sessionPath) == "");
+    REQUIRE(e.waitUntilIdle()); // the checkpoint beside it is written by the worker
+    REQUIRE(QFileInfo::exists(QString::fromStdString(e.dir.file("look.ckpt"))));
+    const std::vector<std::vector<float>> pins = e.window.pinnedCodes();
+
+    // A fresh window (a later day) opens it.
+    MainWindow other;
+    other.resize(1000, 700);
+    other.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&other));
+    REQUIRE(other.openSession(sessionPath) == "");
+    REQUIRE(QTest::qWaitFor([&] { return !other.session()->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    REQUIRE(other.map()->cloud());
+    CHECK(other.map()->xAxis->range().lower == Approx(-0.5));
+    CHECK(other.map()->yAxis->range().upper == Approx(1.0));
+    CHECK_FALSE(other.map()->isClassVisible(3));
+    CHECK(other.map()->isClassVisible(2));
+    CHECK(other.pinnedCodes() == pins);
+    CHECK(other.interpolationPanel()->endA() == a);
+    CHECK(other.interpolationPanel()->endB() == b);
+    CHECK(other.interpolationPanel()->position() == Approx(0.3));
+    // Same weights: the restored model decodes A exactly as the saved one did.
+    CHECK(other.session()->snapshot()->decode(a) == model->decode(a));
+
+    // A damaged session is refused with a message, and nothing changes.
+    test::writeBytes(e.dir.file("bad.lxsession"), {'{', '}'});
+    CHECK(other.openSession(QString::fromStdString(e.dir.file("bad.lxsession"))).contains("not a Latent Explorer session"));
+}

@@ -10,6 +10,7 @@
 #include "latent/LatentProjection.h"
 #include "io/AtomicFile.h"
 #include "io/EmbeddingsCsv.h"
+#include "io/SessionFile.h"
 #include "latent/Arithmetic.h"
 #include "panels/ArchitecturePanel.h"
 #include "panels/ArithmeticPanel.h"
@@ -223,6 +224,21 @@ void MainWindow::buildActions()
     file->addActions({openDataset_, newModel_, openModel_, saveModel_});
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+    file->addSeparator();
+    QAction* openSessionAction = file->addAction(tr("Open Sess&ion…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                                          tr("Latent Explorer sessions (*.lxsession);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        if (const QString error = openSession(path); !error.isEmpty())
+            QMessageBox::warning(this, tr("Open Session"), tr("Could not open %1:\n%2").arg(QDir::toNativeSeparators(path), error));
+    });
+    openSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction* saveSessionAction = file->addAction(tr("Save S&ession…"), this, [this] {
+        exportWithDialog(tr("Save Session"), tr("Latent Explorer sessions (*.lxsession)"), "session.lxsession",
+                         [this](const QString& p) { return saveSession(p); });
+    });
+    saveSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     QMenu* exports = file->addMenu(tr("&Export"));
     exports->addAction(tr("Embeddings as CSV…"), this, [this] {
         exportWithDialog(tr("Export Embeddings"), tr("CSV (*.csv)"), "embeddings.csv",
@@ -283,6 +299,7 @@ void MainWindow::connectSession()
         map_->setCloud(session_->cloud(), classNames());
         updateStatus();
     });
+    connect(session_, &TrainingSession::modelChanged, this, [this] { pendingModelArrived_ = pendingSession_ != nullptr; });
     connect(session_, &TrainingSession::modelChanged, this, [this] {
         if (const ModelSnapshotPtr model = session_->snapshot()) {
             curves_->setVae(model->isVae());
@@ -357,6 +374,8 @@ void MainWindow::connectSession()
         map_->setOutline("hoverSigma", {}, QPen());
     });
     connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updatePrior);
+    connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::applyPendingSession);
+    connect(session_, &TrainingSession::failed, this, [this] { pendingSession_.reset(); });
 }
 
 std::vector<QString> MainWindow::classNames() const
@@ -418,11 +437,129 @@ void MainWindow::onClick(QPointF plane, qint64)
     const std::vector<float> z = cloud->projection.unproject(plane.x(), plane.y());
     if (int(z.size()) != model->latentDim())
         return;
+    addPin(z);
+}
+
+void MainWindow::addPin(const std::vector<float>& z)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    if (!model || int(z.size()) != model->latentDim())
+        return;
     const QImage image = model->decode(z);
     auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.scaled(56, 56))), QString(), pins_);
     item->setToolTip(pointText(z));
-    item->setData(Qt::UserRole, QPointF(plane));
+    QVariantList code;
+    for (float v : z)
+        code << double(v);
+    item->setData(Qt::UserRole, code);
     pins_->scrollToBottom();
+}
+
+std::vector<std::vector<float>> MainWindow::pinnedCodes() const
+{
+    std::vector<std::vector<float>> codes;
+    for (int i = 0; i < pins_->count(); ++i) {
+        std::vector<float> z;
+        for (const QVariant& v : pins_->item(i)->data(Qt::UserRole).toList())
+            z.push_back(float(v.toDouble()));
+        codes.push_back(z);
+    }
+    return codes;
+}
+
+QString MainWindow::saveSession(const QString& path)
+{
+    const ModelSnapshotPtr model = session_->snapshot();
+    if (!model)
+        return tr("there is no model to save a session of");
+    SessionState s;
+    if (model->isTrainable()) {
+        // The model as it is now, beside the session file.
+        const QFileInfo info(path);
+        const QString checkpoint = info.absoluteDir().filePath(info.completeBaseName() + ".ckpt");
+        session_->saveModel(checkpoint);
+        s.model = checkpoint.toStdString();
+    } else {
+        s.model = session_->modelPath().toStdString();
+    }
+    s.dataset = QSettings().value("session/lastDataset", session_->datasetName()).toString().toStdString();
+    s.hasView = true;
+    s.viewX[0] = map_->xAxis->range().lower;
+    s.viewX[1] = map_->xAxis->range().upper;
+    s.viewY[0] = map_->yAxis->range().lower;
+    s.viewY[1] = map_->yAxis->range().upper;
+    for (int c = 0; c < int(classNames().size()); ++c)
+        if (!map_->isClassVisible(c))
+            s.hiddenClasses.push_back(c);
+    s.pins = pinnedCodes();
+    s.interpolationA = interpolation_->endA();
+    s.interpolationB = interpolation_->endB();
+    s.interpolationT = interpolation_->position();
+    s.slerp = interpolation_->pathKind() == PathKind::Spherical;
+    s.interpolationSteps = interpolation_->stripLength();
+    s.arithmeticFrom = std::max(0, arithmetic_->fromClass());
+    s.arithmeticTo = std::max(0, arithmetic_->toClass());
+    s.arithmeticStrength = arithmetic_->strength();
+    s.decodedGrid = decodedGrid_->isChecked();
+    try {
+        writeSession(QFile::encodeName(path).toStdString(), s);
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+QString MainWindow::openSession(const QString& path)
+{
+    try {
+        pendingSession_ = std::make_unique<SessionState>(readSession(QFile::encodeName(path).toStdString()));
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    if (!QFileInfo::exists(QString::fromStdString(pendingSession_->model))) {
+        const QString missing = QString::fromStdString(pendingSession_->model);
+        pendingSession_.reset();
+        return tr("the session's model %1 is not there").arg(QDir::toNativeSeparators(missing));
+    }
+    pendingModelArrived_ = false;
+    openDatasetNamed(QString::fromStdString(pendingSession_->dataset));
+    openModelFile(QString::fromStdString(pendingSession_->model));
+    return {};
+}
+
+void MainWindow::applyPendingSession()
+{
+    if (!pendingSession_ || !pendingModelArrived_)
+        return;
+    const ModelSnapshotPtr model = session_->snapshot();
+    const CloudPtr cloud = map_->cloud();
+    if (!model || !cloud || cloud->dim != model->latentDim())
+        return;
+    const SessionState s = *pendingSession_;
+    pendingSession_.reset();
+    const size_t d = size_t(model->latentDim());
+    if (s.hasView)
+        map_->setView(s.viewX[0], s.viewX[1], s.viewY[0], s.viewY[1]);
+    for (int c = 0; c < int(classNames().size()); ++c)
+        map_->setClassVisible(c, std::find(s.hiddenClasses.begin(), s.hiddenClasses.end(), c) == s.hiddenClasses.end());
+    pins_->clear();
+    for (const auto& z : s.pins)
+        if (z.size() == d)
+            addPin(z);
+    interpolation_->setPathKind(s.slerp ? PathKind::Spherical : PathKind::Linear);
+    interpolation_->setStripLength(s.interpolationSteps);
+    interpolation_->clearEndpoints();
+    if (s.interpolationA.size() == d) {
+        interpolation_->pickEndpoint(s.interpolationA, model->decode(s.interpolationA));
+        if (s.interpolationB.size() == d)
+            interpolation_->pickEndpoint(s.interpolationB, model->decode(s.interpolationB));
+    }
+    interpolation_->setPosition(s.interpolationT);
+    arithmetic_->setClassNames(classNames());
+    arithmetic_->setClasses(s.arithmeticFrom, s.arithmeticTo);
+    arithmetic_->setStrength(s.arithmeticStrength);
+    decodedGrid_->setChecked(s.decodedGrid);
+    showStatus(tr("Session restored"));
 }
 
 std::vector<float> MainWindow::latentAt(QPointF plane, qint64 point) const
@@ -677,7 +814,10 @@ void MainWindow::exportWithDialog(const QString& title, const QString& filter, c
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
-        path += selected.contains("*.pdf") ? ".pdf" : selected.contains("*.csv") ? ".csv" : ".png";
+        path += selected.contains("*.pdf")         ? ".pdf"
+                : selected.contains("*.csv")       ? ".csv"
+                : selected.contains("*.lxsession") ? ".lxsession"
+                                                   : ".png";
     settings.setValue("export/dir", QFileInfo(path).absolutePath());
     const QString error = write(path);
     if (!error.isEmpty())

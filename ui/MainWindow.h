@@ -3,10 +3,15 @@
 #include <QMainWindow>
 
 #include <functional>
+#include <memory>
 
 class QAction;
 class QLabel;
 class QListWidget;
+
+namespace lx {
+struct SessionState;
+}
 
 namespace lx::ui {
 
@@ -59,6 +64,13 @@ public:
     QString exportDecodedGrid(const QString& pngPath, int cols = 16, int rows = 16);
     QString exportSamples(const QString& pngPath);
 
+    // Sessions (*.lxsession): the model (saved beside it), dataset, view, hidden classes, pins,
+    // interpolation and arithmetic. Opening applies the view once the model's map is there.
+    // Each returns "" or the reason it failed.
+    QString saveSession(const QString& path);
+    QString openSession(const QString& path);
+    std::vector<std::vector<float>> pinnedCodes() const;
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -86,6 +98,8 @@ private Q_SLOTS:
 
 private:
     void buildActions();
+    void addPin(const std::vector<float>& z);
+    void applyPendingSession();
     void exportWithDialog(const QString& title, const QString& filter, const QString& fileName,
                           const std::function<QString(const QString&)>& write);
     void buildDocks();
@@ -121,6 +135,8 @@ private:
     QAction* stop_ = nullptr;
     QAction* resetView_ = nullptr;
     QAction* decodedGrid_ = nullptr;
+    std::unique_ptr<SessionState> pendingSession_; // opened, waiting for its model's map
+    bool pendingModelArrived_ = false;
 };
 
 } // namespace lx::ui

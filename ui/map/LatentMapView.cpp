@@ -308,6 +308,14 @@ void LatentMapView::resetView()
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+void LatentMapView::setView(double xLow, double xHigh, double yLow, double yHigh)
+{
+    userMoved_ = true;
+    xAxis->setRange(xLow, xHigh);
+    yAxis->setRange(yLow, yHigh);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
 QPointF LatentMapView::planeAt(const QPoint& pos) const
 {
     return QPointF(xAxis->pixelToCoord(pos.x()), yAxis->pixelToCoord(pos.y()));

@@ -34,6 +34,8 @@ public:
     int64_t pointAt(const QPoint& pos) const;
     QPointF planeAt(const QPoint& pos) const; // widget position → map coordinates
     QPoint positionOf(const QPointF& plane) const;
+    // Shows exactly this area (a restored session): kept while the model trains, like a pan.
+    void setView(double xLow, double xHigh, double yLow, double yHigh);
 
     // Marks drawn over the points: the hovered point, pins, a drawing's place.
     void setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible = true);

@@ -131,6 +131,16 @@ PathKind InterpolationPanel::pathKind() const
     return kind_->currentIndex() == 1 ? PathKind::Spherical : PathKind::Linear;
 }
 
+void InterpolationPanel::setPathKind(PathKind kind)
+{
+    kind_->setCurrentIndex(kind == PathKind::Spherical ? 1 : 0);
+}
+
+void InterpolationPanel::setStripLength(int steps)
+{
+    steps_->setValue(steps);
+}
+
 int InterpolationPanel::stripLength() const
 {
     return steps_->value();

@@ -33,7 +33,9 @@ public:
     double position() const; // t in 0..1
     void setPosition(double t);
     PathKind pathKind() const;
+    void setPathKind(PathKind kind);
     int stripLength() const;
+    void setStripLength(int steps);
     QSlider* slider() const { return slider_; }
 
     void showCurrent(const QImage& image);
