@@ -240,30 +240,32 @@ void MainWindow::buildActions()
     });
     saveSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     QMenu* exports = file->addMenu(tr("&Export"));
-    exports->addAction(tr("Embeddings as CSV…"), this, [this] {
-        exportWithDialog(tr("Export Embeddings"), tr("CSV (*.csv)"), "embeddings.csv",
-                         [this](const QString& p) { return exportEmbeddings(p); });
-    });
-    exports->addAction(tr("Map as PNG or PDF…"), this, [this] {
-        exportWithDialog(tr("Export Map"), tr("PNG image (*.png);;PDF document (*.pdf)"), "latent-map.png",
-                         [this](const QString& p) { return exportMap(p); });
-    });
-    exports->addAction(tr("Training Curves as PNG or PDF…"), this, [this] {
-        exportWithDialog(tr("Export Training Curves"), tr("PNG image (*.png);;PDF document (*.pdf)"), "curves.png",
-                         [this](const QString& p) { return exportCurves(p); });
-    });
-    exports->addAction(tr("Interpolation Strip as PNG…"), this, [this] {
-        exportWithDialog(tr("Export Interpolation"), tr("PNG image (*.png)"), "interpolation.png",
-                         [this](const QString& p) { return exportInterpolation(p); });
-    });
-    exports->addAction(tr("Decoded Grid as PNG…"), this, [this] {
-        exportWithDialog(tr("Export Decoded Grid"), tr("PNG image (*.png)"), "decoded-grid.png",
-                         [this](const QString& p) { return exportDecodedGrid(p); });
-    });
-    exports->addAction(tr("Samples as PNG…"), this, [this] {
-        exportWithDialog(tr("Export Samples"), tr("PNG image (*.png)"), "samples.png",
-                         [this](const QString& p) { return exportSamples(p); });
-    });
+    using Writer = QString (*)(MainWindow*, const QString&);
+    const struct {
+        const char* menu;
+        const char* title;
+        const char* filter;
+        const char* file;
+        Writer write;
+    } kExports[] = {
+        {QT_TR_NOOP("Embeddings as CSV…"), QT_TR_NOOP("Export Embeddings"), QT_TR_NOOP("CSV (*.csv)"), "embeddings.csv",
+         [](MainWindow* w, const QString& p) { return w->exportEmbeddings(p); }},
+        {QT_TR_NOOP("Map as PNG or PDF…"), QT_TR_NOOP("Export Map"),
+         QT_TR_NOOP("PNG image (*.png);;PDF document (*.pdf)"), "latent-map.png", [](MainWindow* w, const QString& p) { return w->exportMap(p); }},
+        {QT_TR_NOOP("Training Curves as PNG or PDF…"), QT_TR_NOOP("Export Training Curves"),
+         QT_TR_NOOP("PNG image (*.png);;PDF document (*.pdf)"), "curves.png", [](MainWindow* w, const QString& p) { return w->exportCurves(p); }},
+        {QT_TR_NOOP("Interpolation Strip as PNG…"), QT_TR_NOOP("Export Interpolation"), QT_TR_NOOP("PNG image (*.png)"),
+         "interpolation.png", [](MainWindow* w, const QString& p) { return w->exportInterpolation(p); }},
+        {QT_TR_NOOP("Decoded Grid as PNG…"), QT_TR_NOOP("Export Decoded Grid"), QT_TR_NOOP("PNG image (*.png)"),
+         "decoded-grid.png", [](MainWindow* w, const QString& p) { return w->exportDecodedGrid(p); }},
+        {QT_TR_NOOP("Samples as PNG…"), QT_TR_NOOP("Export Samples"), QT_TR_NOOP("PNG image (*.png)"), "samples.png",
+         [](MainWindow* w, const QString& p) { return w->exportSamples(p); }},
+    };
+    for (const auto& e : kExports)
+        exports->addAction(tr(e.menu), this, [this, e] {
+            exportWithDialog(tr(e.title), tr(e.filter), QString::fromLatin1(e.file),
+                             [this, e](const QString& p) { return e.write(this, p); });
+        });
     file->addSeparator();
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addActions({train_, pause_, stop_});

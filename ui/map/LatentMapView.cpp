@@ -359,22 +359,7 @@ void LatentMapView::setMarker(const QString& name, const QPointF& plane, const Q
     replot(QCustomPlot::rpQueuedReplot);
 }
 
-void LatentMapView::setPath(const std::vector<QPointF>& points)
-{
-    if (!path_) {
-        path_ = new QCPCurve(xAxis, yAxis);
-        path_->setPen(QPen(QColor(20, 20, 20), 2, Qt::DashLine));
-        path_->removeFromLegend();
-        path_->setSelectable(QCP::stNone);
-    }
-    QVector<QCPCurveData> data;
-    for (int i = 0; i < int(points.size()); ++i)
-        data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
-    path_->data()->set(data, true);
-    replot(QCustomPlot::rpQueuedReplot);
-}
-
-void LatentMapView::setOutline(const QString& name, const std::vector<QPointF>& points, const QPen& pen)
+QCPCurve* LatentMapView::overlay(const QString& name)
 {
     QCPCurve*& curve = outlines_[name];
     if (!curve) {
@@ -382,12 +367,28 @@ void LatentMapView::setOutline(const QString& name, const std::vector<QPointF>& 
         curve->removeFromLegend();
         curve->setSelectable(QCP::stNone);
     }
-    curve->setPen(pen);
+    return curve;
+}
+
+void LatentMapView::setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>& points)
+{
     QVector<QCPCurveData> data;
     for (int i = 0; i < int(points.size()); ++i)
         data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
     curve->data()->set(data, true);
     replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LatentMapView::setPath(const std::vector<QPointF>& points)
+{
+    setOutline("interpolationPath", points, QPen(QColor(20, 20, 20), 2, Qt::DashLine));
+}
+
+void LatentMapView::setOutline(const QString& name, const std::vector<QPointF>& points, const QPen& pen)
+{
+    QCPCurve* curve = overlay(name);
+    curve->setPen(pen);
+    setOverlayPoints(curve, points);
 }
 
 std::vector<QPointF> LatentMapView::outline(const QString& name) const
@@ -402,18 +403,10 @@ std::vector<QPointF> LatentMapView::outline(const QString& name) const
 
 void LatentMapView::setSampleMarks(const std::vector<QPointF>& points)
 {
-    if (!samples_) {
-        samples_ = new QCPCurve(xAxis, yAxis);
-        samples_->setLineStyle(QCPCurve::lsNone);
-        samples_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(QColor(20, 20, 20), 2), QBrush(), 9));
-        samples_->removeFromLegend();
-        samples_->setSelectable(QCP::stNone);
-    }
-    QVector<QCPCurveData> data;
-    for (int i = 0; i < int(points.size()); ++i)
-        data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
-    samples_->data()->set(data, true);
-    replot(QCustomPlot::rpQueuedReplot);
+    QCPCurve* marks = overlay("samples");
+    marks->setLineStyle(QCPCurve::lsNone);
+    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(QColor(20, 20, 20), 2), QBrush(), 9));
+    setOverlayPoints(marks, points);
 }
 
 void LatentMapView::setDecodedGridVisible(bool visible)

@@ -88,6 +88,8 @@ protected:
 private:
     void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
     void rebuildLegend(const std::vector<QString>& classNames);
+    QCPCurve* overlay(const QString& name); // made on first use
+    void setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>& points);
 
     std::shared_ptr<const LatentCloud> cloud_;
     PointGrid grid_;
@@ -95,9 +97,7 @@ private:
     std::vector<bool> classVisible_;
     std::vector<QCPGraph*> legendGraphs_;
     std::map<QString, QCPItemTracer*> markers_;
-    QCPCurve* path_ = nullptr;
-    QCPCurve* samples_ = nullptr;
-    std::map<QString, QCPCurve*> outlines_;
+    std::map<QString, QCPCurve*> outlines_; // lines and marks over the points, by name
     DecodedGridLayer* gridLayer_ = nullptr;
     QTimer* gridTimer_ = nullptr;
     bool gridVisible_ = false;
