@@ -108,13 +108,25 @@ QString MainWindow::autosavePath()
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/last-model.ckpt";
 }
 
+QDockWidget* MainWindow::addDock(const QString& title, const char* name, QWidget* panel, Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(QString::fromLatin1(name));
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    return dock;
+}
+
 void MainWindow::buildDocks()
 {
+    // Panels share the right column as tabs running down its side, where their titles fit;
+    // the column runs the full height, and the bottom panels sit under the map only.
+    setDockOptions(dockOptions() | QMainWindow::VerticalTabs);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+
     decode_ = new DecodePanel(this);
-    auto* decodeDock = new QDockWidget(tr("Decoder"), this);
-    decodeDock->setObjectName("decoderDock");
-    decodeDock->setWidget(decode_);
-    addDockWidget(Qt::RightDockWidgetArea, decodeDock);
+    QDockWidget* decodeDock = addDock(tr("Decoder"), "decoderDock", decode_, Qt::RightDockWidgetArea);
 
     pins_ = new QListWidget(this);
     pins_->setObjectName("pins");
@@ -122,66 +134,35 @@ void MainWindow::buildDocks()
     pins_->setIconSize(QSize(56, 56));
     pins_->setResizeMode(QListView::Adjust);
     pins_->setToolTip(tr("Click the map to pin the decode of that point"));
-    auto* pinsDock = new QDockWidget(tr("Pins"), this);
-    pinsDock->setObjectName("pinsDock");
-    pinsDock->setWidget(pins_);
-    addDockWidget(Qt::RightDockWidgetArea, pinsDock);
-
     interpolation_ = new InterpolationPanel(this);
-    auto* interpolationDock = new QDockWidget(tr("Interpolate"), this);
-    interpolationDock->setObjectName("interpolationDock");
-    interpolationDock->setWidget(interpolation_);
-    addDockWidget(Qt::RightDockWidgetArea, interpolationDock);
-
     draw_ = new DrawPanel(this);
-    auto* drawDock = new QDockWidget(tr("Draw"), this);
-    drawDock->setObjectName("drawDock");
-    drawDock->setWidget(draw_);
-    addDockWidget(Qt::RightDockWidgetArea, drawDock);
     samples_ = new SamplesPanel(this);
-    auto* samplesDock = new QDockWidget(tr("Samples"), this);
-    samplesDock->setObjectName("samplesDock");
-    samplesDock->setWidget(samples_);
-    addDockWidget(Qt::RightDockWidgetArea, samplesDock);
-    // Samples are drawn, decoded and marked on the map only while their panel is in view.
-    connect(samplesDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    arithmetic_ = new ArithmeticPanel(this);
+    QDockWidget* tabs[] = {addDock(tr("Pins"), "pinsDock", pins_, Qt::RightDockWidgetArea),
+                           addDock(tr("Interpolate"), "interpolationDock", interpolation_, Qt::RightDockWidgetArea),
+                           addDock(tr("Draw"), "drawDock", draw_, Qt::RightDockWidgetArea),
+                           addDock(tr("Samples"), "samplesDock", samples_, Qt::RightDockWidgetArea),
+                           addDock(tr("Arithmetic"), "arithmeticDock", arithmetic_, Qt::RightDockWidgetArea)};
+    for (size_t i = 1; i < std::size(tabs); ++i)
+        tabifyDockWidget(tabs[i - 1], tabs[i]);
+    tabs[1]->raise();
+    // Samples and arithmetic are computed and drawn on the map only while their panel is in view.
+    connect(tabs[3], &QDockWidget::visibilityChanged, this, [this](bool visible) {
         samplesShown_ = visible;
         if (visible)
             updateSamples();
         else
             map_->setSampleMarks({});
     });
-    tabifyDockWidget(pinsDock, interpolationDock);
-    tabifyDockWidget(interpolationDock, drawDock);
-    arithmetic_ = new ArithmeticPanel(this);
-    auto* arithmeticDock = new QDockWidget(tr("Arithmetic"), this);
-    arithmeticDock->setObjectName("arithmeticDock");
-    arithmeticDock->setWidget(arithmetic_);
-    addDockWidget(Qt::RightDockWidgetArea, arithmeticDock);
-    tabifyDockWidget(drawDock, samplesDock);
-    tabifyDockWidget(samplesDock, arithmeticDock);
-    connect(arithmeticDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    connect(tabs[4], &QDockWidget::visibilityChanged, this, [this](bool visible) {
         arithmeticShown_ = visible;
         updateArithmetic();
     });
-    interpolationDock->raise();
 
-    // Five panels share the right column: their tabs run down its side, where titles fit.
-    setDockOptions(dockOptions() | QMainWindow::VerticalTabs);
-    // The right column runs the full height; the curves sit under the map only.
-    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     curves_ = new CurvesPanel(this);
-    auto* curvesDock = new QDockWidget(tr("Training"), this);
-    curvesDock->setObjectName("trainingDock");
-    curvesDock->setWidget(curves_);
-    addDockWidget(Qt::BottomDockWidgetArea, curvesDock);
     architecture_ = new ArchitecturePanel(this);
-    auto* architectureDock = new QDockWidget(tr("Architecture"), this);
-    architectureDock->setObjectName("architectureDock");
-    architectureDock->setWidget(architecture_);
-    addDockWidget(Qt::BottomDockWidgetArea, architectureDock);
-    tabifyDockWidget(curvesDock, architectureDock);
+    QDockWidget* curvesDock = addDock(tr("Training"), "trainingDock", curves_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(curvesDock, addDock(tr("Architecture"), "architectureDock", architecture_, Qt::BottomDockWidgetArea));
     curvesDock->raise();
     resizeDocks({curvesDock}, {210}, Qt::Vertical);
     resizeDocks({decodeDock}, {300}, Qt::Horizontal);

@@ -6,6 +6,7 @@
 #include <memory>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QListWidget;
 
@@ -98,6 +99,7 @@ private Q_SLOTS:
 
 private:
     void buildActions();
+    QDockWidget* addDock(const QString& title, const char* name, QWidget* panel, Qt::DockWidgetArea area);
     void addPin(const std::vector<float>& z);
     void applyPendingSession();
     void exportWithDialog(const QString& title, const QString& filter, const QString& fileName,
