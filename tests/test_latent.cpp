@@ -4,6 +4,7 @@
 #include "latent/Arithmetic.h"
 #include "latent/LatentProjection.h"
 #include "latent/Sampling.h"
+#include "latent/Tsne.h"
 
 #include <catch2/catch.hpp>
 
@@ -228,4 +229,86 @@ TEST_CASE("class means and moving a code towards another class", "[latent][arith
     CHECK(moveAlong({-1, 0}, means[0], means[1], 0.5) == std::vector<float>{1, 1});
     CHECK(moveAlong({-1, 0}, means[0], means[1], 0.0) == std::vector<float>{-1, 0});
     CHECK_THROWS_AS(moveAlong({1, 2, 3}, means[0], means[1], 1.0), Error);
+}
+
+TEST_CASE("t-SNE keeps neighbours together on a clustered set, far better than chance", "[latent][tsne]")
+{
+    // Six tight clusters in 10-D, 80 points each, at random centres.
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal;
+    const int d = 10, clusters = 6, per = 80;
+    const int64_t n = clusters * per;
+    std::vector<float> centres(size_t(clusters * d)), points;
+    std::vector<uint8_t> labels;
+    for (float& c : centres)
+        c = 8.0f * normal(rng);
+    for (int c = 0; c < clusters; ++c)
+        for (int i = 0; i < per; ++i) {
+            for (int k = 0; k < d; ++k)
+                points.push_back(centres[size_t(c * d + k)] + normal(rng));
+            labels.push_back(uint8_t(c));
+        }
+    TsneOptions options;
+    options.iterations = 400;
+    std::vector<double> reported;
+    const std::vector<float> map = tsne(points.data(), n, d, options, [&](double f) { reported.push_back(f); });
+    REQUIRE(map.size() == size_t(2 * n));
+    CHECK(std::all_of(map.begin(), map.end(), [](float v) { return std::isfinite(v); }));
+    // Progress goes up to 1.
+    REQUIRE_FALSE(reported.empty());
+    CHECK(std::is_sorted(reported.begin(), reported.end()));
+    CHECK(reported.back() == Approx(1.0));
+
+    // Neighbourhoods: chance keeps 10/479 ≈ 0.02 of each point's 10 nearest; t-SNE most of them
+    // within a cluster (which of the 79 others are nearest is noise).
+    const double kept = neighbourhoodPreservation(points.data(), d, map.data(), n, 10);
+    INFO("neighbourhood preservation " << kept);
+    CHECK(kept > 0.25);
+    // And clusters stay apart: each point's nearest map neighbour is of its own cluster.
+    const double random = neighbourhoodPreservation(points.data(), d, std::vector<float>(size_t(2 * n), 0.0f).data(), n, 10);
+    CHECK(random < kept);
+    int sameCluster = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        double best = 1e30;
+        int64_t nearest = -1;
+        for (int64_t j = 0; j < n; ++j) {
+            if (j == i)
+                continue;
+            const double dx = map[size_t(2 * i)] - map[size_t(2 * j)], dy = map[size_t(2 * i + 1)] - map[size_t(2 * j + 1)];
+            if (dx * dx + dy * dy < best) {
+                best = dx * dx + dy * dy;
+                nearest = j;
+            }
+        }
+        sameCluster += labels[size_t(nearest)] == labels[size_t(i)];
+    }
+    CHECK(sameCluster > 0.97 * double(n));
+
+    // Cancel: gives up with Cancelled.
+    std::atomic<bool> cancel{true};
+    CHECK_THROWS_AS(tsne(points.data(), n, d, options, {}, &cancel), Cancelled);
+}
+
+TEST_CASE("a neighbourhood map sends data points both ways exactly and others by their neighbours", "[latent][tsne]")
+{
+    const std::vector<float> codes = {0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 10};
+    const std::vector<float> xy = {0, 0, 1, 0, 0, 1, 1, 1};
+    const LatentProjection p = LatentProjection::neighbours(codes, xy, 3);
+    CHECK(p.isNeighbourhood());
+    CHECK_FALSE(p.isExact());
+    float x = 0, y = 0;
+    p.project(codes.data() + 3, x, y);
+    CHECK(x == 1.0f);
+    CHECK(y == 0.0f);
+    CHECK(p.unproject(0, 1) == std::vector<float>{0, 10, 0});
+    // Half-way between two data points on the map: the average of their codes (equal weights
+    // from the two nearest, smaller ones from the rest, all inverse-distance).
+    const std::vector<float> mid = p.unproject(0.5, 0.0);
+    const double near = 1 / 0.5, far = 1 / std::sqrt(1.25), total = 2 * near + 2 * far;
+    CHECK(mid[0] == Approx(10 * near / total));
+    CHECK(mid[1] == Approx(10 * far / total));
+    CHECK(mid[2] == Approx(10 * far / total));
+    double xx = 1, xyc = 1, yy = 1;
+    p.projectCovariance(codes.data(), xx, xyc, yy);
+    CHECK(xx == 0);
 }

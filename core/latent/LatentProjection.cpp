@@ -15,6 +15,60 @@ LatentProjection LatentProjection::identity(int dim)
     return p;
 }
 
+namespace {
+
+constexpr int kNeighbours = 8;
+
+// The k nearest of `count` points (rows of `dim` values) to `q`, with inverse-distance weights
+// summing to 1 (an exact hit takes all the weight).
+std::vector<std::pair<size_t, double>> nearestWeighted(const std::vector<float>& points, int dim, const double* q)
+{
+    const size_t count = points.size() / size_t(dim);
+    std::vector<std::pair<double, size_t>> best; // (squared distance, index), max-heap by distance
+    const size_t k = std::min<size_t>(kNeighbours, count);
+    for (size_t i = 0; i < count; ++i) {
+        double d2 = 0;
+        for (int c = 0; c < dim; ++c) {
+            const double diff = points[i * size_t(dim) + size_t(c)] - q[c];
+            d2 += diff * diff;
+        }
+        if (best.size() < k) {
+            best.emplace_back(d2, i);
+            std::push_heap(best.begin(), best.end());
+        } else if (d2 < best.front().first) {
+            std::pop_heap(best.begin(), best.end());
+            best.back() = {d2, i};
+            std::push_heap(best.begin(), best.end());
+        }
+    }
+    std::vector<std::pair<size_t, double>> weighted;
+    double total = 0;
+    for (const auto& [d2, i] : best) {
+        if (d2 == 0)
+            return {{i, 1.0}};
+        const double w = 1.0 / std::sqrt(d2);
+        weighted.emplace_back(i, w);
+        total += w;
+    }
+    for (auto& [i, w] : weighted)
+        w /= total;
+    return weighted;
+}
+
+} // namespace
+
+LatentProjection LatentProjection::neighbours(std::vector<float> codes, std::vector<float> xy, int dim)
+{
+    LatentProjection p;
+    p.dim_ = dim;
+    p.identity_ = false;
+    auto points = std::make_shared<Points>();
+    points->codes = std::move(codes);
+    points->xy = std::move(xy);
+    p.points_ = std::move(points);
+    return p;
+}
+
 LatentProjection LatentProjection::pca(const float* codes, long long count, int dim)
 {
     if (dim <= 2 || count < 3)
@@ -47,6 +101,17 @@ LatentProjection LatentProjection::pca(const float* codes, long long count, int 
 
 void LatentProjection::project(const float* z, float& x, float& y) const
 {
+    if (points_) {
+        std::vector<double> q(z, z + dim_);
+        double sx = 0, sy = 0;
+        for (const auto& [i, w] : nearestWeighted(points_->codes, dim_, q.data())) {
+            sx += w * points_->xy[2 * i];
+            sy += w * points_->xy[2 * i + 1];
+        }
+        x = float(sx);
+        y = float(sy);
+        return;
+    }
     if (identity_) {
         x = dim_ >= 1 ? z[0] : 0.f;
         y = dim_ >= 2 ? z[1] : 0.f;
@@ -65,6 +130,16 @@ void LatentProjection::project(const float* z, float& x, float& y) const
 std::vector<float> LatentProjection::unproject(double x, double y) const
 {
     std::vector<float> z(size_t(dim_), 0.f);
+    if (points_) {
+        const double q[2] = {x, y};
+        std::vector<double> sum(size_t(dim_), 0.0);
+        for (const auto& [i, w] : nearestWeighted(points_->xy, 2, q))
+            for (int c = 0; c < dim_; ++c)
+                sum[size_t(c)] += w * points_->codes[i * size_t(dim_) + size_t(c)];
+        for (int c = 0; c < dim_; ++c)
+            z[size_t(c)] = float(sum[size_t(c)]);
+        return z;
+    }
     if (identity_) {
         if (dim_ >= 1)
             z[0] = float(x);
@@ -92,6 +167,10 @@ namespace lx {
 
 void LatentProjection::projectCovariance(const float* variance, double& xx, double& xy, double& yy) const
 {
+    if (points_) { // no linear map to carry a covariance through
+        xx = xy = yy = 0.0;
+        return;
+    }
     if (identity_) {
         xx = dim_ >= 1 ? variance[0] : 0.0;
         yy = dim_ >= 2 ? variance[1] : 0.0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 namespace lx {
@@ -7,13 +8,21 @@ namespace lx {
 // Maps D-dimensional codes to the map's plane and plane points back to codes. For D = 2 the
 // plane is the latent space itself; for D > 2 it is the plane through the codes' mean spanned
 // by their two principal axes, so unproject(project(z)) = z for every z on that plane and a
-// hover decodes exactly the plane's point. Torch-free: widgets use it directly.
+// hover decodes exactly the plane's point. A neighbourhood map (t-SNE) has no formula either
+// way: a code goes where its nearest embedded codes went, and a plane point back to the
+// codes of its nearest embedded points (both weighted by inverse distance). Torch-free:
+// widgets use it directly.
 class LatentProjection {
 public:
     LatentProjection() = default;
     static LatentProjection identity(int dim);
     // Principal axes of `count` codes (count×dim, row-major); identity when dim <= 2.
     static LatentProjection pca(const float* codes, long long count, int dim);
+    // For a map placed by a neighbourhood embedding: `codes` (count×dim) sit at `xy` (count×2).
+    static LatentProjection neighbours(std::vector<float> codes, std::vector<float> xy, int dim);
+
+    bool isNeighbourhood() const { return bool(points_); }
+    bool isExact() const { return !points_; } // unproject(project(z)) = z on the plane
 
     int dim() const { return dim_; }
     bool isIdentity() const { return identity_; }
@@ -29,6 +38,10 @@ private:
     int dim_ = 0;
     bool identity_ = true;
     std::vector<float> mean_, axisX_, axisY_;
+    struct Points {
+        std::vector<float> codes, xy;
+    };
+    std::shared_ptr<const Points> points_; // neighbourhood maps only (shared: copies are cheap)
 };
 
 // `count` points (x, y, x, y, …) on the ellipse {p : (p − c)ᵀ C⁻¹ (p − c) = k²}: the k-sigma
