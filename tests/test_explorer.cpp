@@ -705,3 +705,34 @@ TEST_CASE("a saved session brings back the model, view, hidden class, pins and i
     test::writeBytes(e.dir.file("bad.lxsession"), {'{', '}'});
     CHECK(other.openSession(QString::fromStdString(e.dir.file("bad.lxsession"))).contains("not a Latent Explorer session"));
 }
+
+TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes through it", "[gui][tsne]")
+{
+    Explorer e;
+    const auto exact = e.window.map()->cloud();
+    e.window.computeTsne();
+    REQUIRE(e.window.isTsneRunning());
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.isTsneRunning(); }, 120000));
+    QCoreApplication::processEvents();
+    const auto map = e.window.map()->cloud();
+    REQUIRE(map != exact);
+    CHECK(map->projection.isNeighbourhood());
+    CHECK(map->codes == exact->codes);
+    CHECK(map->xy != exact->xy);
+    // Over a data point's place on the t-SNE map: the decode of that point's own code.
+    const int64_t i = 33;
+    const QPointF at(map->xy[size_t(2 * i)], map->xy[size_t(2 * i + 1)]);
+    Q_EMIT e.window.map()->hovered(at, -1);
+    const std::vector<float> code(map->codes.begin() + 2 * i, map->codes.begin() + 2 * i + 2);
+    CHECK(e.window.decodePanel()->decodedTile()->image() == e.window.session()->snapshot()->decode(code));
+    // Back to the exact projection.
+    e.window.showExactProjection();
+    CHECK(e.window.map()->cloud() == exact);
+
+    // Cancelled at once: the map stays as it is, and nothing is left running.
+    e.window.computeTsne();
+    e.window.cancelTsne();
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.isTsneRunning(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(e.window.map()->cloud() == exact);
+}

@@ -7,6 +7,8 @@
 #include "map/LatentMapView.h"
 #include "latent/Interpolation.h"
 #include "latent/Sampling.h"
+#include "common/Error.h"
+#include "latent/Tsne.h"
 #include "latent/LatentProjection.h"
 #include "io/AtomicFile.h"
 #include "io/EmbeddingsCsv.h"
@@ -36,7 +38,10 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
+#include <QProgressDialog>
 #include <QPushButton>
+#include <QThread>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -64,8 +69,8 @@ QString pointText(const std::vector<float>& z)
 std::vector<QPointF> sigmaEllipse(const LatentProjection& projection, const std::vector<float>& mu,
                                   const std::vector<float>& logVar)
 {
-    if (logVar.size() != mu.size() || mu.empty())
-        return {};
+    if (logVar.size() != mu.size() || mu.empty() || projection.isNeighbourhood())
+        return {}; // a neighbourhood map has no linear map to carry a covariance
     std::vector<float> variance(logVar.size());
     for (size_t i = 0; i < logVar.size(); ++i)
         variance[i] = std::exp(logVar[i]);
@@ -101,7 +106,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    cancelTsne();
+    if (tsneThread_)
+        tsneThread_->wait();
+}
 
 QString MainWindow::autosavePath()
 {
@@ -260,6 +270,11 @@ void MainWindow::buildActions()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(resetView_);
     view->addAction(decodedGrid_);
+    QAction* tsneAction = view->addAction(tr("Map by &t-SNE"), this, &MainWindow::computeTsne);
+    tsneAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    tsneAction->setToolTip(tr("Place the points by t-SNE of their codes (neighbourhoods kept; computed in the background)"));
+    view->addAction(tr("Map by the &Exact Projection"), this, &MainWindow::showExactProjection)
+        ->setToolTip(tr("Back to the latent plane (2-D) or the principal-axes plane (more dimensions)"));
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
@@ -279,6 +294,9 @@ void MainWindow::buildActions()
 void MainWindow::connectSession()
 {
     connect(session_, &TrainingSession::cloudChanged, this, [this] {
+        if (map_->cloud() && map_->cloud()->projection.isNeighbourhood())
+            showStatus(tr("New codes: the map is back to the exact projection (run t-SNE again for these codes)"));
+        cancelTsne();
         map_->setCloud(session_->cloud(), classNames());
         updateStatus();
     });
@@ -642,13 +660,83 @@ void MainWindow::updateDrawing()
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
 }
 
+void MainWindow::computeTsne()
+{
+    const CloudPtr cloud = session_->cloud();
+    if (!cloud || cloud->count() < 4 || tsneThread_)
+        return;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    tsneCancel_ = cancel;
+    tsneProgress_ = new QProgressDialog(tr("t-SNE of %L1 codes (perplexity 30, seed 1)…").arg(cloud->count()),
+                                        tr("Cancel"), 0, 1000, this);
+    tsneProgress_->setObjectName("tsneProgress");
+    tsneProgress_->setWindowTitle(tr("t-SNE"));
+    tsneProgress_->setWindowModality(Qt::NonModal);
+    tsneProgress_->setMinimumDuration(0);
+    tsneProgress_->setAttribute(Qt::WA_DeleteOnClose);
+    connect(tsneProgress_, &QProgressDialog::canceled, this, &MainWindow::cancelTsne);
+    tsneProgress_->show();
+    QPointer<QProgressDialog> dialog = tsneProgress_;
+    tsneThread_ = QThread::create([this, cloud, cancel, dialog] {
+        try {
+            std::vector<float> xy = tsne(cloud->codes.data(), cloud->count(), cloud->dim, TsneOptions{},
+                                         [this, dialog](double f) {
+                                             QMetaObject::invokeMethod(this, [dialog, f] {
+                                                 if (dialog)
+                                                     dialog->setValue(int(f * 1000));
+                                             });
+                                         },
+                                         cancel.get());
+            auto result = std::make_shared<LatentCloud>(*cloud);
+            result->projection = LatentProjection::neighbours(cloud->codes, xy, cloud->dim);
+            result->xy = std::move(xy);
+            QMetaObject::invokeMethod(this, [this, result, cloud, cancel] {
+                // Only if nothing changed meanwhile: same codes, not cancelled.
+                if (cancel->load() || session_->cloud() != cloud)
+                    return;
+                map_->setCloud(result, classNames());
+                map_->resetView();
+                showStatus(tr("Map by t-SNE: hovering decodes through the nearest embedded points"));
+            });
+        } catch (const Cancelled&) {
+        } catch (const std::exception& e) {
+            QMetaObject::invokeMethod(this, [this, m = QString::fromStdString(e.what())] { showStatus(m); });
+        }
+    });
+    tsneThread_->setObjectName("tsne");
+    connect(tsneThread_, &QThread::finished, this, [this, dialog] {
+        if (dialog)
+            dialog->close();
+        tsneThread_->deleteLater();
+        tsneThread_ = nullptr;
+        tsneProgress_ = nullptr;
+    });
+    tsneThread_->start(QThread::IdlePriority);
+}
+
+void MainWindow::cancelTsne()
+{
+    if (tsneCancel_)
+        tsneCancel_->store(true);
+}
+
+void MainWindow::showExactProjection()
+{
+    cancelTsne();
+    if (const CloudPtr cloud = session_->cloud()) {
+        map_->setCloud(cloud, classNames());
+        map_->resetView();
+    }
+}
+
 void MainWindow::updatePrior()
 {
     // A VAE's prior N(0, I) on the map: its 1σ and 2σ circles (on a plane of orthonormal axes
     // the prior's section is N(projection of 0, I) too).
     const ModelSnapshotPtr model = session_->snapshot();
     const CloudPtr cloud = map_->cloud();
-    const bool show = model && model->isVae() && cloud && cloud->dim == model->latentDim();
+    const bool show = model && model->isVae() && cloud && cloud->dim == model->latentDim()
+                      && !cloud->projection.isNeighbourhood();
     for (int k = 1; k <= 2; ++k) {
         std::vector<QPointF> points;
         if (show) {
@@ -1017,6 +1105,7 @@ void MainWindow::updateStatus()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    cancelTsne();
     session_->stop(); // the session's destructor joins the worker
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());

@@ -3,9 +3,12 @@
 #include <QMainWindow>
 
 #include <functional>
+#include <atomic>
 #include <memory>
 
 class QAction;
+class QProgressDialog;
+class QThread;
 class QDockWidget;
 class QLabel;
 class QListWidget;
@@ -69,6 +72,15 @@ public:
     // interpolation and arithmetic. Opening applies the view once the model's map is there.
     // Each returns "" or the reason it failed.
     QString saveSession(const QString& path);
+
+    // The map as a t-SNE of the current codes, computed off the GUI thread with a progress
+    // dialog and Cancel; hovering then decodes through the nearest embedded points. Back to
+    // the exact projection (PCA, or the plane itself) with showExactProjection(), or by itself
+    // when the codes change (training).
+    void computeTsne();
+    void cancelTsne();
+    bool isTsneRunning() const { return tsneThread_ != nullptr; }
+    void showExactProjection();
     QString openSession(const QString& path);
     std::vector<std::vector<float>> pinnedCodes() const;
 
@@ -137,6 +149,9 @@ private:
     QAction* stop_ = nullptr;
     QAction* resetView_ = nullptr;
     QAction* decodedGrid_ = nullptr;
+    QThread* tsneThread_ = nullptr;
+    std::shared_ptr<std::atomic<bool>> tsneCancel_;
+    QProgressDialog* tsneProgress_ = nullptr;
     std::unique_ptr<SessionState> pendingSession_; // opened, waiting for its model's map
     bool pendingModelArrived_ = false;
 };
