@@ -7,6 +7,8 @@
 #include "model/FastConvTranspose.h"
 #include "data/Dataset.h"
 #include "train/Trainer.h"
+#include "latent/Evaluation.h"
+#include "latent/Tsne.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
@@ -98,6 +100,31 @@ int main(int argc, char** argv)
             });
             trainer.run();
             std::printf("other steps: median %.2f ms\n", medianMs(steady));
+            return 0;
+        }
+    for (int i = 1; i + 1 < argc; ++i)
+        if (!std::strcmp(argv[i], "--tsne")) {
+            // t-SNE of every image of a dataset (the codes of a model, or of a fresh conv
+            // model of latent 8 when none is given): time and neighbourhood preservation.
+            const DatasetSplits data = openDataset(argv[i + 1]);
+            Autoencoder model(presetSpec("conv", 8));
+            const LatentCloud cloud = embedSplits(model, data);
+            const auto t0 = Clock::now();
+            double last = 0;
+            const std::vector<float> map = tsne(cloud.codes.data(), cloud.count(), cloud.dim, TsneOptions{}, [&](double f) {
+                if (f - last >= 0.1) {
+                    std::printf("  %3.0f%% after %.1f s\n", 100 * f,
+                                std::chrono::duration<double>(Clock::now() - t0).count());
+                    std::fflush(stdout);
+                    last = f;
+                }
+            });
+            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            std::printf("t-SNE of %lld codes (%d-D): %.1f s\n", static_cast<long long>(cloud.count()), cloud.dim, seconds);
+            const int64_t m = std::min<int64_t>(cloud.count(), 10000); // exact k-NN of a sample
+            std::printf("10-NN kept (first %lld points): t-SNE %.3f, PCA %.3f, chance %.4f\n", static_cast<long long>(m),
+                        neighbourhoodPreservation(cloud.codes.data(), cloud.dim, map.data(), m, 10),
+                        neighbourhoodPreservation(cloud.codes.data(), cloud.dim, cloud.xy.data(), m, 10), 10.0 / double(m - 1));
             return 0;
         }
     std::string profile;
