@@ -284,6 +284,14 @@ TEST_CASE("t-SNE keeps neighbours together on a clustered set, far better than c
     }
     CHECK(sameCluster > 0.97 * double(n));
 
+    // The same seed gives the same map; another seed another one.
+    options.iterations = 60;
+    options.seed = 3;
+    const std::vector<float> once = tsne(points.data(), n, d, options), again = tsne(points.data(), n, d, options);
+    CHECK(once == again);
+    options.seed = 4;
+    CHECK(tsne(points.data(), n, d, options) != once);
+
     // Cancel: gives up with Cancelled.
     std::atomic<bool> cancel{true};
     CHECK_THROWS_AS(tsne(points.data(), n, d, options, {}, &cancel), Cancelled);

@@ -29,6 +29,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QSpinBox>
+#include <QVBoxLayout>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -270,7 +275,7 @@ void MainWindow::buildActions()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(resetView_);
     view->addAction(decodedGrid_);
-    QAction* tsneAction = view->addAction(tr("Map by &t-SNE"), this, &MainWindow::computeTsne);
+    QAction* tsneAction = view->addAction(tr("Map by &t-SNE…"), this, &MainWindow::computeTsneDialog);
     tsneAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     tsneAction->setToolTip(tr("Place the points by t-SNE of their codes (neighbourhoods kept; computed in the background)"));
     view->addAction(tr("Map by the &Exact Projection"), this, &MainWindow::showExactProjection)
@@ -660,14 +665,56 @@ void MainWindow::updateDrawing()
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
 }
 
-void MainWindow::computeTsne()
+void MainWindow::computeTsneDialog()
 {
     const CloudPtr cloud = session_->cloud();
     if (!cloud || cloud->count() < 4 || tsneThread_)
         return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Map by t-SNE"));
+    auto* perplexity = new QDoubleSpinBox(&dialog);
+    perplexity->setRange(2, 200);
+    perplexity->setValue(QSettings().value("tsne/perplexity", 30.0).toDouble());
+    perplexity->setToolTip(tr("About how many neighbours each point keeps close (5–50 is usual)"));
+    auto* seed = new QSpinBox(&dialog);
+    seed->setRange(0, 1 << 30);
+    seed->setValue(QSettings().value("tsne/seed", 1).toInt());
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Perplexity:"), perplexity);
+    form->addRow(tr("&Seed:"), seed);
+    auto* note = new QLabel(tr("%L1 codes. Large maps take minutes (70,000 points: about 4 on 2 cores); "
+                               "the window stays usable and Cancel stops it.")
+                                .arg(cloud->count()),
+                            &dialog);
+    note->setWordWrap(true);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addLayout(form);
+    layout->addWidget(note);
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QSettings().setValue("tsne/perplexity", perplexity->value());
+    QSettings().setValue("tsne/seed", seed->value());
+    computeTsne(perplexity->value(), quint64(seed->value()));
+}
+
+void MainWindow::computeTsne(double perplexity, quint64 seed)
+{
+    const CloudPtr cloud = session_->cloud();
+    if (!cloud || cloud->count() < 4 || tsneThread_)
+        return;
+    TsneOptions options;
+    options.perplexity = perplexity;
+    options.seed = seed;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     tsneCancel_ = cancel;
-    tsneProgress_ = new QProgressDialog(tr("t-SNE of %L1 codes (perplexity 30, seed 1)…").arg(cloud->count()),
+    tsneProgress_ = new QProgressDialog(tr("t-SNE of %L1 codes (perplexity %2, seed %3)…")
+                                            .arg(cloud->count())
+                                            .arg(perplexity)
+                                            .arg(seed),
                                         tr("Cancel"), 0, 1000, this);
     tsneProgress_->setObjectName("tsneProgress");
     tsneProgress_->setWindowTitle(tr("t-SNE"));
@@ -677,9 +724,9 @@ void MainWindow::computeTsne()
     connect(tsneProgress_, &QProgressDialog::canceled, this, &MainWindow::cancelTsne);
     tsneProgress_->show();
     QPointer<QProgressDialog> dialog = tsneProgress_;
-    tsneThread_ = QThread::create([this, cloud, cancel, dialog] {
+    tsneThread_ = QThread::create([this, cloud, cancel, dialog, options] {
         try {
-            std::vector<float> xy = tsne(cloud->codes.data(), cloud->count(), cloud->dim, TsneOptions{},
+            std::vector<float> xy = tsne(cloud->codes.data(), cloud->count(), cloud->dim, options,
                                          [this, dialog](double f) {
                                              QMetaObject::invokeMethod(this, [dialog, f] {
                                                  if (dialog)

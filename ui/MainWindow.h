@@ -77,7 +77,8 @@ public:
     // dialog and Cancel; hovering then decodes through the nearest embedded points. Back to
     // the exact projection (PCA, or the plane itself) with showExactProjection(), or by itself
     // when the codes change (training).
-    void computeTsne();
+    void computeTsne(double perplexity = 30, quint64 seed = 1);
+    void computeTsneDialog(); // asks for perplexity and seed (remembered), then computeTsne
     void cancelTsne();
     bool isTsneRunning() const { return tsneThread_ != nullptr; }
     void showExactProjection();
