@@ -26,9 +26,23 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
         exitCode = 1;
         app.quit();
     });
+    bool compared = options.compare.isEmpty();
     QObject::connect(session, &TrainingSession::idle, &app, [&] {
         if (session->isBusy() || exitCode != 0)
             return;
+        if (!compared) { // once the model is there: the comparison, then the picture
+            compared = true;
+            window.compareSamplesWith(options.compare);
+            QTimer* poll = new QTimer(&app);
+            QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
+                if (!window.isComparing()) {
+                    poll->stop();
+                    Q_EMIT session->idle();
+                }
+            });
+            poll->start(50);
+            return;
+        }
         // Hover a data point, as a user would: the one in the middle of the dataset.
         lx::ui::LatentMapView* map = window.map();
         map->resetView();

@@ -13,7 +13,7 @@ class MainWindow;
 // `panel` names a side panel to bring to the front (e.g. "Samples"); `grid` turns the decoded
 // grid on.
 struct ScreenshotOptions {
-    QString png, model, dataset, panel;
+    QString png, model, dataset, panel, compare; // compare: another model's samples beside
     int epochs = 3;
     bool grid = false;
 };

@@ -38,7 +38,8 @@ int main(int argc, char* argv[])
                                     "N", "3");
     const QCommandLineOption panel("panel", "With --screenshot: bring this side panel to the front.", "name");
     const QCommandLineOption grid("grid", "With --screenshot: show the decoded grid.");
-    parser.addOptions({model, data, screenshot, epochs, panel, grid});
+    const QCommandLineOption compare("compare", "With --screenshot: another model's samples beside.", "file");
+    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare});
     parser.addVersionOption();
     parser.process(app);
 
@@ -57,7 +58,7 @@ int main(int argc, char* argv[])
         return runScreenshotMode(app, window,
                                  {parser.value(screenshot), parser.value(model),
                                   parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
-                                  parser.value(epochs).toInt(), parser.isSet(grid)});
+                                  parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid)});
     window.show();
     if (parser.isSet(model))
         window.openModelFile(parser.value(model));

@@ -736,3 +736,27 @@ TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes
     QCoreApplication::processEvents();
     CHECK(e.window.map()->cloud() == exact);
 }
+
+TEST_CASE("another model's samples appear beside these, drawn from its own natural source", "[gui]")
+{
+    Explorer e; // a plain autoencoder
+    const std::string vaePath = e.dir.file("vae.ckpt");
+    saveCheckpoint(TrainingRun::create(presetSpec("mlp", 2, ModelKind::Vae), 1e-3, 4), vaePath);
+    e.window.findChild<QDockWidget*>("samplesDock")->raise();
+    QCoreApplication::processEvents();
+    SamplesPanel* samples = e.window.samplesPanel();
+    REQUIRE(e.window.compareSamplesWith(QString::fromStdString(vaePath)) == "");
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.isComparing(); }, 60000));
+    QCoreApplication::processEvents();
+    REQUIRE(samples->comparisonImages().size() == size_t(SamplesPanel::kCount));
+    // A VAE samples its prior, with the panel's seed: exactly those decodes.
+    const ModelSnapshotPtr vae = loadSnapshot(QString::fromStdString(vaePath));
+    const std::vector<QImage> expected = vae->decodeMany(samplePrior(SamplesPanel::kCount, 2, samples->seed()));
+    CHECK(bool(samples->comparisonImages() == expected));
+    // A file that is not a model: a message, no comparison change, nothing stuck.
+    test::writeBytes(e.dir.file("junk.ckpt"), {1, 2, 3});
+    REQUIRE(e.window.compareSamplesWith(QString::fromStdString(e.dir.file("junk.ckpt"))) == "");
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.isComparing(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(bool(samples->comparisonImages() == expected));
+}

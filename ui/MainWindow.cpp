@@ -116,6 +116,8 @@ MainWindow::~MainWindow()
     cancelTsne();
     if (tsneThread_)
         tsneThread_->wait();
+    if (compareThread_)
+        compareThread_->wait();
 }
 
 QString MainWindow::autosavePath()
@@ -367,6 +369,13 @@ void MainWindow::connectSession()
     connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateInterpolation);
     connect(session_, &TrainingSession::cloudChanged, this, &MainWindow::updateDrawing);
     connect(samples_, &SamplesPanel::resampleRequested, this, &MainWindow::resample);
+    connect(samples_, &SamplesPanel::compareRequested, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare Samples With"), QString(),
+                                                          tr("Models (*.ckpt *.pt *.pth);;All files (*)"));
+        if (!path.isEmpty())
+            if (const QString error = compareSamplesWith(path); !error.isEmpty())
+                showStatus(error);
+    });
     connect(arithmetic_, &ArithmeticPanel::changed, this, &MainWindow::updateArithmetic);
     connect(interpolation_, &InterpolationPanel::changed, this, &MainWindow::updateArithmetic);
     connect(session_, &TrainingSession::snapshotUpdated, this, &MainWindow::updateArithmetic);
@@ -663,6 +672,46 @@ void MainWindow::updateDrawing()
     for (size_t k = 0; k < keep; ++k)
         images.push_back(datasetImage(nearest[k].second));
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
+}
+
+QString MainWindow::compareSamplesWith(const QString& path)
+{
+    const DatasetPtr data = session_->dataset();
+    if (!data || data->train.count == 0)
+        return tr("open a dataset first");
+    if (compareThread_)
+        return tr("a comparison is already being prepared");
+    const uint64_t seed = samples_->seed();
+    const QString name = QFileInfo(path).fileName();
+    compareThread_ = QThread::create([this, path, data, seed, name] {
+        try {
+            const ModelSnapshotPtr other = loadSnapshot(path);
+            if (other->imageRows() != data->train.rows || other->imageCols() != data->train.cols)
+                throw Error("the model takes other image sizes than this dataset's");
+            const int d = other->latentDim();
+            const std::vector<float> codes = other->encodeMany(data->train.pixels.data(), data->train.count);
+            const std::vector<float> points = other->isVae() ? samplePrior(SamplesPanel::kCount, d, seed)
+                                                             : sampleBox(codes, d, SamplesPanel::kCount, seed);
+            const float threshold = neighbourDistanceQuantile(codes, d, 0.99, 200);
+            std::vector<bool> far;
+            for (float distance : nearestDistances(codes, d, points))
+                far.push_back(distance > threshold);
+            const std::vector<QImage> images = other->decodeMany(points);
+            const QString title = tr("%1\n(%2)").arg(other->description(), other->isVae() ? tr("prior") : tr("box of its codes"));
+            QMetaObject::invokeMethod(this, [this, title, images, far] { samples_->showComparison(title, images, far); });
+        } catch (const std::exception& e) {
+            QMetaObject::invokeMethod(this, [this, name, m = QString::fromStdString(e.what())] {
+                showStatus(tr("Cannot compare with %1: %2").arg(name, m));
+            });
+        }
+    });
+    compareThread_->setObjectName("compare");
+    connect(compareThread_, &QThread::finished, this, [this] {
+        compareThread_->deleteLater();
+        compareThread_ = nullptr;
+    });
+    compareThread_->start(QThread::LowPriority);
+    return {};
 }
 
 void MainWindow::computeTsneDialog()

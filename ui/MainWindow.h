@@ -79,6 +79,12 @@ public:
     // when the codes change (training).
     void computeTsne(double perplexity = 30, quint64 seed = 1);
     void computeTsneDialog(); // asks for perplexity and seed (remembered), then computeTsne
+
+    // Another model's random points beside this one's in the Samples panel, on the same data:
+    // its natural source (the prior for a VAE, the box of its codes for a plain AE), the same
+    // seed. Loaded and encoded off the GUI thread. Returns "" or why it cannot start.
+    QString compareSamplesWith(const QString& path);
+    bool isComparing() const { return compareThread_ != nullptr; }
     void cancelTsne();
     bool isTsneRunning() const { return tsneThread_ != nullptr; }
     void showExactProjection();
@@ -151,6 +157,7 @@ private:
     QAction* resetView_ = nullptr;
     QAction* decodedGrid_ = nullptr;
     QThread* tsneThread_ = nullptr;
+    QThread* compareThread_ = nullptr;
     std::shared_ptr<std::atomic<bool>> tsneCancel_;
     QProgressDialog* tsneProgress_ = nullptr;
     std::unique_ptr<SessionState> pendingSession_; // opened, waiting for its model's map

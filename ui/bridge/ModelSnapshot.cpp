@@ -1,8 +1,12 @@
 #include "bridge/ModelSnapshotImpl.h"
 
+#include "io/Checkpoint.h"
 #include "latent/Evaluation.h"
+#include "model/ScriptedModel.h"
 
 #include <omp.h>
+
+#include <QFile>
 
 #include <cstring>
 
@@ -133,6 +137,35 @@ std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<floa
         }
     }
     return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
+}
+
+} // namespace lx::ui
+
+namespace lx::ui {
+
+std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t count) const
+{
+    computeOnThisThreadOnly();
+    torch::NoGradGuard noGrad;
+    const torch::Tensor bytes =
+        torch::from_blob(const_cast<uint8_t*>(pixels), {count, imageRows(), imageCols()}, torch::kUInt8);
+    std::vector<float> codes;
+    codes.reserve(size_t(count) * size_t(latentDim()));
+    for (int64_t start = 0; start < count; start += 256) {
+        const torch::Tensor z =
+            impl_->model->encode(imagesToTensor(bytes.slice(0, start, std::min(count, start + 256)))).contiguous();
+        codes.insert(codes.end(), z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    }
+    return codes;
+}
+
+ModelSnapshotPtr loadSnapshot(const QString& path)
+{
+    const std::string file = QFile::encodeName(path).toStdString();
+    if (isTorchScriptFile(file))
+        return snapshotOf(std::shared_ptr<LatentModel>(ScriptedModel::load(file)));
+    const TrainingRun run = loadCheckpoint(file);
+    return snapshotOf(run.model);
 }
 
 } // namespace lx::ui

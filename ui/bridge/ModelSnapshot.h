@@ -35,6 +35,8 @@ public:
     std::vector<QImage> decodeMany(const std::vector<float>& z) const;
     // The code of one image (rows×cols bytes); for a VAE, the mean; `logVar` gets log σ² if given.
     std::vector<float> encode(const uint8_t* pixels, std::vector<float>* logVar = nullptr) const;
+    // The codes of `count` images (count×rows×cols bytes), count×latentDim() values.
+    std::vector<float> encodeMany(const uint8_t* pixels, int64_t count) const;
 
     struct Impl;
     explicit ModelSnapshot(std::unique_ptr<Impl> impl);
@@ -45,6 +47,10 @@ private:
 };
 
 using ModelSnapshotPtr = std::shared_ptr<const ModelSnapshot>;
+
+// A model file (one of our checkpoints, or a TorchScript module) opened as a snapshot, for
+// looking at beside the session's own model. Throws lx::Error saying what is wrong.
+ModelSnapshotPtr loadSnapshot(const QString& path);
 
 // Bytes (rows×cols, row-major) to a greyscale QImage that owns its pixels.
 QImage greyImage(const uint8_t* pixels, int rows, int cols);

@@ -1,6 +1,7 @@
 #include "panels/SamplesPanel.h"
 
 #include <QComboBox>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -68,20 +69,63 @@ SamplesPanel::SamplesPanel(QWidget* parent) : QWidget(parent)
     summary_->setText(tr("Random points of a plain autoencoder often fall between the clusters, "
                          "where the decoder was never trained: their decodes are blends, not digits."));
     tiles_ = new SampleTiles(images_, far_, this);
+    compare_ = new QPushButton(tr("Compare with…"), this);
+    compare_->setObjectName("compareSamples");
+    compare_->setToolTip(tr("Another model's random points beside these, on the same data\n"
+                            "(for instance a plain AE beside a VAE)"));
+    mainTitle_ = new QLabel(this);
+    compareTitle_ = new QLabel(this);
+    for (QLabel* l : {mainTitle_, compareTitle_}) {
+        l->setWordWrap(true);
+        l->setAlignment(Qt::AlignHCenter);
+    }
+    compareTiles_ = new SampleTiles(compareImages_, compareFar_, this);
+    compareTiles_->setVisible(false);
+    compareTitle_->setVisible(false);
+    mainTitle_->setVisible(false);
 
     auto* row = new QHBoxLayout;
     row->addWidget(source_, 1);
     row->addWidget(sample_);
+    auto* grids = new QGridLayout;
+    grids->addWidget(mainTitle_, 0, 0);
+    grids->addWidget(compareTitle_, 0, 1);
+    grids->addWidget(tiles_, 1, 0);
+    grids->addWidget(compareTiles_, 1, 1);
+    grids->setRowStretch(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(row);
-    layout->addWidget(tiles_, 1);
+    layout->addLayout(grids, 1);
     layout->addWidget(summary_);
+    layout->addWidget(compare_);
+    connect(compare_, &QPushButton::clicked, this, &SamplesPanel::compareRequested);
 
     connect(sample_, &QPushButton::clicked, this, [this] {
         ++seed_;
         Q_EMIT resampleRequested();
     });
     connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SamplesPanel::resampleRequested);
+}
+
+void SamplesPanel::showComparison(const QString& title, const std::vector<QImage>& images, const std::vector<bool>& far)
+{
+    compareImages_ = images;
+    compareFar_ = far;
+    compareTitle_->setText(title);
+    mainTitle_->setText(tr("this model"));
+    for (QWidget* w : {static_cast<QWidget*>(compareTitle_), static_cast<QWidget*>(mainTitle_), compareTiles_})
+        w->setVisible(true);
+    tiles_->setMinimumSize(4 * 30, 4 * 30);
+    compareTiles_->setMinimumSize(4 * 30, 4 * 30);
+    compareTiles_->update();
+}
+
+void SamplesPanel::clearComparison()
+{
+    compareImages_.clear();
+    compareFar_.clear();
+    for (QWidget* w : {static_cast<QWidget*>(compareTitle_), static_cast<QWidget*>(mainTitle_), compareTiles_})
+        w->setVisible(false);
 }
 
 SamplesPanel::Source SamplesPanel::source() const

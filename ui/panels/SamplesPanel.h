@@ -36,14 +36,28 @@ public:
     void showSamples(const std::vector<QImage>& images, const std::vector<bool>& far, const QString& summary);
     const std::vector<QImage>& images() const { return images_; }
 
+    // Another model's samples beside these (say an AE's box samples beside a VAE's prior
+    // samples, on the same data): the lecture's point about random points, in one view.
+    void showComparison(const QString& title, const std::vector<QImage>& images, const std::vector<bool>& far);
+    void clearComparison();
+    const std::vector<QImage>& comparisonImages() const { return compareImages_; }
+    QPushButton* compareButton() const { return compare_; }
+
 Q_SIGNALS:
     void resampleRequested(); // a new seed: the window draws new points
+    void compareRequested();  // "Compare with…": the window asks for a model file
 
 private:
     QComboBox* source_;
     QPushButton* sample_;
     QLabel* summary_;
     QWidget* tiles_;
+    QPushButton* compare_;
+    QLabel* mainTitle_;
+    QLabel* compareTitle_;
+    QWidget* compareTiles_;
+    std::vector<QImage> compareImages_;
+    std::vector<bool> compareFar_;
     uint64_t seed_ = 1;
     std::vector<float> points_;
     std::vector<QImage> images_;
