@@ -219,7 +219,8 @@ TEST_CASE("a session file round-trips, keeps a model beside it relative, and ref
     s.decodedGrid = true;
     const std::string path = dir.file("view.lxsession");
     writeSession(path, s);
-    const std::string text(test::readBytes(path).begin(), test::readBytes(path).end());
+    const std::vector<uint8_t> bytes = test::readBytes(path);
+    const std::string text(bytes.begin(), bytes.end());
     CHECK(text.find("\"model\": \"model.ckpt\"") != std::string::npos); // beside it: by name
     const SessionState back = readSession(path);
     CHECK(back.model == s.model); // absolute again
