@@ -113,6 +113,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
 
 MainWindow::~MainWindow()
 {
+    // Children are destroyed after this body: a dock hidden then must not call back into a
+    // window that is already gone (UBSan caught visibilityChanged doing so).
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        disconnect(dock, nullptr, this, nullptr);
+    disconnect(session_, nullptr, this, nullptr);
     cancelTsne();
     if (tsneThread_)
         tsneThread_->wait();
