@@ -107,11 +107,17 @@ int main(int argc, char** argv)
             // t-SNE of every image of a dataset (the codes of a model, or of a fresh conv
             // model of latent 8 when none is given): time and neighbourhood preservation.
             const DatasetSplits data = openDataset(argv[i + 1]);
+            torch::manual_seed(0); // the same codes every run, so runs compare
             Autoencoder model(presetSpec("conv", 8));
             const LatentCloud cloud = embedSplits(model, data);
             const auto t0 = Clock::now();
             double last = 0;
-            const std::vector<float> map = tsne(cloud.codes.data(), cloud.count(), cloud.dim, TsneOptions{}, [&](double f) {
+            TsneOptions options;
+            for (int j = 1; j + 1 < argc; ++j)
+                if (!std::strcmp(argv[j], "--theta"))
+                    options.theta = std::stod(argv[j + 1]);
+            std::printf("theta %.2f\n", options.theta);
+            const std::vector<float> map = tsne(cloud.codes.data(), cloud.count(), cloud.dim, options, [&](double f) {
                 if (f - last >= 0.1) {
                     std::printf("  %3.0f%% after %.1f s\n", 100 * f,
                                 std::chrono::duration<double>(Clock::now() - t0).count());
