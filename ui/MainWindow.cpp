@@ -70,6 +70,28 @@ QString pointText(const std::vector<float>& z)
     return QStringLiteral("z = (%1)").arg(parts.join(", "));
 }
 
+// Flat x, y, x, y, … (core's form) as map points.
+std::vector<QPointF> toPoints(const std::vector<float>& xy)
+{
+    std::vector<QPointF> points;
+    for (size_t i = 0; i + 1 < xy.size(); i += 2)
+        points.emplace_back(xy[i], xy[i + 1]);
+    return points;
+}
+
+// The codes under the centres of a grid of cells over `plane` (LatentMapView::gridCentres'
+// order), row after row: what the decoded grid and its export decode.
+std::vector<float> gridCodes(const LatentCloud& cloud, const QRectF& plane, int cols, int rows)
+{
+    std::vector<float> z;
+    z.reserve(size_t(cols * rows * cloud.dim));
+    for (const QPointF& c : LatentMapView::gridCentres(plane, cols, rows)) {
+        const std::vector<float> code = cloud.projection.unproject(c.x(), c.y());
+        z.insert(z.end(), code.begin(), code.end());
+    }
+    return z;
+}
+
 // The 1-σ ellipse of a VAE's posterior N(μ, diag σ²) on the map's plane.
 std::vector<QPointF> sigmaEllipse(const LatentProjection& projection, const std::vector<float>& mu,
                                   const std::vector<float>& logVar)
@@ -83,11 +105,7 @@ std::vector<QPointF> sigmaEllipse(const LatentProjection& projection, const std:
     projection.project(mu.data(), cx, cy);
     double xx = 0, xy = 0, yy = 0;
     projection.projectCovariance(variance.data(), xx, xy, yy);
-    const std::vector<float> e = covarianceEllipse(cx, cy, xx, xy, yy, 1.0);
-    std::vector<QPointF> points;
-    for (size_t i = 0; i + 1 < e.size(); i += 2)
-        points.emplace_back(e[i], e[i + 1]);
-    return points;
+    return toPoints(covarianceEllipse(cx, cy, xx, xy, yy, 1.0));
 }
 
 } // namespace
@@ -619,19 +637,13 @@ void MainWindow::updateInterpolation()
     const std::vector<float>& a = interpolation_->endA();
     const std::vector<float>& b = interpolation_->endB();
     const PathKind kind = interpolation_->pathKind();
-    const size_t d = a.size();
     interpolation_->showStrip(model->decodeMany(interpolationPath(a, b, interpolation_->stripLength(), kind)));
     const std::vector<float> here = interpolate(a, b, interpolation_->position(), kind);
     interpolation_->showCurrent(model->decode(here));
 
     // The path as the map shows it: many points, projected (a slerp or a PCA plane bends it).
     const std::vector<float> fine = interpolationPath(a, b, 48, kind);
-    std::vector<QPointF> path;
-    for (size_t k = 0; k < fine.size() / d; ++k) {
-        float x = 0, y = 0;
-        cloud->projection.project(fine.data() + k * d, x, y);
-        path.emplace_back(x, y);
-    }
+    const std::vector<QPointF> path = toPoints(cloud->projection.projectAll(fine));
     map_->setPath(path);
     float x = 0, y = 0;
     cloud->projection.project(here.data(), x, y);
@@ -659,23 +671,12 @@ void MainWindow::updateDrawing()
     map_->setMarker("drawing", QPointF(x, y), QColor(230, 50, 50));
     map_->setOutline("drawingSigma", sigmaEllipse(cloud->projection, z, logVar), QPen(QColor(230, 50, 50), 1.5));
 
-    // The nearest training images in latent space (a scan of the training codes: a few
+    // The nearest training images in latent space (one scan of the training codes: a few
     // thousand distances, well under a millisecond).
-    std::vector<std::pair<double, int64_t>> nearest;
-    const size_t d = z.size();
-    for (int64_t i = 0; i < cloud->trainCount; ++i) {
-        double dist = 0;
-        for (size_t k = 0; k < d; ++k) {
-            const double diff = cloud->codes[size_t(i) * d + k] - z[k];
-            dist += diff * diff;
-        }
-        nearest.emplace_back(dist, i);
-    }
-    const size_t keep = std::min<size_t>(5, nearest.size());
-    std::partial_sort(nearest.begin(), nearest.begin() + long(keep), nearest.end());
+    const std::vector<double> query(z.begin(), z.end());
     std::vector<QImage> images;
-    for (size_t k = 0; k < keep; ++k)
-        images.push_back(datasetImage(nearest[k].second));
+    for (const auto& [d2, i] : kNearest(cloud->codes.data(), cloud->trainCount, cloud->dim, query.data(), 5))
+        images.push_back(datasetImage(i));
     draw_->showResult(greyImage(pixels.data(), 28, 28), model->decode(z), images, pointText(z));
 }
 
@@ -844,9 +845,7 @@ void MainWindow::updatePrior()
             const std::vector<float> origin(size_t(cloud->dim), 0.0f);
             float cx = 0, cy = 0;
             cloud->projection.project(origin.data(), cx, cy);
-            const std::vector<float> e = covarianceEllipse(cx, cy, 1, 0, 1, k);
-            for (size_t i = 0; i + 1 < e.size(); i += 2)
-                points.emplace_back(e[i], e[i + 1]);
+            points = toPoints(covarianceEllipse(cx, cy, 1, 0, 1, k));
         }
         map_->setOutline(QStringLiteral("prior%1").arg(k), points, QPen(QColor(90, 90, 90), 1.2, Qt::DotLine));
     }
@@ -914,8 +913,7 @@ void MainWindow::resample()
     if (samples_->source() == SamplesPanel::Source::Prior) {
         samples_->setPoints(samplePrior(SamplesPanel::kCount, d, samples_->seed()));
     } else {
-        const std::vector<float> train(cloud->codes.begin(), cloud->codes.begin() + cloud->trainCount * d);
-        samples_->setPoints(sampleBox(train, d, SamplesPanel::kCount, samples_->seed()));
+        samples_->setPoints(sampleBox(cloud->codes.data(), cloud->trainCount, d, SamplesPanel::kCount, samples_->seed()));
     }
     updateSamples();
 }
@@ -934,14 +932,14 @@ void MainWindow::updateSamples()
         resample();
         return;
     }
-    const std::vector<float> train(cloud->codes.begin(), cloud->codes.begin() + cloud->trainCount * d);
+    const float* train = cloud->codes.data(); // its first trainCount rows
     if (samplesCloud_ != cloud.get()) {
         // "Far": farther from every training code than 99% of training codes are from their
         // nearest neighbour. Measured once per cloud (a few milliseconds).
-        farThreshold_ = neighbourDistanceQuantile(train, d, 0.99, 200);
+        farThreshold_ = neighbourDistanceQuantile(train, cloud->trainCount, d, 0.99, 200);
         samplesCloud_ = cloud.get();
     }
-    const std::vector<float> distances = nearestDistances(train, d, points);
+    const std::vector<float> distances = nearestDistances(train, cloud->trainCount, d, points);
     std::vector<bool> far;
     std::vector<QPointF> marks;
     for (size_t i = 0; i < distances.size(); ++i) {
@@ -966,13 +964,7 @@ void MainWindow::decodeGrid(QRectF plane, int cols, int rows)
     const CloudPtr cloud = map_->cloud();
     if (!model || !cloud || cloud->dim != model->latentDim())
         return;
-    std::vector<float> z;
-    z.reserve(size_t(cols * rows * cloud->dim));
-    for (const QPointF& c : LatentMapView::gridCentres(plane, cols, rows)) {
-        const std::vector<float> code = cloud->projection.unproject(c.x(), c.y());
-        z.insert(z.end(), code.begin(), code.end());
-    }
-    map_->setDecodedGrid(plane, cols, rows, model->decodeMany(z));
+    map_->setDecodedGrid(plane, cols, rows, model->decodeMany(gridCodes(*cloud, plane, cols, rows)));
 }
 
 void MainWindow::exportWithDialog(const QString& title, const QString& filter, const QString& fileName,
@@ -1041,12 +1033,7 @@ QString MainWindow::exportDecodedGrid(const QString& pngPath, int cols, int rows
     // The visible area of the map, the same cell centres the map's grid uses.
     const QRectF plane(map_->xAxis->range().lower, map_->yAxis->range().lower, map_->xAxis->range().size(),
                        map_->yAxis->range().size());
-    std::vector<float> z;
-    for (const QPointF& c : LatentMapView::gridCentres(plane, cols, rows)) {
-        const std::vector<float> code = cloud->projection.unproject(c.x(), c.y());
-        z.insert(z.end(), code.begin(), code.end());
-    }
-    return saveImageAtomically(mosaic(model->decodeMany(z), cols, 2), pngPath);
+    return saveImageAtomically(mosaic(model->decodeMany(gridCodes(*cloud, plane, cols, rows)), cols, 2), pngPath);
 }
 
 QString MainWindow::exportSamples(const QString& pngPath)

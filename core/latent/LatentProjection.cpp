@@ -1,5 +1,7 @@
 #include "latent/LatentProjection.h"
 
+#include "latent/Sampling.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -19,35 +21,17 @@ namespace {
 
 constexpr int kNeighbours = 8;
 
-// The k nearest of `count` points (rows of `dim` values) to `q`, with inverse-distance weights
+// The k nearest of the points (rows of `dim` values) to `q`, with inverse-distance weights
 // summing to 1 (an exact hit takes all the weight).
 std::vector<std::pair<size_t, double>> nearestWeighted(const std::vector<float>& points, int dim, const double* q)
 {
-    const size_t count = points.size() / size_t(dim);
-    std::vector<std::pair<double, size_t>> best; // (squared distance, index), max-heap by distance
-    const size_t k = std::min<size_t>(kNeighbours, count);
-    for (size_t i = 0; i < count; ++i) {
-        double d2 = 0;
-        for (int c = 0; c < dim; ++c) {
-            const double diff = points[i * size_t(dim) + size_t(c)] - q[c];
-            d2 += diff * diff;
-        }
-        if (best.size() < k) {
-            best.emplace_back(d2, i);
-            std::push_heap(best.begin(), best.end());
-        } else if (d2 < best.front().first) {
-            std::pop_heap(best.begin(), best.end());
-            best.back() = {d2, i};
-            std::push_heap(best.begin(), best.end());
-        }
-    }
     std::vector<std::pair<size_t, double>> weighted;
     double total = 0;
-    for (const auto& [d2, i] : best) {
+    for (const auto& [d2, i] : kNearest(points.data(), int64_t(points.size() / size_t(dim)), dim, q, kNeighbours)) {
         if (d2 == 0)
-            return {{i, 1.0}};
+            return {{size_t(i), 1.0}};
         const double w = 1.0 / std::sqrt(d2);
-        weighted.emplace_back(i, w);
+        weighted.emplace_back(size_t(i), w);
         total += w;
     }
     for (auto& [i, w] : weighted)

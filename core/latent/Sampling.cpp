@@ -10,23 +10,44 @@
 namespace lx {
 namespace {
 
-float distanceSquared(const float* a, const float* b, int d)
-{
-    float sum = 0;
-    for (int k = 0; k < d; ++k) {
-        const float diff = a[k] - b[k];
-        sum += diff * diff;
-    }
-    return sum;
-}
-
-void checkCodes(const std::vector<float>& codes, int d)
+int64_t rowsOf(const std::vector<float>& codes, int d)
 {
     if (d <= 0 || codes.empty() || codes.size() % size_t(d) != 0)
+        throw Error("latent codes: expected a non-empty count×" + std::to_string(d) + " array");
+    return int64_t(codes.size() / size_t(d));
+}
+
+void checkCodes(const float* codes, int64_t count, int d)
+{
+    if (d <= 0 || count <= 0 || !codes)
         throw Error("latent codes: expected a non-empty count×" + std::to_string(d) + " array");
 }
 
 } // namespace
+
+std::vector<std::pair<double, int64_t>> kNearest(const float* points, int64_t count, int dim, const double* query, int k)
+{
+    std::vector<std::pair<double, int64_t>> best; // a max-heap on distance while scanning
+    const size_t keep = size_t(std::max<int64_t>(0, std::min<int64_t>(k, count)));
+    best.reserve(keep + 1);
+    for (int64_t i = 0; i < count && keep > 0; ++i) {
+        double d2 = 0;
+        for (int c = 0; c < dim; ++c) {
+            const double diff = double(points[i * dim + c]) - query[c];
+            d2 += diff * diff;
+        }
+        if (best.size() < keep) {
+            best.emplace_back(d2, i);
+            std::push_heap(best.begin(), best.end());
+        } else if (d2 < best.front().first) {
+            std::pop_heap(best.begin(), best.end());
+            best.back() = {d2, i};
+            std::push_heap(best.begin(), best.end());
+        }
+    }
+    std::sort_heap(best.begin(), best.end());
+    return best;
+}
 
 std::vector<float> samplePrior(int n, int d, uint64_t seed)
 {
@@ -38,12 +59,12 @@ std::vector<float> samplePrior(int n, int d, uint64_t seed)
     return out;
 }
 
-std::vector<float> sampleBox(const std::vector<float>& codes, int d, int n, uint64_t seed)
+std::vector<float> sampleBox(const float* codes, int64_t count, int d, int n, uint64_t seed)
 {
-    checkCodes(codes, d);
+    checkCodes(codes, count, d);
     std::vector<float> lo(size_t(d), std::numeric_limits<float>::max()), hi(size_t(d), std::numeric_limits<float>::lowest());
-    for (size_t i = 0; i < codes.size(); ++i) {
-        const size_t k = i % size_t(d);
+    for (int64_t i = 0; i < count * d; ++i) {
+        const size_t k = size_t(i % d);
         lo[k] = std::min(lo[k], codes[i]);
         hi[k] = std::max(hi[k], codes[i]);
     }
@@ -57,40 +78,56 @@ std::vector<float> sampleBox(const std::vector<float>& codes, int d, int n, uint
     return out;
 }
 
-std::vector<float> nearestDistances(const std::vector<float>& codes, int d, const std::vector<float>& queries)
+std::vector<float> sampleBox(const std::vector<float>& codes, int d, int n, uint64_t seed)
 {
-    checkCodes(codes, d);
-    const size_t count = codes.size() / size_t(d), m = queries.size() / size_t(d);
+    return sampleBox(codes.data(), rowsOf(codes, d), d, n, seed);
+}
+
+std::vector<float> nearestDistances(const float* codes, int64_t count, int d, const std::vector<float>& queries)
+{
+    checkCodes(codes, count, d);
+    const size_t m = queries.size() / size_t(d);
     std::vector<float> out(m);
-    for (size_t q = 0; q < m; ++q) {
-        float best = std::numeric_limits<float>::max();
-        for (size_t i = 0; i < count; ++i)
-            best = std::min(best, distanceSquared(queries.data() + q * size_t(d), codes.data() + i * size_t(d), d));
-        out[q] = std::sqrt(best);
+    std::vector<double> q(static_cast<size_t>(d));
+    for (size_t i = 0; i < m; ++i) {
+        std::copy_n(queries.data() + i * size_t(d), d, q.data());
+        out[i] = float(std::sqrt(kNearest(codes, count, d, q.data(), 1).front().first));
     }
     return out;
 }
 
-float neighbourDistanceQuantile(const std::vector<float>& codes, int d, double q, int probes, uint64_t seed)
+std::vector<float> nearestDistances(const std::vector<float>& codes, int d, const std::vector<float>& queries)
 {
-    checkCodes(codes, d);
-    const size_t count = codes.size() / size_t(d);
+    return nearestDistances(codes.data(), rowsOf(codes, d), d, queries);
+}
+
+float neighbourDistanceQuantile(const float* codes, int64_t count, int d, double q, int probes, uint64_t seed)
+{
+    checkCodes(codes, count, d);
     if (count < 2)
         return 0.0f;
     std::mt19937_64 rng(seed);
-    std::uniform_int_distribution<size_t> pick(0, count - 1);
+    std::uniform_int_distribution<int64_t> pick(0, count - 1);
     std::vector<float> distances;
+    std::vector<double> query(static_cast<size_t>(d));
     for (int p = 0; p < std::max(1, probes); ++p) {
-        const size_t j = probes >= int(count) ? size_t(p) % count : pick(rng);
-        float best = std::numeric_limits<float>::max();
-        for (size_t i = 0; i < count; ++i)
-            if (i != j)
-                best = std::min(best, distanceSquared(codes.data() + j * size_t(d), codes.data() + i * size_t(d), d));
-        distances.push_back(std::sqrt(best));
+        const int64_t j = probes >= count ? p % count : pick(rng);
+        std::copy_n(codes + j * d, d, query.data());
+        // The nearest point other than j itself (a duplicate of j counts, at distance 0).
+        for (const auto& [d2, i] : kNearest(codes, count, d, query.data(), 2))
+            if (i != j) {
+                distances.push_back(float(std::sqrt(d2)));
+                break;
+            }
     }
     const size_t at = std::min(distances.size() - 1, size_t(std::clamp(q, 0.0, 1.0) * double(distances.size() - 1) + 0.5));
     std::nth_element(distances.begin(), distances.begin() + long(at), distances.end());
     return distances[at];
+}
+
+float neighbourDistanceQuantile(const std::vector<float>& codes, int d, double q, int probes, uint64_t seed)
+{
+    return neighbourDistanceQuantile(codes.data(), rowsOf(codes, d), d, q, probes, seed);
 }
 
 } // namespace lx

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace lx {
@@ -12,14 +13,25 @@ namespace lx {
 // n points from the prior N(0, I) in d dimensions (n×d, row after row).
 std::vector<float> samplePrior(int n, int d, uint64_t seed);
 
-// n points uniform over the axis-aligned box of `codes` (count×d).
+// Codes are `count` rows of d values, read in place (the training part of a cloud is its
+// first rows: no copy needed). The std::vector forms take all rows of the vector.
+
+// The k nearest of `count` points (rows of `dim` values) to `query`: (squared distance,
+// index), nearest first. One scan with a bounded heap.
+std::vector<std::pair<double, int64_t>> kNearest(const float* points, int64_t count, int dim, const double* query, int k);
+
+// n points uniform over the axis-aligned box of the codes.
+std::vector<float> sampleBox(const float* codes, int64_t count, int d, int n, uint64_t seed);
 std::vector<float> sampleBox(const std::vector<float>& codes, int d, int n, uint64_t seed);
 
-// For each query (m×d), the Euclidean distance to the nearest of `codes` (count×d).
+// For each query (m×d), the Euclidean distance to the nearest of the codes.
+std::vector<float> nearestDistances(const float* codes, int64_t count, int d, const std::vector<float>& queries);
 std::vector<float> nearestDistances(const std::vector<float>& codes, int d, const std::vector<float>& queries);
 
 // The q-quantile (0..1) of the distances from data points to their nearest other data point,
 // estimated on up to `probes` points picked by `seed`: "how far is far" for this cloud.
+float neighbourDistanceQuantile(const float* codes, int64_t count, int d, double q, int probes = 400,
+                                uint64_t seed = 1);
 float neighbourDistanceQuantile(const std::vector<float>& codes, int d, double q, int probes = 400,
                                 uint64_t seed = 1);
 
