@@ -1,7 +1,7 @@
 // Where a training step's time goes, layer by layer: forward + backward of each layer of a
 // model at batch 128, median of many repetitions, with LibTorch's own transposed convolution
 // and with ours (model/FastConvTranspose). Prints a table; no pass/fail.
-//   bench_layers [--arch lecture] [--batch 128] [--reps 40]
+//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases | --epochs | --profile F | --tsne D]
 #include "common/SystemInfo.h"
 #include "model/Autoencoder.h"
 #include "model/FastConvTranspose.h"
@@ -131,6 +131,51 @@ int main(int argc, char** argv)
             std::printf("10-NN kept (first %lld points): t-SNE %.3f, PCA %.3f, chance %.4f\n", static_cast<long long>(m),
                         neighbourhoodPreservation(cloud.codes.data(), cloud.dim, map.data(), m, 10),
                         neighbourhoodPreservation(cloud.codes.data(), cloud.dim, cloud.xy.data(), m, 10), 10.0 / double(m - 1));
+            return 0;
+        }
+    for (int i = 1; i < argc; ++i)
+        if (!std::strcmp(argv[i], "--phases")) {
+            // Where a real training step goes, phase by phase (median over reps steps after a
+            // warm-up): gathering the batch, zero_grad, forward + loss, backward, Adam.
+            Autoencoder m(presetSpec(arch, 2));
+            torch::optim::Adam adam(m->parameters(), torch::optim::AdamOptions(1e-3));
+            bool real = false;
+            for (int j = 1; j < argc; ++j)
+                real = real || !std::strcmp(argv[j], "--real");
+            const DatasetSplits data = real ? openDataset("mnist") : DatasetSplits();
+            const torch::Tensor images = real ? datasetImages(data.train).slice(0, 0, batch * 8)
+                                              : torch::randint(0, 256, {batch * 8, 28, 28}, torch::kUInt8);
+            const char* names[] = {"batch", "zero_grad", "forward+loss", "backward", "adam", "step"};
+            std::vector<double> t[6];
+            for (int s = 0; s < reps + 10; ++s) {
+                const auto t0 = Clock::now();
+                const torch::Tensor idx = torch::randperm(batch * 8).slice(0, 0, batch);
+                const torch::Tensor xb = imagesToTensor(images.index_select(0, idx));
+                const auto t1 = Clock::now();
+                adam.zero_grad();
+                const auto t2 = Clock::now();
+                const LossTerms l = computeLoss(m->spec(), m->forward(xb), xb);
+                (void)l.total.item<double>();
+                const auto t3 = Clock::now();
+                l.total.backward();
+                const auto t4 = Clock::now();
+                adam.step();
+                const auto t5 = Clock::now();
+                const Clock::time_point p[] = {t0, t1, t2, t3, t4, t5};
+                if (s < 3) {
+                    std::printf("step %d:", s + 1);
+                    for (int k = 0; k < 5; ++k)
+                        std::printf(" %s %.2f", names[k], std::chrono::duration<double, std::milli>(p[k + 1] - p[k]).count());
+                    std::printf(" ms\n");
+                }
+                if (s < 10)
+                    continue;
+                for (int k = 0; k < 5; ++k)
+                    t[k].push_back(std::chrono::duration<double, std::milli>(p[k + 1] - p[k]).count());
+                t[5].push_back(std::chrono::duration<double, std::milli>(t5 - t0).count());
+            }
+            for (int k = 0; k < 6; ++k)
+                std::printf("%-14s %6.2f ms\n", names[k], medianMs(t[k]));
             return 0;
         }
     std::string profile;

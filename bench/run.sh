@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, one table. Our app and its Python PyTorch peer run side by side in one run
 # on the same data split, the same machine and the same BLAS, so ratios mean something even
-# on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick]
+# on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick] [--only speed|quality|gui] [--rounds N]
 #   quality: train each architecture for S seconds (default 60) on mnist, then score it
 #   speed:   one epoch of the lecture model (8,000 images), images per second
 #   gui:     map redraw, hover latency, event-loop lateness and throughput while training,
@@ -10,11 +10,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=60
 archs=(lecture mlp conv)
+only=all
+rounds=3
 while (($#)); do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --quick) seconds=15; archs=(lecture conv); shift ;;
-    *) echo "usage: $0 [--seconds S] [--quick]" >&2; exit 2 ;;
+    --only) only=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) echo "usage: $0 [--seconds S] [--quick] [--only speed|quality|gui] [--rounds N]" >&2; exit 2 ;;
   esac
 done
 bash "$root/scripts/setup.sh" build >&2
@@ -30,7 +34,8 @@ blas=$("$app" inspect --system | sed -n 's/^BLAS: //p')
 echo "BLAS: $blas"
 echo "threads: 2   data: mnist (8,000 train / 2,000 validation)   budget: ${seconds} s of training"
 echo
-printf '%-8s %-7s %8s %8s %9s %8s\n' arch who val_mse knn5 img/s epochs
+[[ $only == all || $only == quality ]] || archs=()
+((${#archs[@]} == 0)) || printf '%-8s %-7s %8s %8s %9s %8s\n' arch who val_mse knn5 img/s epochs
 for arch in "${archs[@]}"; do
   ours=$("$app" train --arch "$arch" --epochs 100000 --seconds "$seconds" --out "$tmp/$arch.ckpt" 2>/dev/null)
   score=$("$app" eval --model "$tmp/$arch.ckpt")
@@ -41,25 +46,29 @@ for arch in "${archs[@]}"; do
     "$(fmt "$(field knn5_accuracy <<<"$theirs")")" "$(field train_images_per_second <<<"$theirs")" "$(field epochs <<<"$theirs")"
 done
 echo
-# Speed: one epoch (8,000 images), ours and the peer alternating, three rounds each, so that
+# Speed: one epoch (8,000 images), ours and the peer alternating, N rounds each, so that
 # both see the same machine; the ratio of the medians is the figure.
 speed() { # arch model
   local o=() t=() i
-  for i in 1 2 3; do
+  for ((i = 0; i < rounds; i++)); do
     o+=("$("$app" train --arch "$1" --model "$2" --epochs 1 --out "$tmp/speed.ckpt" 2>/dev/null | field images_per_second)")
     t+=("$("${peer[@]}" --arch "$1" --model "$2" --epochs 1 | field train_images_per_second)")
   done
   /usr/bin/python3 - "$1" "$2" "${o[@]}" "${t[@]}" <<'PY'
 import statistics, sys
 arch, model, v = sys.argv[1], sys.argv[2], [float(x) for x in sys.argv[3:]]
-ours, theirs = v[:3], v[3:]
+ours, theirs = v[:len(v) // 2], v[len(v) // 2:]
 print(f"speed, {arch} {model}, one epoch: ours {statistics.median(ours):,.0f} img/s "
       f"({', '.join(f'{x:,.0f}' for x in ours)}), python {statistics.median(theirs):,.0f} img/s "
       f"({', '.join(f'{x:,.0f}' for x in theirs)}), ratio {statistics.median(ours) / statistics.median(theirs):.2f}")
 PY
 }
-speed lecture ae
-speed lecture vae
-speed conv ae
-echo
-"${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" 2>/dev/null
+if [[ $only == all || $only == speed ]]; then
+  speed lecture ae
+  speed lecture vae
+  speed conv ae
+  echo
+fi
+if [[ $only == all || $only == gui ]]; then
+  "${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" 2>/dev/null
+fi

@@ -1,7 +1,11 @@
 #include "model/FastConvTranspose.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace lx {
 namespace {
@@ -14,6 +18,70 @@ using torch::autograd::variable_list;
 //   backward: dL/dx  = C(dL/dy)                       (an ordinary convolution)
 //             dL/dW  = backward-weights of C with input dL/dy and grad_output x
 //             dL/db  = the sum of dL/dy over batch and space
+// One image of a transposed convolution with few output channels: y = col2im(Wᵀ·x). Each
+// input pixel's channels, times the weights, give the k×k patch it adds to the output, at
+// its strided place (the output size fixes output_padding). Compiled for AVX-512 and AVX2
+// too (the build targets baseline x86-64), picked at run time.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+fewChannelsImage(const float* x, const float* weight, const float* bias, float* y, float* cols, int64_t in, int64_t out,
+                 int64_t k, int64_t rows, int64_t colsIn, int64_t h, int64_t w, int64_t stride, int64_t padding)
+{
+    const int64_t hw = rows * colsIn, patches = out * k * k;
+    std::fill(cols, cols + patches * hw, 0.0f);
+    for (int64_t c = 0; c < in; ++c) { // cols (out·k·k × HW) = Wᵀ (out·k·k × in) · x (in × HW)
+        const float* xc = x + c * hw;
+        for (int64_t r = 0; r < patches; ++r) {
+            const float wv = weight[c * patches + r];
+            float* cr = cols + r * hw;
+            for (int64_t p = 0; p < hw; ++p)
+                cr[p] += wv * xc[p];
+        }
+    }
+    for (int64_t o = 0; o < out; ++o) {
+        float* yo = y + o * h * w;
+        std::fill(yo, yo + h * w, bias ? bias[o] : 0.0f);
+        for (int64_t ky = 0; ky < k; ++ky)
+            for (int64_t kx = 0; kx < k; ++kx) {
+                const float* cr = cols + ((o * k + ky) * k + kx) * hw;
+                for (int64_t iy = 0; iy < rows; ++iy) {
+                    const int64_t oy = iy * stride - padding + ky;
+                    if (oy < 0 || oy >= h)
+                        continue;
+                    for (int64_t ix = 0; ix < colsIn; ++ix) {
+                        const int64_t ox = ix * stride - padding + kx;
+                        if (ox >= 0 && ox < w)
+                            yo[oy * w + ox] += cr[iy * colsIn + ix];
+                    }
+                }
+            }
+    }
+}
+
+// The forward pass for very few output channels (an image's last layer), where oneDNN's
+// backward-data of a convolution from so few channels is slow and LibTorch's
+// slow_conv_transpose2d runs one small GEMM and a serial col2im per image: images in
+// parallel instead, each one in cache.
+torch::Tensor fewChannelsForward(const torch::Tensor& input, const torch::Tensor& weightIn, const torch::Tensor& biasIn,
+                                 int64_t h, int64_t w, int64_t stride, int64_t padding)
+{
+    const torch::Tensor x = input.contiguous(), weight = weightIn.contiguous();
+    const torch::Tensor bias = biasIn.defined() ? biasIn.contiguous() : biasIn;
+    const int64_t n = x.size(0), in = weight.size(0), out = weight.size(1), k = weight.size(2);
+    const int64_t rows = x.size(2), colsIn = x.size(3);
+    torch::Tensor y = torch::empty({n, out, h, w}, x.options());
+    const float* xp = x.data_ptr<float>();
+    const float* wp = weight.data_ptr<float>();
+    const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    float* yp = y.data_ptr<float>();
+    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> cols(size_t(out * k * k * rows * colsIn));
+        for (int64_t i = begin; i < end; ++i)
+            fewChannelsImage(xp + i * in * rows * colsIn, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn,
+                             h, w, stride, padding);
+    });
+    return y;
+}
+
 struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                  const torch::Tensor& bias, int64_t stride, int64_t padding, int64_t outputPadding)
@@ -23,10 +91,8 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
         const int64_t w = (x.size(3) - 1) * stride - 2 * padding + k + outputPadding;
         torch::Tensor y;
         if (weight.size(1) <= 2) {
-            // Very few output channels (an image's last layer): oneDNN's backward-data of a
-            // convolution from so few channels is slower than LibTorch's own kernel here.
-            y = at::slow_conv_transpose2d(x, weight, {k, k}, bias, {stride, stride}, {padding, padding},
-                                          {outputPadding, outputPadding}, {1, 1});
+            // Very few output channels (an image's last layer): our own kernel, below.
+            y = fewChannelsForward(x, weight, bias, h, w, stride, padding);
         } else {
             // Only its sizes are read: the shape of the convolution's input, i.e. our output.
             const torch::Tensor shape =
