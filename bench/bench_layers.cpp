@@ -1,7 +1,7 @@
 // Where a training step's time goes, layer by layer: forward + backward of each layer of a
 // model at batch 128, median of many repetitions, with LibTorch's own transposed convolution
 // and with ours (model/FastConvTranspose). Prints a table; no pass/fail.
-//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases | --epochs | --profile F | --tsne D]
+//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases [--real] | --epochs | --profile F | --tsne D [--theta T | --boxes B]]
 #include "common/SystemInfo.h"
 #include "model/Autoencoder.h"
 #include "model/FastConvTranspose.h"
@@ -114,9 +114,16 @@ int main(int argc, char** argv)
             double last = 0;
             TsneOptions options;
             for (int j = 1; j + 1 < argc; ++j)
-                if (!std::strcmp(argv[j], "--theta"))
+                if (!std::strcmp(argv[j], "--theta")) {
+                    options.repulsion = TsneRepulsion::BarnesHut;
                     options.theta = std::stod(argv[j + 1]);
-            std::printf("theta %.2f\n", options.theta);
+                } else if (!std::strcmp(argv[j], "--boxes")) {
+                    options.boxesPerUnit = std::stod(argv[j + 1]);
+                }
+            if (options.repulsion == TsneRepulsion::BarnesHut)
+                std::printf("Barnes-Hut, theta %.2f\n", options.theta);
+            else
+                std::printf("interpolation, %.2f boxes per unit\n", options.boxesPerUnit);
             const std::vector<float> map = tsne(cloud.codes.data(), cloud.count(), cloud.dim, options, [&](double f) {
                 if (f - last >= 0.1) {
                     std::printf("  %3.0f%% after %.1f s\n", 100 * f,

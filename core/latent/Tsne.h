@@ -11,11 +11,18 @@ namespace lx {
 // it. Input affinities from each point's 3·perplexity nearest neighbours (exact search),
 // a calibrated Gaussian per point so that its perplexity is `perplexity`; the map starts from
 // the two principal components (scaled small) and is optimised with early exaggeration,
-// momentum and per-coordinate gains; repulsion through a quadtree with opening angle `theta`.
+// momentum and per-coordinate gains. The repulsion between all pairs of map points is
+// approximated either by interpolation on a grid and FFT convolution (Linderman et al. 2019,
+// "FIt-SNE": O(N) per iteration, the default) or through a quadtree with opening angle
+// `theta` (Barnes-Hut, O(N log N)).
+enum class TsneRepulsion { Interpolation, BarnesHut };
+
 struct TsneOptions {
     double perplexity = 30;
     int iterations = 750;
-    double theta = 0.5;
+    TsneRepulsion repulsion = TsneRepulsion::Interpolation;
+    double theta = 0.5;       // Barnes-Hut only
+    double boxesPerUnit = 1; // interpolation only: grid boxes per unit of map distance
     double exaggeration = 12;
     int exaggerationIterations = 250;
     double learningRate = 0; // 0: max(count / exaggeration, 50)
@@ -31,5 +38,12 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
 // also among its k nearest in `low` (2 values per point), averaged over points: 1 is perfect,
 // k/(count−1) is what a random map gets. Exact; for tests and benchmarks of modest size.
 double neighbourhoodPreservation(const float* high, int dim, const float* low, int64_t count, int k);
+
+// The repulsive part of t-SNE's gradient for map points y (count×2), with q_ij = 1/(1+|y_i−y_j|²):
+// sumQ[i] = Σ_{j≠i} q_ij and force[2i..2i+1] = Σ_{j≠i} q_ij² (y_i − y_j). Exact (O(N²), for
+// tests) and by interpolation (what tsne() uses); exposed so that tests can compare them.
+void repulsionExact(const std::vector<double>& y, std::vector<double>& sumQ, std::vector<double>& force);
+void repulsionInterpolated(const std::vector<double>& y, std::vector<double>& sumQ, std::vector<double>& force,
+                           double boxesPerUnit);
 
 } // namespace lx
