@@ -27,6 +27,7 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
         app.quit();
     });
     bool compared = options.compare.isEmpty();
+    bool mapped = !options.tsne;
     QObject::connect(session, &TrainingSession::idle, &app, [&] {
         if (session->isBusy() || exitCode != 0)
             return;
@@ -41,6 +42,19 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
                 }
             });
             poll->start(50);
+            return;
+        }
+        if (!mapped) { // then the t-SNE map, if asked for
+            mapped = true;
+            window.computeTsne(30, 1);
+            QTimer* poll = new QTimer(&app);
+            QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
+                if (!window.isTsneRunning()) {
+                    poll->stop();
+                    Q_EMIT session->idle();
+                }
+            });
+            poll->start(100);
             return;
         }
         // Hover a data point, as a user would: the one in the middle of the dataset.

@@ -16,5 +16,6 @@ struct ScreenshotOptions {
     QString png, model, dataset, panel, compare; // compare: another model's samples beside
     int epochs = 3;
     bool grid = false;
+    bool tsne = false; // map by t-SNE (perplexity 30, seed 1) before the picture
 };
 int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options);

@@ -39,7 +39,8 @@ int main(int argc, char* argv[])
     const QCommandLineOption panel("panel", "With --screenshot: bring this side panel to the front.", "name");
     const QCommandLineOption grid("grid", "With --screenshot: show the decoded grid.");
     const QCommandLineOption compare("compare", "With --screenshot: another model's samples beside.", "file");
-    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare});
+    const QCommandLineOption tsne("tsne", "With --screenshot: map the codes by t-SNE first.");
+    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne});
     parser.addVersionOption();
     parser.process(app);
 
@@ -58,7 +59,8 @@ int main(int argc, char* argv[])
         return runScreenshotMode(app, window,
                                  {parser.value(screenshot), parser.value(model),
                                   parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
-                                  parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid)});
+                                  parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid),
+                                  parser.isSet(tsne)});
     window.show();
     if (parser.isSet(model))
         window.openModelFile(parser.value(model));
