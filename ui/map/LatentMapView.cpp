@@ -168,6 +168,10 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
     xAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
     yAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
     addLayer("decodes", layer("main"), QCustomPlot::limBelow);
+    // Markers and outlines on a buffered layer of their own: a hover moves the marker and
+    // redraws just that layer (the 70,000 points' layer stays as it was drawn).
+    addLayer("marks", layer("main"), QCustomPlot::limAbove);
+    layer("marks")->setMode(QCPLayer::lmBuffered);
     gridLayer_ = new DecodedGridLayer(this, "decodes");
     layer_ = new PointCloudLayer(this);
     gridTimer_ = new QTimer(this);
@@ -357,11 +361,26 @@ void LatentMapView::setMarker(const QString& name, const QPointF& plane, const Q
         marker->setStyle(QCPItemTracer::tsCircle);
         marker->setSize(14);
         marker->setSelectable(false);
+        marker->setLayer("marks");
     }
     marker->setPen(QPen(color, 2.5));
     marker->setVisible(visible);
     marker->position->setCoords(plane.x(), plane.y());
-    replot(QCustomPlot::rpQueuedReplot);
+    replotMarks();
+}
+
+void LatentMapView::replotMarks()
+{
+    if (marksPending_)
+        return;
+    marksPending_ = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            marksPending_ = false;
+            layer("marks")->replot(); // a full replot instead while the buffers are invalid
+        },
+        Qt::QueuedConnection);
 }
 
 QCPCurve* LatentMapView::overlay(const QString& name)
@@ -371,6 +390,7 @@ QCPCurve* LatentMapView::overlay(const QString& name)
         curve = new QCPCurve(xAxis, yAxis);
         curve->removeFromLegend();
         curve->setSelectable(QCP::stNone);
+        curve->setLayer("marks");
     }
     return curve;
 }
@@ -381,7 +401,7 @@ void LatentMapView::setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>
     for (int i = 0; i < int(points.size()); ++i)
         data.push_back(QCPCurveData(i, points[size_t(i)].x(), points[size_t(i)].y()));
     curve->data()->set(data, true);
-    replot(QCustomPlot::rpQueuedReplot);
+    replotMarks();
 }
 
 void LatentMapView::setPath(const std::vector<QPointF>& points)

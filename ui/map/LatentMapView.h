@@ -90,6 +90,7 @@ private:
     void rebuildLegend(const std::vector<QString>& classNames);
     QCPCurve* overlay(const QString& name); // made on first use
     void setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>& points);
+    void replotMarks(); // markers and outlines only, once per event-loop turn
 
     std::shared_ptr<const LatentCloud> cloud_;
     PointGrid grid_;
@@ -101,6 +102,7 @@ private:
     DecodedGridLayer* gridLayer_ = nullptr;
     QTimer* gridTimer_ = nullptr;
     bool gridVisible_ = false;
+    bool marksPending_ = false;
     bool userMoved_ = false;
     QPoint pressPos_;
 };

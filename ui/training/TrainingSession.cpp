@@ -23,7 +23,7 @@ namespace lx::ui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kStepReportInterval = std::chrono::milliseconds(50);
+constexpr auto kStepReportInterval = std::chrono::milliseconds(200);
 constexpr auto kSnapshotInterval = std::chrono::milliseconds(250);
 constexpr auto kLiveCloudInterval = std::chrono::milliseconds(1000);
 
