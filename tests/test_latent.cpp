@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 using namespace lx;
@@ -276,6 +277,20 @@ TEST_CASE("t-SNE's interpolated repulsion matches the exact sums, on tight and o
         CHECK(zFine < 5e-4);
         CHECK(fFine < 0.01);
     }
+}
+
+TEST_CASE("t-SNE refuses codes that are not finite, and a map that is not", "[latent][tsne]")
+{
+    std::vector<float> points(40, 1.0f);
+    for (size_t i = 0; i < points.size(); ++i)
+        points[i] = float(i % 7);
+    points[13] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_AS(tsne(points.data(), 20, 2, TsneOptions()), Error);
+    points[13] = 1.0f;
+    CHECK(tsne(points.data(), 20, 2, TsneOptions()).size() == 40);
+    std::vector<double> y(40, 0.5), q, f;
+    y[7] = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_AS(repulsionInterpolated(y, q, f, 1.0), Error);
 }
 
 TEST_CASE("t-SNE keeps neighbours together on a clustered set, far better than chance", "[latent][tsne]")

@@ -377,11 +377,7 @@ void MainWindow::connectSession()
         message_.clear();
         updateStatus();
         updateActions();
-        // Window-modal but not blocking: the worker's signals keep being handled behind it.
-        auto* box = new QMessageBox(QMessageBox::Warning, tr("Latent Explorer"), message, QMessageBox::Ok, this);
-        box->setObjectName("errorMessage");
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
+        showErrorMessage(message);
     });
     connect(map_, &LatentMapView::hovered, this, &MainWindow::onHover);
     connect(map_, &LatentMapView::clicked, this, &MainWindow::onClick);
@@ -802,7 +798,7 @@ void MainWindow::computeTsne(double perplexity, quint64 seed)
             });
         } catch (const Cancelled&) {
         } catch (const std::exception& e) {
-            QMetaObject::invokeMethod(this, [this, m = QString::fromStdString(e.what())] { showStatus(m); });
+            QMetaObject::invokeMethod(this, [this, m = QString::fromStdString(e.what())] { showErrorMessage(m); });
         }
     });
     tsneThread_->setObjectName("tsne");
@@ -814,6 +810,15 @@ void MainWindow::computeTsne(double perplexity, quint64 seed)
         tsneProgress_ = nullptr;
     });
     tsneThread_->start(QThread::IdlePriority);
+}
+
+void MainWindow::showErrorMessage(const QString& message)
+{
+    // Window-modal but not blocking: the worker's signals keep being handled behind it.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Latent Explorer"), message, QMessageBox::Ok, this);
+    box->setObjectName("errorMessage");
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::cancelTsne()

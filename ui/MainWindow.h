@@ -117,6 +117,7 @@ private Q_SLOTS:
     void updateStatus();
 
 private:
+    void showErrorMessage(const QString& message); // a warning box that does not block the event loop
     void buildActions();
     QDockWidget* addDock(const QString& title, const char* name, QWidget* panel, Qt::DockWidgetArea area);
     void addPin(const std::vector<float>& z);

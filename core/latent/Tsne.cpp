@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace lx {
@@ -221,6 +222,8 @@ void repulsionInterpolated(const std::vector<double>& y, std::vector<double>& su
         minY = std::min(minY, y[size_t(2 * i + 1)]);
         maxY = std::max(maxY, y[size_t(2 * i + 1)]);
     }
+    if (!std::all_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); }))
+        throw Error("t-SNE diverged: the map's coordinates are no longer finite");
     const double range = std::max({maxX - minX, maxY - minY, 1e-12}) * (1 + 1e-9);
     const int boxes = int(std::clamp(std::ceil(boxesPerUnit * range), 50.0, 1000.0));
     // Coordinates from the map's middle in the charges: y_i·φ2 − ψ cancels less that way.
@@ -322,6 +325,8 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
         throw Error("t-SNE: perplexity must be at least 1, iterations at least 1, theta not negative");
     if (count > std::numeric_limits<int32_t>::max())
         throw Error("t-SNE: too many points");
+    if (!std::all_of(points, points + count * dim, [](float v) { return std::isfinite(v); }))
+        throw Error("t-SNE: some codes are NaN or infinite (did training diverge?)");
     const int k = int(std::min<int64_t>(count - 1, int64_t(std::ceil(3 * o.perplexity))));
     std::vector<int64_t> nn;
     std::vector<float> d2;
