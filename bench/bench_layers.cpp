@@ -1,11 +1,12 @@
 // Where a training step's time goes, layer by layer: forward + backward of each layer of a
 // model at batch 128, median of many repetitions, with LibTorch's own transposed convolution
 // and with ours (model/FastConvTranspose). Prints a table; no pass/fail.
-//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases [--real] | --epochs | --profile F | --tsne D [--theta T | --boxes B]]
+//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases [--real] [--torch-adam] | --epochs | --profile F | --tsne D [--theta T | --boxes B]]
 #include "common/SystemInfo.h"
 #include "model/Autoencoder.h"
 #include "model/FastConvTranspose.h"
 #include "data/Dataset.h"
+#include "train/AdamStep.h"
 #include "train/Trainer.h"
 #include "latent/Evaluation.h"
 #include "latent/Tsne.h"
@@ -146,9 +147,11 @@ int main(int argc, char** argv)
             // warm-up): gathering the batch, zero_grad, forward + loss, backward, Adam.
             Autoencoder m(presetSpec(arch, 2));
             torch::optim::Adam adam(m->parameters(), torch::optim::AdamOptions(1e-3));
-            bool real = false;
-            for (int j = 1; j < argc; ++j)
+            bool real = false, torchAdam = false;
+            for (int j = 1; j < argc; ++j) {
                 real = real || !std::strcmp(argv[j], "--real");
+                torchAdam = torchAdam || !std::strcmp(argv[j], "--torch-adam");
+            }
             const DatasetSplits data = real ? openDataset("mnist") : DatasetSplits();
             const torch::Tensor images = real ? datasetImages(data.train).slice(0, 0, batch * 8)
                                               : torch::randint(0, 256, {batch * 8, 28, 28}, torch::kUInt8);
@@ -159,14 +162,20 @@ int main(int argc, char** argv)
                 const torch::Tensor idx = torch::randperm(batch * 8).slice(0, 0, batch);
                 const torch::Tensor xb = imagesToTensor(images.index_select(0, idx));
                 const auto t1 = Clock::now();
-                adam.zero_grad();
+                if (torchAdam)
+                    adam.zero_grad();
+                else
+                    dropGradients(adam);
                 const auto t2 = Clock::now();
                 const LossTerms l = computeLoss(m->spec(), m->forward(xb), xb);
                 (void)l.total.item<double>();
                 const auto t3 = Clock::now();
                 l.total.backward();
                 const auto t4 = Clock::now();
-                adam.step();
+                if (torchAdam)
+                    adam.step();
+                else
+                    adamStep(adam);
                 const auto t5 = Clock::now();
                 const Clock::time_point p[] = {t0, t1, t2, t3, t4, t5};
                 if (s < 3) {

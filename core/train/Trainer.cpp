@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include "common/Error.h"
+#include "train/AdamStep.h"
 
 #include <algorithm>
 #include <chrono>
@@ -128,7 +129,7 @@ TrainOutcome Trainer::run()
             const torch::Tensor idx = order.slice(0, begin, std::min(begin + config_.batchSize, n));
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
 
-            run_.optimizer->zero_grad();
+            dropGradients(*run_.optimizer);
             const ModelOutput out = run_.model->forward(x);
             const LossTerms t = computeLoss(run_.spec, out, x);
             const double loss = t.total.item<double>();
@@ -137,7 +138,7 @@ TrainOutcome Trainer::run()
                             + ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite")
                             + "; the weights before that step are kept. Try a lower learning rate.");
             t.total.backward();
-            run_.optimizer->step();
+            adamStep(*run_.optimizer);
 
             const double stepSeconds = secondsSince(stepStart);
             if (onCodes_)
