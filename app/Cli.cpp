@@ -353,6 +353,9 @@ int runInspect(const QCommandLineParser& p)
         printLine(stdout, QStringLiteral("oneDNN (MKL-DNN): %1").arg(info.mkldnn ? "on" : "off"));
         printLine(stdout, QString::fromStdString("BLAS: " + (info.blasLibrary.empty() ? "none mapped" : info.blasLibrary)
                                                  + (info.referenceBlas ? " (reference: slow)" : "")));
+        if (!info.blasKernels.empty())
+            printLine(stdout, QString::fromStdString("BLAS kernels: " + info.blasKernels)
+                                  + (qEnvironmentVariableIsSet("OPENBLAS_CORETYPE") ? " (set by $OPENBLAS_CORETYPE)" : ""));
         if (const std::string w = lx::blasWarning(info); !w.empty())
             printLine(stderr, QString::fromStdString("warning: " + w));
         return 0;

@@ -31,7 +31,8 @@ field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read(
 fmt() { printf '%.4f' "$1"; }
 
 blas=$("$app" inspect --system | sed -n 's/^BLAS: //p')
-echo "BLAS: $blas"
+kernels=$("$app" inspect --system | sed -n 's/^BLAS kernels: //p')
+echo "BLAS: $blas${kernels:+, kernels $kernels}"
 echo "threads: 2   data: mnist (8,000 train / 2,000 validation)   budget: ${seconds} s of training"
 echo
 [[ $only == all || $only == quality ]] || archs=()

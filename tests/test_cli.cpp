@@ -140,6 +140,8 @@ TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
     CHECK(r.out.contains("LibTorch: 1."));
     CHECK(r.out.contains("BLAS: "));
     CHECK(r.out.contains("threads: "));
+    if (r.out.contains("openblas")) // which of its kernel sets OpenBLAS chose for this CPU
+        CHECK(r.out.contains("BLAS kernels: "));
 }
 
 TEST_CASE("the CLI explores a TorchScript model from Python: inspect, eval, embed, decode", "[cli]")

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
 #include <malloc.h>
 
 #include <cstdlib>
@@ -10,6 +11,18 @@
 #include <thread>
 
 namespace lx {
+namespace {
+
+// OpenBLAS's name for its kernel set, found at run time (LibTorch links "a BLAS"), or "".
+std::string openBlasCore()
+{
+    using CoreName = char* (*)();
+    const auto name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    const char* core = name ? name() : nullptr;
+    return core ? core : "";
+}
+
+} // namespace
 
 SystemInfo systemInfo()
 {
@@ -18,6 +31,7 @@ SystemInfo systemInfo()
     info.threads = at::get_num_threads();
     info.interopThreads = at::get_num_interop_threads();
     info.mkldnn = at::hasMKLDNN();
+    info.blasKernels = openBlasCore();
     std::ifstream maps("/proc/self/maps");
     std::string line;
     while (std::getline(maps, line)) {

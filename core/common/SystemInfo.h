@@ -11,6 +11,7 @@ struct SystemInfo {
     bool mkldnn = false;
     std::string blasLibrary; // the libblas/openblas/mkl file the process has mapped, or ""
     bool referenceBlas = false;
+    std::string blasKernels; // OpenBLAS's kernel set for this CPU (e.g. Haswell: AVX2), or ""
 };
 
 // What this process computes with, read from LibTorch and /proc/self/maps.
