@@ -276,6 +276,23 @@ TEST_CASE("t-SNE's interpolated repulsion matches the exact sums, on tight and o
         const auto [zFine, fFine] = errors(2.0);
         CHECK(zFine < 5e-4);
         CHECK(fFine < 0.01);
+        // Barnes-Hut: exact when every cell is opened (θ = 0), close at the usual θ = 0.5.
+        auto barnesHut = [&](double theta) {
+            std::vector<double> q, f;
+            repulsionBarnesHut(y, theta, q, f);
+            double z = 0, sq = 0;
+            for (size_t i = 0; i < q.size(); ++i) {
+                z += q[i];
+                sq += std::pow(f[2 * i] - fExact[2 * i], 2) + std::pow(f[2 * i + 1] - fExact[2 * i + 1], 2);
+            }
+            return std::make_pair(std::abs(z - zExact) / zExact, std::sqrt(sq / double(q.size())) / typical);
+        };
+        const auto [zExactTree, fExactTree] = barnesHut(0.0);
+        CHECK(zExactTree < 1e-9);
+        CHECK(fExactTree < 1e-9);
+        const auto [zTree, fTree] = barnesHut(0.5);
+        CHECK(zTree < 0.01);
+        CHECK(fTree < 0.1);
     }
 }
 

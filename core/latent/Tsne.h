@@ -41,9 +41,11 @@ double neighbourhoodPreservation(const float* high, int dim, const float* low, i
 
 // The repulsive part of t-SNE's gradient for map points y (count×2), with q_ij = 1/(1+|y_i−y_j|²):
 // sumQ[i] = Σ_{j≠i} q_ij and force[2i..2i+1] = Σ_{j≠i} q_ij² (y_i − y_j). Exact (O(N²), for
-// tests) and by interpolation (what tsne() uses); exposed so that tests can compare them.
+// tests), by interpolation (tsne()'s default) and through a quadtree with opening angle theta
+// (Barnes-Hut); exposed so that tests can compare them (latent/TsneRepulsion.cpp).
 void repulsionExact(const std::vector<double>& y, std::vector<double>& sumQ, std::vector<double>& force);
 void repulsionInterpolated(const std::vector<double>& y, std::vector<double>& sumQ, std::vector<double>& force,
                            double boxesPerUnit);
+void repulsionBarnesHut(const std::vector<double>& y, double theta, std::vector<double>& sumQ, std::vector<double>& force);
 
 } // namespace lx
