@@ -440,19 +440,24 @@ void MainWindow::onHover(QPointF plane, qint64 point)
     const std::vector<float> z = cloud->projection.unproject(plane.x(), plane.y());
     if (int(z.size()) != model->latentDim())
         return; // the map still shows the previous model's codes
-    decode_->showDecoded(model->decode(z), pointText(z));
-    if (point < 0) {
+    const QImage original = point >= 0 ? datasetImage(point) : QImage();
+    if (original.isNull()) {
+        decode_->showDecoded(model->decode(z), pointText(z));
         decode_->clearDataPoint();
         map_->setMarker("hover", {}, Qt::black, false);
         map_->setOutline("hoverSigma", {}, QPen());
         return;
     }
-    const QImage original = datasetImage(point);
-    if (original.isNull())
-        return;
+    // Over a data point: the pointer's decode and the point's reconstruction in one batch.
     std::vector<float> logVar;
     const std::vector<float> mu = model->encode(original.constBits(), &logVar);
-    const QImage reconstruction = model->decode(mu);
+    std::vector<float> both = z;
+    both.insert(both.end(), mu.begin(), mu.end());
+    const std::vector<QImage> decoded = model->decodeMany(both);
+    if (decoded.size() != 2)
+        return;
+    decode_->showDecoded(decoded[0], pointText(z));
+    const QImage& reconstruction = decoded[1];
     map_->setOutline("hoverSigma", sigmaEllipse(cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
     const std::vector<QString> names = classNames();
     const int label = cloud->labels.empty() ? -1 : cloud->labels[size_t(point)];
