@@ -91,7 +91,7 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
         const int64_t w = (x.size(3) - 1) * stride - 2 * padding + k + outputPadding;
         torch::Tensor y;
         if (weight.size(1) <= 2) {
-            // Very few output channels (an image's last layer): our own kernel, below.
+            // Very few output channels (an image's last layer): our own kernel (above).
             y = fewChannelsForward(x, weight, bias, h, w, stride, padding);
         } else {
             // Only its sizes are read: the shape of the convolution's input, i.e. our output.
