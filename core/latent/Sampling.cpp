@@ -1,6 +1,7 @@
 #include "latent/Sampling.h"
 
 #include "common/Error.h"
+#include "latent/SmallestK.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,26 +28,16 @@ void checkCodes(const float* codes, int64_t count, int d)
 
 std::vector<std::pair<double, int64_t>> kNearest(const float* points, int64_t count, int dim, const double* query, int k)
 {
-    std::vector<std::pair<double, int64_t>> best; // a max-heap on distance while scanning
-    const size_t keep = size_t(std::max<int64_t>(0, std::min<int64_t>(k, count)));
-    best.reserve(keep + 1);
-    for (int64_t i = 0; i < count && keep > 0; ++i) {
+    SmallestK<double> best(size_t(std::max<int64_t>(0, std::min<int64_t>(k, count))));
+    for (int64_t i = 0; i < count; ++i) {
         double d2 = 0;
         for (int c = 0; c < dim; ++c) {
             const double diff = double(points[i * dim + c]) - query[c];
             d2 += diff * diff;
         }
-        if (best.size() < keep) {
-            best.emplace_back(d2, i);
-            std::push_heap(best.begin(), best.end());
-        } else if (d2 < best.front().first) {
-            std::pop_heap(best.begin(), best.end());
-            best.back() = {d2, i};
-            std::push_heap(best.begin(), best.end());
-        }
+        best.offer(d2, i);
     }
-    std::sort_heap(best.begin(), best.end());
-    return best;
+    return std::move(best.sorted());
 }
 
 std::vector<float> samplePrior(int n, int d, uint64_t seed)

@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "latent/LatentProjection.h"
+#include "latent/SmallestK.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -23,7 +24,7 @@ void checkCancel(const std::atomic<bool>* cancel)
 // The k nearest neighbours of every point, exact, and their squared distances: count×k
 // each, nearest first. Distances a block of rows at a time by one GEMM into a buffer that is
 // reused (|x_j|² − 2 q·x_j; the row's own |q|² does not change its order and is added at the
-// end); each row's k smallest picked with a bounded max-heap, rows in parallel.
+// end); each row's k smallest picked by SmallestK, rows in parallel.
 void nearestNeighbours(const float* points, int64_t count, int dim, int k, std::vector<int64_t>& index,
                        std::vector<float>& distance2, const std::atomic<bool>* cancel,
                        const std::function<void(double)>& progress = {})
@@ -45,27 +46,17 @@ void nearestNeighbours(const float* points, int64_t count, int dim, int k, std::
         torch::addmm_out(rows, norms.unsqueeze(0), x.slice(0, start, end), x.t(), 1, -2);
         const float* dp = rows.data_ptr<float>();
         at::parallel_for(start, end, 8, [&](int64_t begin, int64_t stop) {
-            std::vector<std::pair<float, int64_t>> heap;
-            heap.reserve(size_t(k));
+            SmallestK<float> best(static_cast<size_t>(k));
             for (int64_t i = begin; i < stop; ++i) {
                 const float* row = dp + (i - start) * count;
-                heap.clear();
-                for (int64_t j = 0; j < count; ++j) {
-                    if (j == i)
-                        continue;
-                    if (int64_t(heap.size()) < k) {
-                        heap.emplace_back(row[j], j);
-                        std::push_heap(heap.begin(), heap.end());
-                    } else if (row[j] < heap.front().first) {
-                        std::pop_heap(heap.begin(), heap.end());
-                        heap.back() = {row[j], j};
-                        std::push_heap(heap.begin(), heap.end());
-                    }
-                }
-                std::sort_heap(heap.begin(), heap.end());
+                best.clear();
+                for (int64_t j = 0; j < count; ++j)
+                    if (j != i)
+                        best.offer(row[j], j);
+                const auto& nearest = best.sorted();
                 for (int j = 0; j < k; ++j) {
-                    distance2[size_t(i * k + j)] = std::max(0.0f, heap[size_t(j)].first + norm[i]);
-                    index[size_t(i * k + j)] = heap[size_t(j)].second;
+                    distance2[size_t(i * k + j)] = std::max(0.0f, nearest[size_t(j)].first + norm[i]);
+                    index[size_t(i * k + j)] = nearest[size_t(j)].second;
                 }
             }
         });
