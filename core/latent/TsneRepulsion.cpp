@@ -11,22 +11,33 @@
 namespace lx {
 namespace {
 
+// The axis-aligned box around a map's points (count×2, at least one point).
+struct Bounds {
+    double minX, maxX, minY, maxY;
+};
+
+Bounds boundsOf(const std::vector<double>& y)
+{
+    Bounds b{y[0], y[0], y[1], y[1]};
+    for (size_t i = 0; i < y.size() / 2; ++i) {
+        b.minX = std::min(b.minX, y[2 * i]);
+        b.maxX = std::max(b.maxX, y[2 * i]);
+        b.minY = std::min(b.minY, y[2 * i + 1]);
+        b.maxY = std::max(b.maxY, y[2 * i + 1]);
+    }
+    return b;
+}
+
 // A quadtree over the map's points for the repulsive forces (Barnes-Hut).
 class QuadTree {
 public:
     explicit QuadTree(const std::vector<double>& y) : y_(y)
     {
         const size_t n = y.size() / 2;
-        double minX = y[0], maxX = y[0], minY = y[1], maxY = y[1];
-        for (size_t i = 0; i < n; ++i) {
-            minX = std::min(minX, y[2 * i]);
-            maxX = std::max(maxX, y[2 * i]);
-            minY = std::min(minY, y[2 * i + 1]);
-            maxY = std::max(maxY, y[2 * i + 1]);
-        }
-        const double half = std::max(maxX - minX, maxY - minY) / 2 + 1e-5;
+        const Bounds b = boundsOf(y);
+        const double half = std::max(b.maxX - b.minX, b.maxY - b.minY) / 2 + 1e-5;
         nodes_.reserve(4 * n);
-        nodes_.push_back(Node{(minX + maxX) / 2, (minY + maxY) / 2, half});
+        nodes_.push_back(Node{(b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2, half});
         for (size_t i = 0; i < n; ++i)
             insert(0, int64_t(i), 0);
     }
@@ -158,15 +169,10 @@ void repulsionInterpolated(const std::vector<double>& y, std::vector<double>& su
     force.assign(y.size(), 0.0);
     if (n == 0)
         return;
-    double minX = y[0], maxX = y[0], minY = y[1], maxY = y[1];
-    for (int64_t i = 0; i < n; ++i) {
-        minX = std::min(minX, y[size_t(2 * i)]);
-        maxX = std::max(maxX, y[size_t(2 * i)]);
-        minY = std::min(minY, y[size_t(2 * i + 1)]);
-        maxY = std::max(maxY, y[size_t(2 * i + 1)]);
-    }
     if (!std::all_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); }))
         throw Error("t-SNE diverged: the map's coordinates are no longer finite");
+    const Bounds box = boundsOf(y);
+    const double minX = box.minX, maxX = box.maxX, minY = box.minY, maxY = box.maxY;
     const double range = std::max({maxX - minX, maxY - minY, 1e-12}) * (1 + 1e-9);
     const int boxes = int(std::clamp(std::ceil(boxesPerUnit * range), 50.0, 1000.0));
     // Coordinates from the map's middle in the charges: y_i·φ2 − ψ cancels less that way.
