@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 
 int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options)
 {
@@ -28,33 +29,31 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
     });
     bool compared = options.compare.isEmpty();
     bool mapped = !options.tsne;
+    // Background work of the window's own: when `busy` turns false, come back to the idle
+    // handler below for the next step.
+    auto idleAgainWhenDone = [&](std::function<bool()> busy) {
+        QTimer* poll = new QTimer(&app);
+        QObject::connect(poll, &QTimer::timeout, &app, [session, poll, busy] {
+            if (!busy()) {
+                poll->stop();
+                Q_EMIT session->idle();
+            }
+        });
+        poll->start(50);
+    };
     QObject::connect(session, &TrainingSession::idle, &app, [&] {
         if (session->isBusy() || exitCode != 0)
             return;
         if (!compared) { // once the model is there: the comparison, then the picture
             compared = true;
             window.compareSamplesWith(options.compare);
-            QTimer* poll = new QTimer(&app);
-            QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
-                if (!window.isComparing()) {
-                    poll->stop();
-                    Q_EMIT session->idle();
-                }
-            });
-            poll->start(50);
+            idleAgainWhenDone([&window] { return window.isComparing(); });
             return;
         }
         if (!mapped) { // then the t-SNE map, if asked for
             mapped = true;
             window.computeTsne(30, 1);
-            QTimer* poll = new QTimer(&app);
-            QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
-                if (!window.isTsneRunning()) {
-                    poll->stop();
-                    Q_EMIT session->idle();
-                }
-            });
-            poll->start(100);
+            idleAgainWhenDone([&window] { return window.isTsneRunning(); });
             return;
         }
         // Hover a data point, as a user would: the one in the middle of the dataset.
