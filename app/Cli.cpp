@@ -475,6 +475,7 @@ int runCli(const QStringList& arguments)
         }
         if (!parser.positionalArguments().isEmpty())
             throw UsageError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
+        lx::startWorkerThreads(); // commands compute on this thread, in parallel
         return it->second.run(parser);
     } catch (const UsageError& e) {
         printLine(stderr, QStringLiteral("latent-explorer %1: %2 (see --help)").arg(name, QString::fromStdString(e.what())));

@@ -63,6 +63,7 @@ Timing timeLayer(torch::nn::AnyModule& layer, const torch::Tensor& input, int re
 int main(int argc, char** argv)
 {
     configureThreads();
+    startWorkerThreads();
     std::string arch = "lecture";
     int64_t batch = 128;
     int reps = 40;

@@ -82,9 +82,11 @@ void configureThreads(int requested)
         n = int(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(n);
     at::set_num_interop_threads(1);
-    // Start OpenMP's worker threads now, with the process: the first parallel region takes
-    // ~10 ms on this machine, which would otherwise land in the first training step.
-    at::parallel_for(0, n, 1, [](int64_t, int64_t) {});
+}
+
+void startWorkerThreads()
+{
+    at::parallel_for(0, at::get_num_threads(), 1, [](int64_t, int64_t) {});
 }
 
 } // namespace lx

@@ -27,4 +27,10 @@ void configureMemory();
 // Sets LibTorch's thread counts once, at start: $LX_THREADS, else `requested`, else all cores.
 void configureThreads(int requested = 0);
 
+// Starts the calling thread's OpenMP workers now (each thread that computes in parallel has a
+// team of its own; the first parallel region takes ~10 ms on the reference machine). For a
+// thread about to compute, e.g. the command line before it trains, so that the cost does not
+// land in the first training step; the window's GUI thread computes alone and needs none.
+void startWorkerThreads();
+
 } // namespace lx
