@@ -17,6 +17,7 @@ packages=(
   cmake ninja-build g++ pkg-config zlib1g-dev
   qt6-base-dev libqcustomplot-dev libgl-dev
   libtorch-dev libopenblas0-openmp   # OpenBLAS (OpenMP build): ~7x faster than the reference BLAS
+  libdnnl-dev                        # oneDNN headers: the library LibTorch convolves with, called directly
   catch2
   dataset-fashion-mnist
   fonts-dejavu-core xvfb xauth       # text in offscreen GUI tests, screenshots on headless machines

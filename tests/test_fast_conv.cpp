@@ -1,3 +1,5 @@
+#include "model/Autoencoder.h"
+#include "model/ConvChain.h"
 #include "model/FastConvTranspose.h"
 
 #include <catch2/catch.hpp>
@@ -78,4 +80,114 @@ TEST_CASE("the fast module initialises and names its parameters as ConvTranspose
     CHECK(torch::equal(copy->weight, fast->weight));
     copy->weight.data().add_(1.0);
     CHECK_FALSE(torch::equal(copy->weight, fast->weight));
+}
+
+namespace {
+
+// The chain's reference: the same layers one after another, as LibTorch computes them.
+torch::Tensor referenceChain(const torch::Tensor& x, const std::vector<ConvLink>& links, const std::vector<torch::Tensor>& p)
+{
+    torch::Tensor h = x;
+    for (size_t i = 0; i < links.size(); ++i) {
+        const ConvLink& l = links[i];
+        h = l.transposed ? torch::conv_transpose2d(h, p[2 * i], p[2 * i + 1], l.stride, l.padding, l.outputPadding)
+                         : torch::conv2d(h, p[2 * i], p[2 * i + 1], l.stride, l.padding);
+        if (l.relu)
+            h = torch::relu(h);
+    }
+    return h;
+}
+
+std::vector<torch::Tensor> randomParameters(const std::vector<ConvLink>& links)
+{
+    std::vector<torch::Tensor> p;
+    for (const ConvLink& l : links) {
+        const double scale = 1.0 / std::sqrt(double(l.in * l.kernel * l.kernel));
+        p.push_back((l.transposed ? torch::randn({l.in, l.out, l.kernel, l.kernel}) : torch::randn({l.out, l.in, l.kernel, l.kernel}))
+                    * scale);
+        p.push_back(torch::randn({l.out}) * 0.1);
+    }
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("a chain of convolutions in oneDNN's layouts equals the layers one after another", "[model][fastconv][chain]")
+{
+    struct ChainCase {
+        const char* what;
+        int64_t batch, size;
+        std::vector<ConvLink> links;
+    };
+    const ChainCase cases[] = {
+        {"the lecture's encoder", 128, 28, {{false, 1, 32, 3, 2, 1, 0, true}, {false, 32, 64, 3, 2, 1, 0, true}}},
+        {"the lecture's decoder", 128, 7, {{true, 64, 32, 3, 2, 1, 1, true}, {true, 32, 1, 3, 2, 1, 1, false}}},
+        {"odd batch and size, output_padding 0", 5, 9, {{true, 16, 20, 3, 2, 1, 0, true}, {true, 20, 2, 3, 2, 1, 0, false}}},
+        {"channels not multiples of 16, stride 1", 3, 11,
+         {{false, 3, 5, 3, 1, 1, 0, true}, {false, 5, 7, 5, 2, 2, 0, false}, {true, 7, 6, 4, 2, 1, 0, true}}},
+        {"a transposed link in the middle, no ReLU at the end", 4, 6,
+         {{false, 2, 24, 3, 2, 1, 0, true}, {true, 24, 16, 3, 2, 1, 1, true}, {false, 16, 8, 3, 1, 1, 0, false}}},
+        {"one link", 2, 8, {{true, 8, 1, 3, 2, 1, 1, true}}},
+    };
+    torch::manual_seed(5);
+    for (const ChainCase& c : cases) {
+        INFO(c.what);
+        REQUIRE(convChainSupported(c.links));
+        const std::vector<torch::Tensor> params = randomParameters(c.links);
+        std::vector<torch::Tensor> pr, pf;
+        for (const torch::Tensor& p : params) {
+            pr.push_back(p.clone().requires_grad_(true));
+            pf.push_back(p.clone().requires_grad_(true));
+        }
+        const torch::Tensor x = torch::randn({c.batch, c.links[0].in, c.size, c.size});
+        const torch::Tensor xr = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
+        const torch::Tensor yr = referenceChain(xr, c.links, pr);
+        const torch::Tensor yf = convChain(xf, c.links, pf);
+        REQUIRE(yf.sizes() == yr.sizes());
+        CHECK(torch::allclose(yf, yr, 1e-4, 1e-4));
+        const torch::Tensor g = torch::randn_like(yr);
+        (yr * g).sum().backward();
+        (yf * g).sum().backward();
+        CHECK(torch::allclose(xf.grad(), xr.grad(), 1e-3, 1e-3));
+        for (size_t i = 0; i < pr.size(); ++i) {
+            INFO("parameter " << i);
+            REQUIRE(pf[i].grad().defined());
+            CHECK(torch::allclose(pf[i].grad(), pr[i].grad(), 1e-3, 1e-3));
+        }
+        // Twice more, the second time without gradients for x: the cached primitives serve.
+        const torch::Tensor again = convChain(x, c.links, pf);
+        CHECK(torch::allclose(again, yr, 1e-4, 1e-4));
+    }
+}
+
+TEST_CASE("chains that oneDNN cannot run as one are refused", "[model][fastconv][chain]")
+{
+    CHECK_FALSE(convChainSupported({}));
+    CHECK_FALSE(convChainSupported({{false, 1, 8, 3, 2, 1, 0, true}, {false, 4, 8, 3, 2, 1, 0, true}})); // 8 ≠ 4
+    CHECK_FALSE(convChainSupported({{true, 8, 4, 3, 2, 0, 1, true}}));          // output_padding > padding
+    CHECK_FALSE(convChainSupported({{true, 8, 1, 3, 2, 1, 1, true}, {false, 1, 4, 3, 1, 1, 0, false}})); // few channels mid-chain
+}
+
+TEST_CASE("the lecture's model runs its convolutions as chains, with the layers' own results", "[model][fastconv][chain]")
+{
+    torch::manual_seed(9);
+    Autoencoder model(presetSpec("lecture", 2));
+    model->train();
+    const torch::Tensor x = torch::rand({37, 1, 28, 28});
+    // Through the model (chains), then layer by layer (each module on its own).
+    const torch::Tensor chained = model->forward(x).reconstruction;
+    torch::mse_loss(chained, x).backward();
+    std::vector<torch::Tensor> chainGrads;
+    for (const torch::Tensor& p : model->parameters()) {
+        chainGrads.push_back(p.grad().clone());
+        p.mutable_grad() = torch::Tensor();
+    }
+    const torch::Tensor layered = model->decoderLayers()->forward(model->encoderLayers()->forward(x));
+    torch::mse_loss(layered, x).backward();
+    CHECK(torch::allclose(chained, layered, 1e-5, 1e-5));
+    const auto params = model->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        INFO("parameter " << i);
+        CHECK(torch::allclose(chainGrads[i], params[i].grad(), 1e-4, 1e-6));
+    }
 }

@@ -64,6 +64,64 @@ void AutoencoderImpl::reset()
     const ArchitecturePlan plan = validPlan(spec_);
     encoder_ = register_module("encoder", build(plan.encoder));
     decoder_ = register_module("decoder", build(plan.decoder));
+    encoderSegments_ = segmentsOf(plan.encoder);
+    decoderSegments_ = segmentsOf(plan.decoder);
+}
+
+std::vector<AutoencoderImpl::Segment> AutoencoderImpl::segmentsOf(const std::vector<PlannedLayer>& layers)
+{
+    std::vector<Segment> segments;
+    for (size_t i = 0; i < layers.size();) {
+        // The longest run from here of convolutions, each optionally followed by a ReLU.
+        Segment chain;
+        chain.begin = i;
+        size_t j = i;
+        while (j < layers.size() && (layers[j].type == LayerType::Conv || layers[j].type == LayerType::ConvTranspose)) {
+            const PlannedLayer& l = layers[j];
+            ConvLink link{l.type == LayerType::ConvTranspose, l.in.channels, l.conv.channels, l.conv.kernel,
+                          l.conv.stride, l.conv.padding, l.conv.outputPadding, false};
+            chain.convLayers.push_back(j++);
+            if (j < layers.size() && layers[j].type == LayerType::Act && layers[j].activation == Activation::Relu) {
+                link.relu = true;
+                ++j;
+            }
+            chain.links.push_back(link);
+        }
+        chain.end = j;
+        if (chain.links.size() >= 2 && fastConvTransposeEnabled() && convChainEnabled() && convChainSupported(chain.links)) {
+            segments.push_back(std::move(chain));
+            i = j;
+        } else {
+            segments.push_back({i, i + 1, {}, {}});
+            ++i;
+        }
+    }
+    return segments;
+}
+
+torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h)
+{
+    for (const Segment& s : segments) {
+        if (!s.links.empty() && h.device().is_cpu() && h.scalar_type() == torch::kFloat32 && h.dim() == 4) {
+            std::vector<torch::Tensor> params;
+            for (size_t i : s.convLayers) {
+                const std::shared_ptr<torch::nn::Module> m = seq->ptr(i);
+                if (const auto* conv = m->as<torch::nn::Conv2d>()) {
+                    params.push_back(conv->weight);
+                    params.push_back(conv->bias);
+                } else {
+                    const auto* t = m->as<FastConvTranspose2d>();
+                    params.push_back(t->weight);
+                    params.push_back(t->bias);
+                }
+            }
+            h = convChain(h, s.links, params);
+        } else {
+            for (size_t i = s.begin; i < s.end; ++i)
+                h = seq->begin()[long(i)].forward(h);
+        }
+    }
+    return h;
 }
 
 torch::Tensor AutoencoderImpl::encode(const torch::Tensor& x)
@@ -73,7 +131,7 @@ torch::Tensor AutoencoderImpl::encode(const torch::Tensor& x)
 
 std::pair<torch::Tensor, torch::Tensor> AutoencoderImpl::encodeDistribution(const torch::Tensor& x)
 {
-    torch::Tensor h = encoder_->forward(x);
+    torch::Tensor h = run(encoder_, encoderSegments_, x);
     if (!spec_.isVae())
         return {h, torch::Tensor()};
     auto parts = h.chunk(2, 1);
@@ -82,7 +140,7 @@ std::pair<torch::Tensor, torch::Tensor> AutoencoderImpl::encodeDistribution(cons
 
 torch::Tensor AutoencoderImpl::decode(const torch::Tensor& z)
 {
-    return decoder_->forward(z);
+    return run(decoder_, decoderSegments_, z);
 }
 
 ModelOutput AutoencoderImpl::forward(const torch::Tensor& x)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/ArchitecturePlan.h"
+#include "model/ConvChain.h"
 #include "model/ModelSpec.h"
 
 #include <torch/torch.h>
@@ -39,9 +41,20 @@ public:
     torch::nn::Sequential decoderLayers() const { return decoder_; }
 
 private:
+    // A run of layers that forward() computes together: one module, or a chain of
+    // convolutions (with their ReLUs) that runs as one oneDNN pass (model/ConvChain).
+    struct Segment {
+        size_t begin = 0, end = 0;      // layers [begin, end) of the Sequential
+        std::vector<ConvLink> links;    // empty: run the one module `begin`
+        std::vector<size_t> convLayers; // the layers holding each link's weight and bias
+    };
+    static std::vector<Segment> segmentsOf(const std::vector<PlannedLayer>& layers);
+    static torch::Tensor run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h);
+
     ModelSpec spec_;
     torch::nn::Sequential encoder_{nullptr};
     torch::nn::Sequential decoder_{nullptr};
+    std::vector<Segment> encoderSegments_, decoderSegments_;
 };
 TORCH_MODULE(Autoencoder);
 

@@ -57,31 +57,6 @@ fewChannelsImage(const float* x, const float* weight, const float* bias, float* 
     }
 }
 
-// The forward pass for very few output channels (an image's last layer), where oneDNN's
-// backward-data of a convolution from so few channels is slow and LibTorch's
-// slow_conv_transpose2d runs one small GEMM and a serial col2im per image: images in
-// parallel instead, each one in cache.
-torch::Tensor fewChannelsForward(const torch::Tensor& input, const torch::Tensor& weightIn, const torch::Tensor& biasIn,
-                                 int64_t h, int64_t w, int64_t stride, int64_t padding)
-{
-    const torch::Tensor x = input.contiguous(), weight = weightIn.contiguous();
-    const torch::Tensor bias = biasIn.defined() ? biasIn.contiguous() : biasIn;
-    const int64_t n = x.size(0), in = weight.size(0), out = weight.size(1), k = weight.size(2);
-    const int64_t rows = x.size(2), colsIn = x.size(3);
-    torch::Tensor y = torch::empty({n, out, h, w}, x.options());
-    const float* xp = x.data_ptr<float>();
-    const float* wp = weight.data_ptr<float>();
-    const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
-    float* yp = y.data_ptr<float>();
-    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-        std::vector<float> cols(size_t(out * k * k * rows * colsIn));
-        for (int64_t i = begin; i < end; ++i)
-            fewChannelsImage(xp + i * in * rows * colsIn, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn,
-                             h, w, stride, padding);
-    });
-    return y;
-}
-
 struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                  const torch::Tensor& bias, int64_t stride, int64_t padding, int64_t outputPadding)
@@ -92,7 +67,7 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
         torch::Tensor y;
         if (weight.size(1) <= 2) {
             // Very few output channels (an image's last layer): our own kernel (above).
-            y = fewChannelsForward(x, weight, bias, h, w, stride, padding);
+            y = fewChannelsTransposedForward(x, weight, bias, h, w, stride, padding);
         } else {
             // Only its sizes are read: the shape of the convolution's input, i.e. our output.
             const torch::Tensor shape =
@@ -130,6 +105,61 @@ struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFun
 };
 
 } // namespace
+
+// The forward pass for very few output channels (an image's last layer), where oneDNN's
+// backward-data of a convolution from so few channels is slow and LibTorch's
+// slow_conv_transpose2d runs one small GEMM and a serial col2im per image: images in
+// parallel instead, each one in cache.
+torch::Tensor fewChannelsTransposedForward(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
+                                           int64_t h, int64_t w, int64_t stride, int64_t padding)
+{
+    const torch::Tensor x = input.contiguous();
+    const int64_t in = x.size(1), rows = x.size(2), cols = x.size(3);
+    const ChannelBlockedLayout plain{1, {in * rows * cols, rows * cols, cols, 1}};
+    return fewChannelsTransposedForward(x.data_ptr<float>(), plain, x.size(0), rows, cols, weight, bias, h, w, stride,
+                                        padding);
+}
+
+torch::Tensor fewChannelsTransposedForward(const float* xp, const ChannelBlockedLayout& layout, int64_t n, int64_t rows,
+                                           int64_t colsIn, const torch::Tensor& weightIn, const torch::Tensor& biasIn,
+                                           int64_t h, int64_t w, int64_t stride, int64_t padding)
+{
+    const torch::Tensor weight = weightIn.contiguous();
+    const torch::Tensor bias = biasIn.defined() ? biasIn.contiguous() : biasIn;
+    const int64_t in = weight.size(0), out = weight.size(1), k = weight.size(2), hw = rows * colsIn;
+    const bool contiguous = layout.block == 1 && layout.strides[3] == 1 && layout.strides[2] == colsIn
+                            && layout.strides[1] == hw && layout.strides[0] == in * hw;
+    torch::Tensor y = torch::empty({n, out, h, w}, torch::kFloat32);
+    const float* wp = weight.data_ptr<float>();
+    const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    float* yp = y.data_ptr<float>();
+    const int64_t b = layout.block, s0 = layout.strides[0], s1 = layout.strides[1], s2 = layout.strides[2],
+                  s3 = layout.strides[3];
+    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> cols(size_t(out * k * k * hw));
+        std::vector<float> image(contiguous ? 0 : size_t(in * hw));
+        for (int64_t i = begin; i < end; ++i) {
+            const float* xi = xp + i * s0;
+            if (!contiguous) {
+                // This image in the plain layout, in cache: channel c of pixel (r, col) is at
+                // block c / b, lane c % b.
+                for (int64_t cb = 0; cb * b < in; ++cb) {
+                    const int64_t lanes = std::min(b, in - cb * b);
+                    for (int64_t r = 0; r < rows; ++r)
+                        for (int64_t col = 0; col < colsIn; ++col) {
+                            const float* src = xi + cb * s1 + r * s2 + col * s3;
+                            float* dst = image.data() + cb * b * hw + r * colsIn + col;
+                            for (int64_t lane = 0; lane < lanes; ++lane)
+                                dst[lane * hw] = src[lane];
+                        }
+                }
+                xi = image.data();
+            }
+            fewChannelsImage(xi, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn, h, w, stride, padding);
+        }
+    });
+    return y;
+}
 
 bool fastConvTransposeEnabled()
 {

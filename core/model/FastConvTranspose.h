@@ -37,4 +37,23 @@ torch::Tensor convTranspose2d(const torch::Tensor& x, const torch::Tensor& weigh
 // benchmarks), and only where oneDNN is built in.
 bool fastConvTransposeEnabled();
 
+// The forward pass of a transposed convolution with very few output channels (an image's last
+// layer), by our own kernel: x N×in×rows×cols (contiguous), the output N×out×h×w (h, w fix
+// output_padding). No autograd.
+torch::Tensor fewChannelsTransposedForward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                           int64_t h, int64_t w, int64_t stride, int64_t padding);
+
+// Where element (image, channel c, row, col) of a batch lies: at
+// image·strides[0] + (c / block)·strides[1] + row·strides[2] + col·strides[3] + c % block
+// (block 1: a plain layout; 8 or 16: oneDNN's channel-blocked nChw8c, nChw16c).
+struct ChannelBlockedLayout {
+    int64_t block = 1;
+    int64_t strides[4] = {0, 0, 0, 0};
+};
+
+// The same, reading the n images of x (in channels, rows×cols) from that layout.
+torch::Tensor fewChannelsTransposedForward(const float* x, const ChannelBlockedLayout& layout, int64_t n, int64_t rows,
+                                           int64_t cols, const torch::Tensor& weight, const torch::Tensor& bias, int64_t h,
+                                           int64_t w, int64_t stride, int64_t padding);
+
 } // namespace lx
