@@ -133,8 +133,9 @@ void addBiasRelu(torch::Tensor& y, const memory::desc& d, const torch::Tensor& b
     });
 }
 
-// Primitives by chain and input shape, for the life of the process (a model sees a handful of
-// batch sizes: its training batch, the last partial batch, evaluation batches).
+// Primitives by chain and input shape, kept while the process lives (a model sees a handful
+// of batch sizes: its training batch, the last partial batch, evaluation batches; creating a
+// set costs ~1 ms).
 std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code, const std::vector<ConvLink>& links,
                                                int64_t batch, int64_t rows, int64_t cols)
 {
@@ -143,6 +144,8 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
     std::vector<int64_t> key = code;
     key.insert(key.end(), {batch, rows, cols});
     std::lock_guard<std::mutex> lock(mutex);
+    if (cache.size() >= 64 && !cache.count(key))
+        cache.clear(); // a window that decoded batches of many sizes: start again (in-flight passes keep theirs)
     std::shared_ptr<ChainPrimitives>& entry = cache[key];
     if (entry)
         return entry;
