@@ -28,6 +28,18 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "latent-explorer: unknown command '%s' (see latent-explorer --help)\n", argv[1]);
         return 2;
     }
+    if (first == "--version" || first == "-v") { // answered without a window (or a display)
+        std::printf("Latent Explorer %s\n", LX_VERSION);
+        return 0;
+    }
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        // Qt would abort with a page about platform plugins.
+        std::fprintf(stderr,
+                     "latent-explorer: no display to open the window on (DISPLAY is not set). Run it under a virtual "
+                     "display (xvfb-run -a latent-explorer), or use a command (latent-explorer --help).\n");
+        return 1;
+    }
     QApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription("Latent Explorer: see inside image autoencoders.");

@@ -26,9 +26,10 @@ struct Run {
     }
 };
 
-Run cli(const QStringList& args)
+Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
 {
     QProcess p;
+    p.setProcessEnvironment(env);
     p.start(QString::fromUtf8(LX_EXECUTABLE), args);
     REQUIRE(p.waitForFinished(300000));
     return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
@@ -131,6 +132,20 @@ TEST_CASE("every command has --help", "[cli]")
     const Run overview = cli({"--help"});
     CHECK(overview.exitCode == 0);
     CHECK(overview.out.contains("train"));
+}
+
+TEST_CASE("without a display, --version answers and the window refuses with a message instead of aborting", "[cli]")
+{
+    QProcessEnvironment headless = QProcessEnvironment::systemEnvironment();
+    for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        headless.remove(v);
+    const Run version = cli({"--version"}, headless);
+    CHECK(version.exitCode == 0);
+    CHECK(version.out.startsWith("Latent Explorer "));
+    const Run window = cli({}, headless);
+    CHECK(window.exitCode == 1);
+    CHECK(window.err.contains("no display"));
+    CHECK(window.err.count('\n') == 1);
 }
 
 TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
