@@ -3,6 +3,9 @@
 #include "model/ArchitecturePlan.h"
 #include "model/FastConvTranspose.h"
 
+#include <cstdio>
+#include <mutex>
+
 namespace lx {
 namespace {
 
@@ -115,11 +118,19 @@ torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<
                     params.push_back(t->bias);
                 }
             }
-            h = convChain(h, s.links, params);
-        } else {
-            for (size_t i = s.begin; i < s.end; ++i)
-                h = seq->begin()[long(i)].forward(h);
+            try {
+                h = convChain(h, s.links, params);
+                continue;
+            } catch (const std::exception& e) {
+                // oneDNN could not make primitives for this shape: the layers one by one.
+                static std::once_flag warned;
+                std::call_once(warned, [&] {
+                    std::fprintf(stderr, "latent-explorer: convolutions run layer by layer (%s)\n", e.what());
+                });
+            }
         }
+        for (size_t i = s.begin; i < s.end; ++i)
+            h = seq->begin()[long(i)].forward(h);
     }
     return h;
 }

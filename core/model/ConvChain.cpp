@@ -61,8 +61,7 @@ struct LinkPrimitives {
     // forward
     memory::desc fwdSrc, fwdWeights, fwdDst, fwdScratch;
     dnnl::primitive fwd;
-    // backward (made on the first backward pass)
-    bool backwardReady = false;
+    // backward
     memory::desc bwdDataDiffDst, bwdDataWeights, bwdDataDiffSrc, bwdDataScratch;
     dnnl::primitive bwdData;
     memory::desc bwdWeightsSrc, bwdWeightsDiffDst, bwdWeightsDiffWeights, bwdWeightsDiffBias, bwdWeightsScratch;
@@ -73,7 +72,6 @@ struct LinkPrimitives {
 
 struct ChainPrimitives {
     std::vector<LinkPrimitives> links;
-    std::mutex backwardMutex;
 };
 
 memory::desc plainDesc(const memory::dims& dims)
@@ -131,6 +129,64 @@ void addBiasRelu(torch::Tensor& y, const memory::desc& d, const torch::Tensor& b
                 }
         }
     });
+}
+
+// The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
+// run fails in the forward pass, where the model can still take the layers one by one).
+void makeBackward(LinkPrimitives& p, const ConvLink& l)
+{
+    const memory::desc anySrc(p.src, memory::data_type::f32, Tag::any);
+    const memory::desc anyWeights(p.weights, memory::data_type::f32, Tag::any);
+    const memory::desc biasDesc(p.bias, memory::data_type::f32, Tag::x);
+    const memory::desc anyDst(p.dst, memory::data_type::f32, Tag::any);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (l.transposed) {
+        const auto& hint = static_cast<const dnnl::deconvolution_forward::primitive_desc&>(*p.fwdPd);
+        const dnnl::deconvolution_backward_data::desc dd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights, anyDst,
+                                                         p.strides, p.padL, p.padR);
+        const dnnl::deconvolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
+        p.bwdDataDiffDst = data.diff_dst_desc();
+        p.bwdDataWeights = data.weights_desc();
+        p.bwdDataDiffSrc = data.diff_src_desc();
+        p.bwdDataScratch = data.scratchpad_desc();
+        p.bwdData = dnnl::deconvolution_backward_data(data);
+        const dnnl::deconvolution_backward_weights::desc wd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights,
+                                                            biasDesc, anyDst, p.strides, p.padL, p.padR);
+        const dnnl::deconvolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
+        p.bwdWeightsSrc = weights.src_desc();
+        p.bwdWeightsDiffDst = weights.diff_dst_desc();
+        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
+        p.bwdWeightsDiffBias = weights.diff_bias_desc();
+        p.bwdWeightsScratch = weights.scratchpad_desc();
+        p.bwdWeights = dnnl::deconvolution_backward_weights(weights);
+    } else {
+        const auto& hint = static_cast<const dnnl::convolution_forward::primitive_desc&>(*p.fwdPd);
+        const dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, anySrc, anyWeights, anyDst,
+                                                       p.strides, p.padL, p.padR);
+        const dnnl::convolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
+        p.bwdDataDiffDst = data.diff_dst_desc();
+        p.bwdDataWeights = data.weights_desc();
+        p.bwdDataDiffSrc = data.diff_src_desc();
+        p.bwdDataScratch = data.scratchpad_desc();
+        p.bwdData = dnnl::convolution_backward_data(data);
+        const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, p.fwdSrc, anyWeights,
+                                                          biasDesc, anyDst, p.strides, p.padL, p.padR);
+        const dnnl::convolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
+        p.bwdWeightsSrc = weights.src_desc();
+        p.bwdWeightsDiffDst = weights.diff_dst_desc();
+        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
+        p.bwdWeightsDiffBias = weights.diff_bias_desc();
+        p.bwdWeightsScratch = weights.scratchpad_desc();
+        p.bwdWeights = dnnl::convolution_backward_weights(weights);
+    }
+}
+
+// The layout of a link's torch weight: Conv2d's out×in×k×k; ConvTranspose2d's in×out×k×k,
+// which oneDNN's deconvolution (weights out×in×k×k) reads as "iohw".
+memory::desc weightsDesc(const LinkPrimitives& p)
+{
+    return memory::desc(p.weights, memory::data_type::f32, p.weightsTag);
 }
 
 // Primitives by chain and input shape, kept while the process lives (a model sees a handful
@@ -214,69 +270,13 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
             p.fwd = dnnl::convolution_forward(*pd);
             p.fwdPd = pd;
         }
+        makeBackward(p, l);
         chain->links.push_back(std::move(p));
         h = oh;
         w = ow;
     }
     entry = chain;
     return chain;
-}
-
-void makeBackward(LinkPrimitives& p, const ConvLink& l)
-{
-    const memory::desc anySrc(p.src, memory::data_type::f32, Tag::any);
-    const memory::desc anyWeights(p.weights, memory::data_type::f32, Tag::any);
-    const memory::desc biasDesc(p.bias, memory::data_type::f32, Tag::x);
-    const memory::desc anyDst(p.dst, memory::data_type::f32, Tag::any);
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (l.transposed) {
-        const auto& hint = static_cast<const dnnl::deconvolution_forward::primitive_desc&>(*p.fwdPd);
-        const dnnl::deconvolution_backward_data::desc dd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights, anyDst,
-                                                         p.strides, p.padL, p.padR);
-        const dnnl::deconvolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
-        p.bwdDataDiffDst = data.diff_dst_desc();
-        p.bwdDataWeights = data.weights_desc();
-        p.bwdDataDiffSrc = data.diff_src_desc();
-        p.bwdDataScratch = data.scratchpad_desc();
-        p.bwdData = dnnl::deconvolution_backward_data(data);
-        const dnnl::deconvolution_backward_weights::desc wd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights,
-                                                            biasDesc, anyDst, p.strides, p.padL, p.padR);
-        const dnnl::deconvolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
-        p.bwdWeightsSrc = weights.src_desc();
-        p.bwdWeightsDiffDst = weights.diff_dst_desc();
-        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
-        p.bwdWeightsDiffBias = weights.diff_bias_desc();
-        p.bwdWeightsScratch = weights.scratchpad_desc();
-        p.bwdWeights = dnnl::deconvolution_backward_weights(weights);
-    } else {
-        const auto& hint = static_cast<const dnnl::convolution_forward::primitive_desc&>(*p.fwdPd);
-        const dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, anySrc, anyWeights, anyDst,
-                                                       p.strides, p.padL, p.padR);
-        const dnnl::convolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
-        p.bwdDataDiffDst = data.diff_dst_desc();
-        p.bwdDataWeights = data.weights_desc();
-        p.bwdDataDiffSrc = data.diff_src_desc();
-        p.bwdDataScratch = data.scratchpad_desc();
-        p.bwdData = dnnl::convolution_backward_data(data);
-        const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, p.fwdSrc, anyWeights,
-                                                          biasDesc, anyDst, p.strides, p.padL, p.padR);
-        const dnnl::convolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
-        p.bwdWeightsSrc = weights.src_desc();
-        p.bwdWeightsDiffDst = weights.diff_dst_desc();
-        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
-        p.bwdWeightsDiffBias = weights.diff_bias_desc();
-        p.bwdWeightsScratch = weights.scratchpad_desc();
-        p.bwdWeights = dnnl::convolution_backward_weights(weights);
-    }
-    p.backwardReady = true;
-}
-
-// The layout of a link's torch weight: Conv2d's out×in×k×k; ConvTranspose2d's in×out×k×k,
-// which oneDNN's deconvolution (weights out×in×k×k) reads as "iohw".
-memory::desc weightsDesc(const LinkPrimitives& p)
-{
-    return memory::desc(p.weights, memory::data_type::f32, p.weightsTag);
 }
 
 // A buffer for a memory of this description, owned by a tensor (so autograd can keep it).
@@ -414,12 +414,6 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
         const std::vector<torch::Tensor> inputs = ctx->saved_data["inputs"].toTensorVector();
         const variable_list saved = ctx->get_saved_variables();
         const std::shared_ptr<ChainPrimitives> chain = primitivesFor(code, links, shape[0], shape[1], shape[2]);
-        {
-            std::lock_guard<std::mutex> lock(chain->backwardMutex);
-            for (size_t i = 0; i < links.size(); ++i)
-                if (!chain->links[i].backwardReady)
-                    makeBackward(chain->links[i], links[i]);
-        }
         dnnl::stream s(cpuEngine());
         const size_t n = links.size();
         variable_list grads(1 + 2 * n + 1);
