@@ -160,6 +160,78 @@ TEST_CASE("a chain of convolutions in oneDNN's layouts equals the layers one aft
     }
 }
 
+TEST_CASE("a chain with fully connected ends equals Linear, ReLU, unflatten, the links, flatten, Linear", "[model][fastconv][chain]")
+{
+    struct EndsCase {
+        const char* what;
+        int64_t batch, size, codeIn, codeOut; // size: of the head's images (or the chain's input)
+        ConvChainEnds ends;
+        std::vector<ConvLink> links;
+    };
+    const EndsCase cases[] = {
+        {"the lecture's encoder and its Linear", 128, 28, 0, 2, {false, false, 0, 0, true},
+         {{false, 1, 32, 3, 2, 1, 0, true}, {false, 32, 64, 3, 2, 1, 0, true}}},
+        {"the lecture's decoder and its Linear", 128, 7, 2, 0, {true, true, 7, 7, false},
+         {{true, 64, 32, 3, 2, 1, 1, true}, {true, 32, 1, 3, 2, 1, 1, false}}},
+        {"channels not a multiple of the block, both ends, no ReLU in the head", 5, 5, 3, 4, {true, false, 5, 5, true},
+         {{false, 6, 20, 3, 1, 1, 0, true}, {true, 20, 10, 3, 2, 1, 0, true}}},
+        {"both ends around a transposed chain", 3, 4, 8, 6, {true, true, 4, 4, true},
+         {{true, 32, 16, 3, 2, 1, 1, true}, {false, 16, 48, 3, 1, 1, 0, true}}},
+    };
+    torch::manual_seed(7);
+    for (const EndsCase& c : cases) {
+        INFO(c.what);
+        REQUIRE(convChainSupported(c.links));
+        std::vector<torch::Tensor> params;
+        const int64_t chainIn = c.links.front().in * c.size * c.size;
+        if (c.ends.head) {
+            params.push_back(torch::randn({chainIn, c.codeIn}) * 0.5);
+            params.push_back(torch::randn({chainIn}) * 0.1);
+        }
+        for (const torch::Tensor& p : randomParameters(c.links))
+            params.push_back(p);
+        torch::Tensor probe = torch::zeros({1, c.links.front().in, c.size, c.size});
+        probe = referenceChain(probe, c.links, std::vector<torch::Tensor>(params.begin() + (c.ends.head ? 2 : 0), params.end()));
+        const int64_t chainOut = probe.numel();
+        if (c.ends.tail) {
+            params.push_back(torch::randn({c.codeOut, chainOut}) / std::sqrt(double(chainOut)));
+            params.push_back(torch::randn({c.codeOut}) * 0.1);
+        }
+        std::vector<torch::Tensor> pr, pf;
+        for (const torch::Tensor& p : params) {
+            pr.push_back(p.clone().requires_grad_(true));
+            pf.push_back(p.clone().requires_grad_(true));
+        }
+        const torch::Tensor x = c.ends.head ? torch::randn({c.batch, c.codeIn})
+                                            : torch::randn({c.batch, c.links.front().in, c.size, c.size});
+        const torch::Tensor xr = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
+        torch::Tensor h = xr;
+        size_t first = 0;
+        if (c.ends.head) {
+            h = torch::linear(h, pr[0], pr[1]);
+            if (c.ends.headRelu)
+                h = torch::relu(h);
+            h = h.view({c.batch, c.links.front().in, c.size, c.size});
+            first = 2;
+        }
+        h = referenceChain(h, c.links, std::vector<torch::Tensor>(pr.begin() + long(first), pr.begin() + long(first + 2 * c.links.size())));
+        if (c.ends.tail)
+            h = torch::linear(h.flatten(1), pr[pr.size() - 2], pr.back());
+        const torch::Tensor yf = convChain(xf, c.links, pf, c.ends);
+        REQUIRE(yf.sizes() == h.sizes());
+        CHECK(torch::allclose(yf, h, 1e-4, 1e-4));
+        const torch::Tensor g = torch::randn_like(h);
+        (h * g).sum().backward();
+        (yf * g).sum().backward();
+        CHECK(torch::allclose(xf.grad(), xr.grad(), 1e-3, 1e-3));
+        for (size_t i = 0; i < pr.size(); ++i) {
+            INFO("parameter " << i);
+            REQUIRE(pf[i].grad().defined());
+            CHECK(torch::allclose(pf[i].grad(), pr[i].grad(), 1e-3, 1e-3));
+        }
+    }
+}
+
 TEST_CASE("chains that oneDNN cannot run as one are refused", "[model][fastconv][chain]")
 {
     CHECK_FALSE(convChainSupported({}));

@@ -73,29 +73,50 @@ void AutoencoderImpl::reset()
 
 std::vector<AutoencoderImpl::Segment> AutoencoderImpl::segmentsOf(const std::vector<PlannedLayer>& layers)
 {
+    const auto is = [&](size_t i, LayerType t) { return i < layers.size() && layers[i].type == t; };
+    const auto isRelu = [&](size_t i) { return is(i, LayerType::Act) && layers[i].activation == Activation::Relu; };
     std::vector<Segment> segments;
     for (size_t i = 0; i < layers.size();) {
-        // The longest run from here of convolutions, each optionally followed by a ReLU.
         Segment chain;
         chain.begin = i;
         size_t j = i;
-        while (j < layers.size() && (layers[j].type == LayerType::Conv || layers[j].type == LayerType::ConvTranspose)) {
+        // A head: Linear, an optional ReLU, Unflatten, then the convolutions.
+        if (is(j, LayerType::Linear)) {
+            const size_t unflatten = j + (isRelu(j + 1) ? 2 : 1);
+            if (is(unflatten, LayerType::Unflatten)
+                && (is(unflatten + 1, LayerType::Conv) || is(unflatten + 1, LayerType::ConvTranspose))) {
+                chain.ends.head = true;
+                chain.ends.headRelu = unflatten == j + 2;
+                chain.ends.headRows = layers[unflatten].out.rows;
+                chain.ends.headCols = layers[unflatten].out.cols;
+                chain.paramLayers.push_back(j);
+                j = unflatten + 1;
+            }
+        }
+        // The longest run from here of convolutions, each optionally followed by a ReLU.
+        while (is(j, LayerType::Conv) || is(j, LayerType::ConvTranspose)) {
             const PlannedLayer& l = layers[j];
             ConvLink link{l.type == LayerType::ConvTranspose, l.in.channels, l.conv.channels, l.conv.kernel,
                           l.conv.stride, l.conv.padding, l.conv.outputPadding, false};
-            chain.convLayers.push_back(j++);
-            if (j < layers.size() && layers[j].type == LayerType::Act && layers[j].activation == Activation::Relu) {
+            chain.paramLayers.push_back(j++);
+            if (isRelu(j)) {
                 link.relu = true;
                 ++j;
             }
             chain.links.push_back(link);
+        }
+        // A tail: Flatten, Linear.
+        if (!chain.links.empty() && is(j, LayerType::Flatten) && is(j + 1, LayerType::Linear)) {
+            chain.ends.tail = true;
+            chain.paramLayers.push_back(j + 1);
+            j += 2;
         }
         chain.end = j;
         if (chain.links.size() >= 2 && fastConvTransposeEnabled() && convChainEnabled() && convChainSupported(chain.links)) {
             segments.push_back(std::move(chain));
             i = j;
         } else {
-            segments.push_back({i, i + 1, {}, {}});
+            segments.push_back({i, i + 1, {}, {}, {}});
             ++i;
         }
     }
@@ -105,13 +126,17 @@ std::vector<AutoencoderImpl::Segment> AutoencoderImpl::segmentsOf(const std::vec
 torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h)
 {
     for (const Segment& s : segments) {
-        if (!s.links.empty() && h.device().is_cpu() && h.scalar_type() == torch::kFloat32 && h.dim() == 4) {
+        if (!s.links.empty() && h.device().is_cpu() && h.scalar_type() == torch::kFloat32
+            && h.dim() == (s.ends.head ? 2 : 4)) {
             std::vector<torch::Tensor> params;
-            for (size_t i : s.convLayers) {
+            for (size_t i : s.paramLayers) {
                 const std::shared_ptr<torch::nn::Module> m = seq->ptr(i);
                 if (const auto* conv = m->as<torch::nn::Conv2d>()) {
                     params.push_back(conv->weight);
                     params.push_back(conv->bias);
+                } else if (const auto* linear = m->as<torch::nn::Linear>()) {
+                    params.push_back(linear->weight);
+                    params.push_back(linear->bias);
                 } else {
                     const auto* t = m->as<FastConvTranspose2d>();
                     params.push_back(t->weight);
@@ -119,7 +144,7 @@ torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<
                 }
             }
             try {
-                h = convChain(h, s.links, params);
+                h = convChain(h, s.links, params, s.ends);
                 continue;
             } catch (const std::exception& e) {
                 // oneDNN could not make primitives for this shape: the layers one by one.

@@ -44,9 +44,10 @@ private:
     // A run of layers that forward() computes together: one module, or a chain of
     // convolutions (with their ReLUs) that runs as one oneDNN pass (model/ConvChain).
     struct Segment {
-        size_t begin = 0, end = 0;      // layers [begin, end) of the Sequential
-        std::vector<ConvLink> links;    // empty: run the one module `begin`
-        std::vector<size_t> convLayers; // the layers holding each link's weight and bias
+        size_t begin = 0, end = 0;       // layers [begin, end) of the Sequential
+        std::vector<ConvLink> links;     // empty: run the one module `begin`
+        ConvChainEnds ends;              // a Linear before (head) or after (tail) the links
+        std::vector<size_t> paramLayers; // the layers holding the weights and biases, in order
     };
     static std::vector<Segment> segmentsOf(const std::vector<PlannedLayer>& layers);
     static torch::Tensor run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h);

@@ -32,20 +32,30 @@ bool fewChannels(const ConvLink& l)
     return l.transposed && l.out <= 2;
 }
 
-std::vector<int64_t> encode(const std::vector<ConvLink>& links)
+constexpr int kEndFields = 5;
+
+struct Plan {
+    ConvChainEnds ends;
+    std::vector<ConvLink> links;
+    size_t linkParams() const { return ends.head ? 2 : 0; } // index of the first link's weight
+    size_t tailParams() const { return linkParams() + 2 * links.size(); }
+};
+
+std::vector<int64_t> encode(const std::vector<ConvLink>& links, const ConvChainEnds& e)
 {
-    std::vector<int64_t> v;
+    std::vector<int64_t> v{int64_t(e.head), int64_t(e.headRelu), e.headRows, e.headCols, int64_t(e.tail)};
     for (const ConvLink& l : links)
         v.insert(v.end(), {int64_t(l.transposed), l.in, l.out, l.kernel, l.stride, l.padding, l.outputPadding, int64_t(l.relu)});
     return v;
 }
 
-std::vector<ConvLink> decode(const std::vector<int64_t>& v)
+Plan decode(const std::vector<int64_t>& v)
 {
-    std::vector<ConvLink> links;
-    for (size_t i = 0; i + kLinkFields <= v.size(); i += kLinkFields)
-        links.push_back({v[i] != 0, v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7] != 0});
-    return links;
+    Plan plan;
+    plan.ends = {v[0] != 0, v[1] != 0, v[2], v[3], v[4] != 0};
+    for (size_t i = kEndFields; i + kLinkFields <= v.size(); i += kLinkFields)
+        plan.links.push_back({v[i] != 0, v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7] != 0});
+    return plan;
 }
 
 int64_t outSize(const ConvLink& l, int64_t in)
@@ -72,6 +82,10 @@ struct LinkPrimitives {
 
 struct ChainPrimitives {
     std::vector<LinkPrimitives> links;
+    // With a head or tail: the layout of the head's output / the tail's input, and where each
+    // of its positions within an image comes from in the plain C×H×W order.
+    memory::desc headDesc, tailDesc;
+    torch::Tensor headPerm, tailPerm;
 };
 
 memory::desc plainDesc(const memory::dims& dims)
@@ -129,6 +143,36 @@ void addBiasRelu(torch::Tensor& y, const memory::desc& d, const torch::Tensor& b
                 }
         }
     });
+}
+
+// Whether a layout stores each image as a permutation of its C×H×W values, nothing else
+// (no padding, images one after another): then a Linear can read or write it directly.
+bool imagePermutation(const memory::desc& d)
+{
+    if (!channelBlockedOrPlain(d))
+        return false;
+    const dnnl_memory_desc_t& m = d.data;
+    for (int i = 0; i < 4; ++i)
+        if (m.padded_dims[i] != m.dims[i])
+            return false;
+    return m.offset0 == 0 && m.format_desc.blocking.strides[0] == m.dims[1] * m.dims[2] * m.dims[3];
+}
+
+// For each position within an image of such a layout, the index of its value in C×H×W order.
+torch::Tensor permutationOf(const memory::desc& d)
+{
+    const dnnl_memory_desc_t& m = d.data;
+    const dnnl_blocking_desc_t& b = m.format_desc.blocking;
+    const int64_t block = b.inner_nblks == 0 ? 1 : b.inner_blks[0];
+    const int64_t channels = m.dims[1], rows = m.dims[2], cols = m.dims[3];
+    torch::Tensor perm = torch::empty({channels * rows * cols}, torch::kInt64);
+    int64_t* pp = perm.data_ptr<int64_t>();
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t col = 0; col < cols; ++col)
+                pp[(c / block) * b.strides[1] + r * b.strides[2] + col * b.strides[3] + c % block] =
+                    (c * rows + r) * cols + col;
+    return perm;
 }
 
 // The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
@@ -192,8 +236,8 @@ memory::desc weightsDesc(const LinkPrimitives& p)
 // Primitives by chain and input shape, kept while the process lives (a model sees a handful
 // of batch sizes: its training batch, the last partial batch, evaluation batches; creating a
 // set costs ~1 ms).
-std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code, const std::vector<ConvLink>& links,
-                                               int64_t batch, int64_t rows, int64_t cols)
+std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code, const Plan& plan, int64_t batch,
+                                               int64_t rows, int64_t cols)
 {
     static std::mutex mutex;
     static std::map<std::vector<int64_t>, std::shared_ptr<ChainPrimitives>> cache;
@@ -205,6 +249,7 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
     std::shared_ptr<ChainPrimitives>& entry = cache[key];
     if (entry)
         return entry;
+    const std::vector<ConvLink>& links = plan.links;
     auto chain = std::make_shared<ChainPrimitives>();
     const memory::dim n = batch;
     memory::dim h = rows, w = cols;
@@ -275,6 +320,17 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
         h = oh;
         w = ow;
     }
+    if (plan.ends.head) {
+        const LinkPrimitives& first = chain->links.front();
+        chain->headDesc = imagePermutation(first.fwdSrc) ? first.fwdSrc : plainDesc(first.src);
+        chain->headPerm = permutationOf(chain->headDesc);
+    }
+    if (plan.ends.tail) {
+        const LinkPrimitives& last = chain->links.back();
+        const memory::desc made = fewChannels(links.back()) ? plainDesc(last.dst) : last.fwdDst;
+        chain->tailDesc = imagePermutation(made) ? made : plainDesc(last.dst);
+        chain->tailPerm = permutationOf(chain->tailDesc);
+    }
     entry = chain;
     return chain;
 }
@@ -338,25 +394,42 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, at::TensorList params,
                                  const std::vector<int64_t>& code)
     {
-        const std::vector<ConvLink> links = decode(code);
-        const std::shared_ptr<ChainPrimitives> chain = primitivesFor(code, links, x.size(0), x.size(2), x.size(3));
+        const Plan plan = decode(code);
+        const std::vector<ConvLink>& links = plan.links;
+        const int64_t n = x.size(0);
+        const int64_t rows = plan.ends.head ? plan.ends.headRows : x.size(2);
+        const int64_t cols = plan.ends.head ? plan.ends.headCols : x.size(3);
+        const std::shared_ptr<ChainPrimitives> chain = primitivesFor(code, plan, n, rows, cols);
         dnnl::stream s(cpuEngine());
+        torch::Tensor current;
+        memory::desc currentDesc;
+        if (plan.ends.head) {
+            // The Linear writes its output straight into the first link's layout: its rows
+            // (and bias) permuted instead.
+            const torch::Tensor& perm = chain->headPerm;
+            current = torch::addmm(params[1].index_select(0, perm), x, params[0].index_select(0, perm).t());
+            if (plan.ends.headRelu)
+                current.relu_();
+            currentDesc = chain->headDesc;
+            ctx->saved_data["headOut"] = current;
+        } else {
+            current = x.contiguous();
+            currentDesc = plainDesc(chain->links.front().src);
+        }
         // Each link's input, in the layout savedInputDesc gives (kept for the backward pass).
         std::vector<torch::Tensor> inputs;
-        torch::Tensor current = x.contiguous();
-        memory::desc currentDesc = plainDesc(chain->links.front().src);
-        torch::Tensor y;
         for (size_t i = 0; i < links.size(); ++i) {
             const ConvLink& l = links[i];
             const LinkPrimitives& p = chain->links[i];
-            const torch::Tensor weight = params[2 * i].contiguous(), bias = params[2 * i + 1].contiguous();
-            const bool last = i + 1 == links.size();
-            if (last && fewChannels(l)) {
-                // Few output channels: our own kernel, which reads the plain layout.
+            const size_t param = plan.linkParams() + 2 * i;
+            const torch::Tensor weight = params[param].contiguous(), bias = params[param + 1].contiguous();
+            if (i + 1 == links.size() && fewChannels(l)) {
+                // Few output channels: our own kernel, straight from the layout the previous
+                // link wrote if it can read it.
                 inputs.push_back(current);
                 s.wait();
+                torch::Tensor y;
                 if (channelBlockedOrPlain(currentDesc)) {
-                    // Straight from the layout the previous link wrote.
                     const dnnl_memory_desc_t& m = currentDesc.data;
                     const dnnl_blocking_desc_t& b = m.format_desc.blocking;
                     ChannelBlockedLayout layout;
@@ -371,6 +444,8 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 }
                 if (l.relu)
                     y.relu_();
+                current = y;
+                currentDesc = plainDesc(p.dst);
                 break;
             }
             current = inLayout(current, currentDesc, p.fwdSrc, s);
@@ -393,40 +468,78 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
             }
             current = out;
             currentDesc = p.fwdDst;
-            if (last)
-                y = inLayout(current, currentDesc, plainDesc(p.dst), s).view(p.dst);
         }
-        s.wait();
+        const memory::dims& last = chain->links.back().dst;
+        torch::Tensor result;
+        if (plan.ends.tail) {
+            // The Linear reads the last link's layout: its columns permuted instead.
+            const torch::Tensor tailIn = inLayout(current, currentDesc, chain->tailDesc, s).view({n, -1});
+            s.wait();
+            const size_t t = plan.tailParams();
+            result = torch::addmm(params[t + 1], tailIn, params[t].index_select(1, chain->tailPerm).t());
+            ctx->saved_data["tailIn"] = tailIn;
+        } else {
+            result = inLayout(current, currentDesc, plainDesc(last), s).view(last);
+            s.wait();
+        }
         ctx->saved_data["code"] = code;
-        ctx->saved_data["shape"] = std::vector<int64_t>{x.size(0), x.size(2), x.size(3)};
+        ctx->saved_data["shape"] = std::vector<int64_t>{n, rows, cols};
         ctx->saved_data["inputs"] = inputs;
         std::vector<torch::Tensor> saved(params.begin(), params.end());
-        saved.push_back(y);
+        saved.push_back(x);
+        saved.push_back(plan.ends.tail ? torch::Tensor() : result); // the last ReLU's output, if it is ours
         ctx->save_for_backward(saved);
-        return y;
+        return result;
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list gradOutputs)
     {
         const std::vector<int64_t> code = ctx->saved_data["code"].toIntVector();
         const std::vector<int64_t> shape = ctx->saved_data["shape"].toIntVector();
-        const std::vector<ConvLink> links = decode(code);
+        const Plan plan = decode(code);
+        const std::vector<ConvLink>& links = plan.links;
         const std::vector<torch::Tensor> inputs = ctx->saved_data["inputs"].toTensorVector();
         const variable_list saved = ctx->get_saved_variables();
-        const std::shared_ptr<ChainPrimitives> chain = primitivesFor(code, links, shape[0], shape[1], shape[2]);
+        const size_t paramCount = saved.size() - 2;
+        const torch::Tensor& x = saved[paramCount];
+        const std::shared_ptr<ChainPrimitives> chain = primitivesFor(code, plan, shape[0], shape[1], shape[2]);
         dnnl::stream s(cpuEngine());
         const size_t n = links.size();
-        variable_list grads(1 + 2 * n + 1);
-        torch::Tensor g = gradOutputs[0].contiguous();
+        const auto needs = [&](size_t param) { return ctx->needs_input_grad(1 + param); };
+        variable_list grads(1 + paramCount + 1);
+        torch::Tensor g;
         bool gOwned = false; // whether g may be changed in place
-        memory::desc gDesc = plainDesc(chain->links.back().dst);
+        memory::desc gDesc;
+        torch::Tensor lastOut; // the last link's output, in the layout lastOutDesc
+        memory::desc lastOutDesc;
+        if (plan.ends.tail) {
+            const size_t t = plan.tailParams();
+            const torch::Tensor tailIn = ctx->saved_data["tailIn"].toTensor();
+            const torch::Tensor& gOut = gradOutputs[0];
+            const torch::Tensor permuted = saved[t].index_select(1, chain->tailPerm);
+            if (needs(t))
+                grads[1 + t] = torch::zeros_like(saved[t]).index_copy_(1, chain->tailPerm, gOut.t().mm(tailIn));
+            if (needs(t + 1))
+                grads[2 + t] = gOut.sum(0);
+            g = gOut.mm(permuted);
+            gOwned = true;
+            gDesc = chain->tailDesc;
+            lastOut = tailIn;
+            lastOutDesc = chain->tailDesc;
+        } else {
+            g = gradOutputs[0].contiguous();
+            gDesc = plainDesc(chain->links.back().dst);
+            lastOut = saved.back();
+            lastOutDesc = gDesc;
+        }
         for (size_t i = n; i-- > 0;) {
             const ConvLink& l = links[i];
             const LinkPrimitives& p = chain->links[i];
+            const size_t param = plan.linkParams() + 2 * i;
             if (l.relu) {
-                // The link's output: the returned tensor, or the next link's saved input.
-                const torch::Tensor out = i + 1 == n ? saved.back() : inputs[i + 1];
-                const memory::desc outDesc = i + 1 == n ? plainDesc(p.dst) : savedInputDesc(*chain, links, i + 1);
+                // The link's output: the chain's last output, or the next link's saved input.
+                const torch::Tensor out = i + 1 == n ? lastOut : inputs[i + 1];
+                const memory::desc outDesc = i + 1 == n ? lastOutDesc : savedInputDesc(*chain, links, i + 1);
                 torch::Tensor moved = inLayout(g, gDesc, outDesc, s);
                 if (!gOwned && moved.data_ptr() == g.data_ptr())
                     moved = moved.clone();
@@ -438,31 +551,29 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
             }
             // g in the layout the backward passes read (both the same one, as a rule).
             torch::Tensor gWeights, gData;
-            if (ctx->needs_input_grad(1 + 2 * i) || ctx->needs_input_grad(2 + 2 * i))
+            if (needs(param) || needs(param + 1))
                 gWeights = inLayout(g, gDesc, p.bwdWeightsDiffDst, s);
-            if (i > 0 || ctx->needs_input_grad(0))
+            if (i > 0 || plan.ends.head || ctx->needs_input_grad(0))
                 gData = gWeights.defined() && p.bwdDataDiffDst == p.bwdWeightsDiffDst ? gWeights
                                                                                    : inLayout(g, gDesc, p.bwdDataDiffDst, s);
             if (gWeights.defined()) {
                 const torch::Tensor src = inLayout(inputs[i], savedInputDesc(*chain, links, i), p.bwdWeightsSrc, s);
-                const torch::Tensor& diffDst = gWeights;
                 torch::Tensor diffWeights = bufferFor(p.bwdWeightsDiffWeights);
                 torch::Tensor diffBias = bufferFor(p.bwdWeightsDiffBias);
                 executeWithScratchpad(p.bwdWeights, p.bwdWeightsScratch, s,
                                       {{DNNL_ARG_SRC, memoryOf(p.bwdWeightsSrc, src)},
-                                       {DNNL_ARG_DIFF_DST, memoryOf(p.bwdWeightsDiffDst, diffDst)},
+                                       {DNNL_ARG_DIFF_DST, memoryOf(p.bwdWeightsDiffDst, gWeights)},
                                        {DNNL_ARG_DIFF_WEIGHTS, memoryOf(p.bwdWeightsDiffWeights, diffWeights)},
                                        {DNNL_ARG_DIFF_BIAS, memoryOf(p.bwdWeightsDiffBias, diffBias)}});
-                grads[1 + 2 * i] = inLayout(diffWeights, p.bwdWeightsDiffWeights, weightsDesc(p), s)
-                                       .view(saved[2 * i].sizes());
-                grads[2 + 2 * i] = inLayout(diffBias, p.bwdWeightsDiffBias, plainDesc(p.bias), s).view({l.out});
+                grads[1 + param] = inLayout(diffWeights, p.bwdWeightsDiffWeights, weightsDesc(p), s)
+                                       .view(saved[param].sizes());
+                grads[2 + param] = inLayout(diffBias, p.bwdWeightsDiffBias, plainDesc(p.bias), s).view({l.out});
             }
             if (gData.defined()) {
-                const torch::Tensor& diffDst = gData;
-                const torch::Tensor w = inLayout(saved[2 * i].contiguous(), weightsDesc(p), p.bwdDataWeights, s);
+                const torch::Tensor w = inLayout(saved[param].contiguous(), weightsDesc(p), p.bwdDataWeights, s);
                 torch::Tensor diffSrc = bufferFor(p.bwdDataDiffSrc);
                 executeWithScratchpad(p.bwdData, p.bwdDataScratch, s,
-                                      {{DNNL_ARG_DIFF_DST, memoryOf(p.bwdDataDiffDst, diffDst)},
+                                      {{DNNL_ARG_DIFF_DST, memoryOf(p.bwdDataDiffDst, gData)},
                                        {DNNL_ARG_WEIGHTS, memoryOf(p.bwdDataWeights, w)},
                                        {DNNL_ARG_DIFF_SRC, memoryOf(p.bwdDataDiffSrc, diffSrc)}});
                 g = diffSrc;
@@ -470,8 +581,22 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 gDesc = p.bwdDataDiffSrc;
             }
         }
-        if (ctx->needs_input_grad(0))
+        if (plan.ends.head) {
+            const torch::Tensor& perm = chain->headPerm;
+            torch::Tensor gHead = inLayout(g, gDesc, chain->headDesc, s);
+            s.wait();
+            if (plan.ends.headRelu)
+                reluBackwardInPlace(gHead, ctx->saved_data["headOut"].toTensor());
+            gHead = gHead.view({x.size(0), -1});
+            if (needs(0))
+                grads[1] = torch::zeros_like(saved[0]).index_copy_(0, perm, gHead.t().mm(x));
+            if (needs(1))
+                grads[2] = torch::zeros_like(saved[1]).index_copy_(0, perm, gHead.sum(0));
+            if (ctx->needs_input_grad(0))
+                grads[0] = gHead.mm(saved[0].index_select(0, perm));
+        } else if (ctx->needs_input_grad(0)) {
             grads[0] = inLayout(g, gDesc, plainDesc(chain->links.front().src), s).view(chain->links.front().src);
+        }
         s.wait();
         return grads;
     }
@@ -506,14 +631,21 @@ bool convChainSupported(const std::vector<ConvLink>& links)
     return true;
 }
 
-torch::Tensor convChain(const torch::Tensor& x, const std::vector<ConvLink>& links, const std::vector<torch::Tensor>& params)
+torch::Tensor convChain(const torch::Tensor& x, const std::vector<ConvLink>& links, const std::vector<torch::Tensor>& params,
+                        const ConvChainEnds& ends)
 {
-    TORCH_CHECK(convChainSupported(links) && params.size() == 2 * links.size() && x.dim() == 4 && x.size(1) == links[0].in
-                    && x.device().is_cpu() && x.scalar_type() == torch::kFloat32,
-                "convChain: an unsupported chain or input");
+    const size_t expected = 2 * links.size() + (ends.head ? 2 : 0) + (ends.tail ? 2 : 0);
+    bool ok = convChainSupported(links) && params.size() == expected && x.device().is_cpu()
+              && x.scalar_type() == torch::kFloat32;
+    if (ok && ends.head)
+        ok = x.dim() == 2 && params[0].dim() == 2 && params[0].size(1) == x.size(1)
+             && params[0].size(0) == links[0].in * ends.headRows * ends.headCols;
+    else if (ok)
+        ok = x.dim() == 4 && x.size(1) == links[0].in;
+    TORCH_CHECK(ok, "convChain: an unsupported chain or input");
     // As a TensorList, so that autograd sees the parameters as its inputs (a std::vector
     // would pass as an opaque argument).
-    return ConvChainFunction::apply(x, at::TensorList(params), encode(links));
+    return ConvChainFunction::apply(x, at::TensorList(params), encode(links, ends));
 }
 
 } // namespace lx
