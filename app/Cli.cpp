@@ -116,6 +116,10 @@ void addTrainOptions(QCommandLineParser& p)
     p.addOption(opt("lr", "Adam learning rate.", "rate", "1e-3"));
     p.addOption(opt("loss", "Reconstruction loss: mse or bce.", "loss", "mse"));
     p.addOption(opt("beta", "VAE: weight of the KL term.", "beta", "1"));
+    p.addOption(opt("input-noise",
+                    "Denoising: the sigma of Gaussian noise added to each training image (0: a plain autoencoder; "
+                    "default: the architecture's own).",
+                    "sigma"));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
     p.addOption(opt("out", "Where to save the checkpoint.", "file", "model.ckpt"));
@@ -139,6 +143,8 @@ int runTrain(const QCommandLineParser& p)
     lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
                                         lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
     spec.beta = number(p, "beta", 0, 1e6);
+    if (p.isSet("input-noise"))
+        spec.inputNoise = number(p, "input-noise", 0, 10);
     lx::TrainConfig config;
     config.epochs = int(wholeNumber(p, "epochs", 1, 100000));
     config.batchSize = int(wholeNumber(p, "batch", 1, 65536));
@@ -328,6 +334,8 @@ void printPlan(const lx::ModelSpec& spec)
     printLine(stdout, QString::fromStdString("architecture: " + spec.arch + " (" + lx::kindName(spec.kind) + ", latent "
                                              + std::to_string(spec.latentDim) + ", loss " + lx::lossName(spec.loss) + ")"));
     printLine(stdout, QString::fromStdString("input: 1×" + std::to_string(spec.imageRows) + "×" + std::to_string(spec.imageCols)));
+    if (spec.inputNoise > 0)
+        printLine(stdout, QStringLiteral("trained denoising: Gaussian noise σ %1 added to each training image").arg(spec.inputNoise));
     for (const auto& [name, layers] : {std::pair<const char*, const std::vector<lx::PlannedLayer>*>{"encoder", &plan.encoder},
                                        {"decoder", &plan.decoder}}) {
         printLine(stdout, QString::fromLatin1(name) + ":");

@@ -309,6 +309,8 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     auto* latent = dialog.findChild<QSpinBox*>("latent");
     auto* batch = dialog.findChild<QSpinBox*>("batch");
     auto* beta = dialog.findChild<QDoubleSpinBox*>("beta");
+    auto* noise = dialog.findChild<QDoubleSpinBox*>("inputNoise");
+    REQUIRE(noise);
     REQUIRE(kind);
     REQUIRE(arch);
     REQUIRE(latent);
@@ -322,17 +324,20 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     QTest::keyClicks(latent, "3");
     batch->setValue(16);
     beta->setValue(0.5);
+    noise->setValue(0.25);
     const TrainingRequest r = dialog.request();
     CHECK(r.kind == "vae");
     CHECK(r.arch == "mlp");
     CHECK(r.latentDim == 3);
     CHECK(r.batchSize == 16);
     CHECK(r.beta == 0.5);
+    CHECK(r.inputNoise == 0.25);
     dialog.accept();
     const TrainingRequest again = NewModelDialog::remembered();
     CHECK(again.kind == "vae");
     CHECK(again.latentDim == 3);
     CHECK(again.batchSize == 16);
+    CHECK(again.inputNoise == 0.25);
 
     e.window.createModel(r, false);
     REQUIRE(e.waitUntilIdle());

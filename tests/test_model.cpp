@@ -137,3 +137,21 @@ TEST_CASE("a spec survives JSON and a damaged spec is refused by field", "[model
     CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("ae or vae"));
     CHECK_THROWS_WITH(presetSpec("resnet"), Catch::Contains("lecture, conv or mlp"));
 }
+
+TEST_CASE("the denoising σ is part of the spec: saved, read back, absent in older files, checked", "[model]")
+{
+    CHECK(presetSpec("conv", 2).inputNoise > 0); // our default trains denoising
+    CHECK(presetSpec("lecture", 2).inputNoise == 0); // the lecture's model exactly as taught
+    CHECK(presetSpec("conv", 2, ModelKind::Vae).inputNoise == 0);
+    ModelSpec spec = presetSpec("lecture", 2);
+    spec.inputNoise = 0.25;
+    CHECK(specFromJson(specToJson(spec)).inputNoise == 0.25);
+    QJsonObject older = specToJson(spec);
+    older.remove("input_noise"); // a checkpoint from before the field existed
+    CHECK(specFromJson(older).inputNoise == 0);
+    QJsonObject bad = specToJson(spec);
+    bad["input_noise"] = -1;
+    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("input_noise"));
+    bad["input_noise"] = "lots";
+    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("input_noise"));
+}

@@ -62,6 +62,29 @@ TEST_CASE("training lowers the validation loss on a small dataset", "[train]")
     }
 }
 
+TEST_CASE("a denoising model trains on noisy images against the clean ones", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(320, 80);
+    auto create = [](double noise) {
+        ModelSpec spec = presetSpec("lecture", 2);
+        spec.inputNoise = noise;
+        return TrainingRun::create(spec, 2e-3, 0);
+    };
+    TrainingRun plain = create(0.0), noisy = create(1.0);
+    const double noisyBefore = Trainer::evaluate(noisy, data.validation).valLoss;
+    CHECK(Trainer::evaluate(plain, data.validation).valLoss == noisyBefore); // same seed, same start
+    TrainConfig config;
+    config.epochs = 4;
+    config.batchSize = 32;
+    Trainer(plain, data, config).run();
+    Trainer(noisy, data, config).run();
+    // It still learns to reconstruct (validation is scored on clean images, as always)...
+    CHECK(noisy.history.back().valLoss < 0.8 * noisyBefore);
+    // ...while what it saw in training was harder to reconstruct than the clean images.
+    CHECK(noisy.history.back().trainLoss > plain.history.back().trainLoss);
+    CHECK_FALSE(sameWeights(noisy.model, plain.model));
+}
+
 TEST_CASE("a VAE trains and reports its KL term", "[train]")
 {
     const DatasetSplits data = test::syntheticSplits(320, 80);

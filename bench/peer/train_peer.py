@@ -2,7 +2,7 @@
 
 Same data split (splitmix64 order, seed 1, 8,000 / 2,000), same architectures as our presets
 (`latent-explorer inspect --arch NAME`), Adam, MSE, the same cosine decay for `conv` as our
-trainer's default. Prints one JSON line. Run with Debian's /usr/bin/python3 (python3-torch).
+trainer's default, and for a `conv` AE the same denoising (Gaussian noise σ 0.4 on the inputs). Prints one JSON line. Run with Debian's /usr/bin/python3 (python3-torch).
 """
 import argparse, json, math, struct, time
 import numpy as np
@@ -71,11 +71,14 @@ def main():
     p.add_argument("--model", default="ae", choices=["ae", "vae"])
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--data", default="data/mnist")
+    p.add_argument("--input-noise", type=float, default=None,
+                   help="denoising sigma (default: our preset's, 0.4 for a conv AE, else 0)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     xtr, ytr, xva, yva = load(a.data)
     vae = a.model == "vae"
+    noise = a.input_noise if a.input_noise is not None else (0.4 if a.arch == "conv" and not vae else 0.0)
     enc, dec = model(a.arch, a.latent, vae)
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.Adam(params, lr=a.lr)
@@ -100,8 +103,8 @@ def main():
                 z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
                 kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
                 loss = nn.functional.mse_loss(dec(z), x) + a.beta * kl / 784
-            else:
-                loss = nn.functional.mse_loss(dec(enc(x)), x)
+            else:  # a denoising AE sees a noisy image and is scored against the clean one
+                loss = nn.functional.mse_loss(dec(enc(x + noise * torch.randn_like(x) if noise else x)), x)
             loss.backward()
             opt.step()
             seconds += time.perf_counter() - t0

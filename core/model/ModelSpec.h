@@ -34,6 +34,9 @@ struct ModelSpec {
     int latentDim = 2;
     LossKind loss = LossKind::Mse;
     double beta = 1.0; // VAE: weight of the KL term
+    // Training only: the σ of Gaussian noise added to every training image, which the model
+    // must map back to the clean image (a denoising autoencoder). 0: a plain autoencoder.
+    double inputNoise = 0.0;
     int imageRows = 28;
     int imageCols = 28;
     Activation activation = Activation::Relu;

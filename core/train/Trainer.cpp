@@ -130,7 +130,9 @@ TrainOutcome Trainer::run()
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
 
             dropGradients(*run_.optimizer);
-            const ModelOutput out = run_.model->forward(x);
+            // A denoising model sees a noisy image and is scored against the clean one.
+            const ModelOutput out = run_.model->forward(
+                run_.spec.inputNoise > 0 ? x + run_.spec.inputNoise * torch::randn_like(x) : x);
             const LossTerms t = computeLoss(run_.spec, out, x);
             const double loss = t.total.item<double>();
             if (!std::isfinite(loss))

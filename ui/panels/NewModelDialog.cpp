@@ -1,5 +1,7 @@
 #include "panels/NewModelDialog.h"
 
+#include "model/ModelSpec.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -20,7 +22,8 @@ struct ArchChoice {
 };
 const ArchChoice kArchs[] = {
     {"conv", QT_TRANSLATE_NOOP("NewModelDialog", "Our default: two strided convolutions with batch norm, a 512–128 "
-                                                 "head, and the mirror image back. Best map for its time.")},
+                                                 "head, and the mirror image back, trained to remove noise from its "
+                                                 "inputs. Best map for its time.")},
     {"lecture", QT_TRANSLATE_NOOP("NewModelDialog", "Exactly the lecture's model: Conv 1→32→64 (28→14→7), Linear "
                                                     "3136→D; Linear D→3136, ConvTranspose 64→32→1 (7→14→28).")},
     {"mlp", QT_TRANSLATE_NOOP("NewModelDialog", "Fully connected: 784→512→128→D and back. No convolutions.")},
@@ -57,6 +60,15 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     beta_->setDecimals(3);
     beta_->setSingleStep(0.1);
     beta_->setToolTip(tr("Weight of the KL term: larger pulls the codes towards the prior N(0, I)"));
+    noise_ = new QDoubleSpinBox(this);
+    noise_->setObjectName("inputNoise");
+    noise_->setRange(0, 2);
+    noise_->setDecimals(2);
+    noise_->setSingleStep(0.05);
+    noise_->setSpecialValueText(tr("none (a plain autoencoder)"));
+    noise_->setToolTip(tr("Denoising: Gaussian noise of this standard deviation is added to every training image, and "
+                          "the model must reconstruct the clean one.\nIt makes the map clearer: "
+                          "similar digits closer together, classes further apart."));
     learningRate_ = new QDoubleSpinBox(this);
     learningRate_->setObjectName("learningRate");
     learningRate_->setDecimals(5);
@@ -81,6 +93,7 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     form->addRow(tr("&Latent size:"), latent_);
     form->addRow(tr("L&oss:"), loss_);
     form->addRow(tr("&β (KL weight):"), beta_);
+    form->addRow(tr("Input &noise (σ):"), noise_);
     form->addRow(tr("Learning &rate:"), learningRate_);
     form->addRow(tr("&Batch size:"), batch_);
     form->addRow(tr("&Epochs:"), epochs_);
@@ -96,7 +109,17 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
+    // A choice of architecture or type brings its own noise (the user may change it after).
+    connect(kind_, qOverload<int>(&QComboBox::activated), this, &NewModelDialog::useArchitectureNoise);
+    connect(arch_, qOverload<int>(&QComboBox::activated), this, &NewModelDialog::useArchitectureNoise);
     setRequest(remembered());
+}
+
+void NewModelDialog::useArchitectureNoise()
+{
+    const ModelSpec preset = presetSpec(arch_->currentData().toString().toStdString(), 2,
+                                        parseKind(kind_->currentData().toString().toStdString()));
+    noise_->setValue(preset.inputNoise);
 }
 
 void NewModelDialog::updateEnabled()
@@ -114,6 +137,7 @@ TrainingRequest NewModelDialog::request() const
     r.latentDim = latent_->value();
     r.loss = loss_->currentData().toString();
     r.beta = beta_->value();
+    r.inputNoise = noise_->value();
     r.learningRate = learningRate_->value();
     r.batchSize = batch_->value();
     r.epochs = epochs_->value();
@@ -132,6 +156,10 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
     select(loss_, r.loss);
     latent_->setValue(r.latentDim);
     beta_->setValue(r.beta);
+    if (r.inputNoise >= 0)
+        noise_->setValue(r.inputNoise);
+    else
+        useArchitectureNoise();
     learningRate_->setValue(r.learningRate);
     batch_->setValue(r.batchSize);
     epochs_->setValue(r.epochs);
@@ -154,6 +182,7 @@ void NewModelDialog::accept()
     s.setValue("latent", r.latentDim);
     s.setValue("loss", r.loss);
     s.setValue("beta", r.beta);
+    s.setValue("inputNoise", r.inputNoise);
     s.setValue("learningRate", r.learningRate);
     s.setValue("batch", r.batchSize);
     s.setValue("epochs", r.epochs);
@@ -171,6 +200,7 @@ TrainingRequest NewModelDialog::remembered()
     r.latentDim = s.value("latent", r.latentDim).toInt();
     r.loss = s.value("loss", r.loss).toString();
     r.beta = s.value("beta", r.beta).toDouble();
+    r.inputNoise = s.value("inputNoise", r.inputNoise).toDouble();
     r.learningRate = s.value("learningRate", r.learningRate).toDouble();
     r.batchSize = s.value("batch", r.batchSize).toInt();
     r.epochs = s.value("epochs", r.epochs).toInt();

@@ -29,12 +29,15 @@ public:
 
 private:
     void updateEnabled();
+    void useArchitectureNoise(); // the chosen architecture's own denoising σ
+
 
     QComboBox* kind_;
     QComboBox* arch_;
     QSpinBox* latent_;
     QComboBox* loss_;
     QDoubleSpinBox* beta_;
+    QDoubleSpinBox* noise_;
     QDoubleSpinBox* learningRate_;
     QSpinBox* batch_;
     QSpinBox* epochs_;

@@ -46,6 +46,8 @@ ModelSpec specFor(const TrainingRequest& r)
     ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, parseKind(r.kind.toStdString()),
                                 parseLoss(r.loss.toStdString()));
     spec.beta = r.beta;
+    if (r.inputNoise >= 0)
+        spec.inputNoise = r.inputNoise;
     return spec;
 }
 
@@ -475,6 +477,7 @@ void TrainingSession::openModel(const QString& path)
             d->request.latentDim = run->spec.latentDim;
             d->request.learningRate = run->learningRate;
             d->request.beta = run->spec.beta;
+            d->request.inputNoise = run->spec.inputNoise;
         }
         d->adoptRun(std::move(run), path);
     });
