@@ -117,9 +117,9 @@ void addTrainOptions(QCommandLineParser& p)
     p.addOption(opt("loss", "Reconstruction loss: mse or bce.", "loss", "mse"));
     p.addOption(opt("beta", "VAE: weight of the KL term.", "beta", "1"));
     p.addOption(opt("input-noise",
-                    "Denoising: the sigma of Gaussian noise added to each training image (0: a plain autoencoder; "
-                    "default: the architecture's own).",
-                    "sigma"));
+                    "Denoising: the sigma of Gaussian noise added to each training image, whose clean version is "
+                    "the target (0: a plain autoencoder).",
+                    "sigma", "0"));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
     p.addOption(opt("out", "Where to save the checkpoint.", "file", "model.ckpt"));
@@ -143,8 +143,7 @@ int runTrain(const QCommandLineParser& p)
     lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
                                         lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
     spec.beta = number(p, "beta", 0, 1e6);
-    if (p.isSet("input-noise"))
-        spec.inputNoise = number(p, "input-noise", 0, 10);
+    spec.inputNoise = number(p, "input-noise", 0, 10);
     lx::TrainConfig config;
     config.epochs = int(wholeNumber(p, "epochs", 1, 100000));
     config.batchSize = int(wholeNumber(p, "batch", 1, 65536));

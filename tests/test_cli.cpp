@@ -89,6 +89,16 @@ TEST_CASE("the CLI trains, evaluates, embeds, decodes and inspects a model end t
     CHECK(inspect.out.contains("64×7×7"));
     CHECK(inspect.out.contains("1×28×28"));
     CHECK(inspect.out.contains("epochs: 2"));
+    CHECK_FALSE(inspect.out.contains("denoising"));
+
+    // A denoising model says so, and keeps saying so in its checkpoint.
+    const QString denoising = QString::fromStdString(dir.file("denoising.ckpt"));
+    REQUIRE(cli({"train", "--data", data, "--arch", "mlp", "--epochs", "1", "--input-noise", "0.3", "--out", denoising})
+                .exitCode == 0);
+    CHECK(cli({"inspect", "--model", denoising}).out.contains("trained denoising: Gaussian noise σ 0.3"));
+    const Run negative = cli({"train", "--data", data, "--input-noise", "-1", "--out", denoising});
+    CHECK(negative.exitCode != 0);
+    CHECK(negative.err.contains("input-noise"));
 }
 
 TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", "[cli]")

@@ -2,7 +2,7 @@
 
 Same data split (splitmix64 order, seed 1, 8,000 / 2,000), same architectures as our presets
 (`latent-explorer inspect --arch NAME`), Adam, MSE, the same cosine decay for `conv` as our
-trainer's default, and for a `conv` AE the same denoising (Gaussian noise σ 0.4 on the inputs). Prints one JSON line. Run with Debian's /usr/bin/python3 (python3-torch).
+trainer's default; `--input-noise` as our `train --input-noise`. Prints one JSON line. Run with Debian's /usr/bin/python3 (python3-torch).
 """
 import argparse, json, math, struct, time
 import numpy as np
@@ -71,14 +71,13 @@ def main():
     p.add_argument("--model", default="ae", choices=["ae", "vae"])
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--data", default="data/mnist")
-    p.add_argument("--input-noise", type=float, default=None,
-                   help="denoising sigma (default: our preset's, 0.4 for a conv AE, else 0)")
+    p.add_argument("--input-noise", type=float, default=0.0, help="denoising: sigma of noise on the inputs")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     xtr, ytr, xva, yva = load(a.data)
     vae = a.model == "vae"
-    noise = a.input_noise if a.input_noise is not None else (0.4 if a.arch == "conv" and not vae else 0.0)
+    noise = a.input_noise
     enc, dec = model(a.arch, a.latent, vae)
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.Adam(params, lr=a.lr)

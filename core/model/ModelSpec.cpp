@@ -124,10 +124,6 @@ ModelSpec presetSpec(const std::string& arch, int latentDim, ModelKind kind, Los
         s.decoderHidden = {128, 512};
         s.decoderConvs = {{32, 3, 2, 1, 1}, {1, 3, 2, 1, 1}};
         s.batchNorm = true;
-        // Trained as a denoising autoencoder: a clearer map (5-NN ~0.80 instead of ~0.75 in
-        // 60 s on mnist) and no worse reconstructions (bench/RESULTS.md, 2026-11-26).
-        if (kind == ModelKind::Autoencoder)
-            s.inputNoise = 0.4;
     } else if (arch == "mlp") {
         s.encoderHidden = {512, 256};
         s.decoderHidden = {256, 512};

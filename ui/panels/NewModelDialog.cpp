@@ -1,7 +1,5 @@
 #include "panels/NewModelDialog.h"
 
-#include "model/ModelSpec.h"
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -22,8 +20,7 @@ struct ArchChoice {
 };
 const ArchChoice kArchs[] = {
     {"conv", QT_TRANSLATE_NOOP("NewModelDialog", "Our default: two strided convolutions with batch norm, a 512–128 "
-                                                 "head, and the mirror image back, trained to remove noise from its "
-                                                 "inputs. Best map for its time.")},
+                                                 "head, and the mirror image back. Best map for its time.")},
     {"lecture", QT_TRANSLATE_NOOP("NewModelDialog", "Exactly the lecture's model: Conv 1→32→64 (28→14→7), Linear "
                                                     "3136→D; Linear D→3136, ConvTranspose 64→32→1 (7→14→28).")},
     {"mlp", QT_TRANSLATE_NOOP("NewModelDialog", "Fully connected: 784→512→128→D and back. No convolutions.")},
@@ -67,8 +64,7 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     noise_->setSingleStep(0.05);
     noise_->setSpecialValueText(tr("none (a plain autoencoder)"));
     noise_->setToolTip(tr("Denoising: Gaussian noise of this standard deviation is added to every training image, and "
-                          "the model must reconstruct the clean one.\nIt makes the map clearer: "
-                          "similar digits closer together, classes further apart."));
+                          "the model must reconstruct the clean one (a denoising autoencoder)."));
     learningRate_ = new QDoubleSpinBox(this);
     learningRate_->setObjectName("learningRate");
     learningRate_->setDecimals(5);
@@ -109,18 +105,9 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
-    // A choice of architecture or type brings its own noise (the user may change it after).
-    connect(kind_, qOverload<int>(&QComboBox::activated), this, &NewModelDialog::useArchitectureNoise);
-    connect(arch_, qOverload<int>(&QComboBox::activated), this, &NewModelDialog::useArchitectureNoise);
     setRequest(remembered());
 }
 
-void NewModelDialog::useArchitectureNoise()
-{
-    const ModelSpec preset = presetSpec(arch_->currentData().toString().toStdString(), 2,
-                                        parseKind(kind_->currentData().toString().toStdString()));
-    noise_->setValue(preset.inputNoise);
-}
 
 void NewModelDialog::updateEnabled()
 {
@@ -156,10 +143,7 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
     select(loss_, r.loss);
     latent_->setValue(r.latentDim);
     beta_->setValue(r.beta);
-    if (r.inputNoise >= 0)
-        noise_->setValue(r.inputNoise);
-    else
-        useArchitectureNoise();
+    noise_->setValue(r.inputNoise);
     learningRate_->setValue(r.learningRate);
     batch_->setValue(r.batchSize);
     epochs_->setValue(r.epochs);

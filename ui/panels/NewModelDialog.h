@@ -29,8 +29,6 @@ public:
 
 private:
     void updateEnabled();
-    void useArchitectureNoise(); // the chosen architecture's own denoising σ
-
 
     QComboBox* kind_;
     QComboBox* arch_;

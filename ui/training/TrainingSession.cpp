@@ -46,8 +46,7 @@ ModelSpec specFor(const TrainingRequest& r)
     ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, parseKind(r.kind.toStdString()),
                                 parseLoss(r.loss.toStdString()));
     spec.beta = r.beta;
-    if (r.inputNoise >= 0)
-        spec.inputNoise = r.inputNoise;
+    spec.inputNoise = r.inputNoise;
     return spec;
 }
 

@@ -23,7 +23,7 @@ struct TrainingRequest {
     int epochs = 20;
     double learningRate = 1e-3;
     double beta = 1.0;
-    double inputNoise = -1; // σ of the denoising noise; below 0: the architecture's own
+    double inputNoise = 0; // σ of the denoising noise (0: a plain autoencoder)
     quint64 seed = 0;
 };
 
