@@ -110,6 +110,24 @@ std::vector<torch::Tensor> randomParameters(const std::vector<ConvLink>& links)
     return p;
 }
 
+// Outputs equal; then, for one random upstream gradient, the gradients of x and of every
+// parameter.
+void checkSameFunction(const torch::Tensor& xr, const torch::Tensor& yr, const std::vector<torch::Tensor>& pr,
+                       const torch::Tensor& xf, const torch::Tensor& yf, const std::vector<torch::Tensor>& pf)
+{
+    REQUIRE(yf.sizes() == yr.sizes());
+    CHECK(torch::allclose(yf, yr, 1e-4, 1e-4));
+    const torch::Tensor g = torch::randn_like(yr);
+    (yr * g).sum().backward();
+    (yf * g).sum().backward();
+    CHECK(torch::allclose(xf.grad(), xr.grad(), 1e-3, 1e-3));
+    for (size_t i = 0; i < pr.size(); ++i) {
+        INFO("parameter " << i);
+        REQUIRE(pf[i].grad().defined());
+        CHECK(torch::allclose(pf[i].grad(), pr[i].grad(), 1e-3, 1e-3));
+    }
+}
+
 } // namespace
 
 TEST_CASE("a chain of convolutions in oneDNN's layouts equals the layers one after another", "[model][fastconv][chain]")
@@ -142,18 +160,7 @@ TEST_CASE("a chain of convolutions in oneDNN's layouts equals the layers one aft
         const torch::Tensor x = torch::randn({c.batch, c.links[0].in, c.size, c.size});
         const torch::Tensor xr = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
         const torch::Tensor yr = referenceChain(xr, c.links, pr);
-        const torch::Tensor yf = convChain(xf, c.links, pf);
-        REQUIRE(yf.sizes() == yr.sizes());
-        CHECK(torch::allclose(yf, yr, 1e-4, 1e-4));
-        const torch::Tensor g = torch::randn_like(yr);
-        (yr * g).sum().backward();
-        (yf * g).sum().backward();
-        CHECK(torch::allclose(xf.grad(), xr.grad(), 1e-3, 1e-3));
-        for (size_t i = 0; i < pr.size(); ++i) {
-            INFO("parameter " << i);
-            REQUIRE(pf[i].grad().defined());
-            CHECK(torch::allclose(pf[i].grad(), pr[i].grad(), 1e-3, 1e-3));
-        }
+        checkSameFunction(xr, yr, pr, xf, convChain(xf, c.links, pf), pf);
         // Twice more, the second time without gradients for x: the cached primitives serve.
         const torch::Tensor again = convChain(x, c.links, pf);
         CHECK(torch::allclose(again, yr, 1e-4, 1e-4));
@@ -217,18 +224,7 @@ TEST_CASE("a chain with fully connected ends equals Linear, ReLU, unflatten, the
         h = referenceChain(h, c.links, std::vector<torch::Tensor>(pr.begin() + long(first), pr.begin() + long(first + 2 * c.links.size())));
         if (c.ends.tail)
             h = torch::linear(h.flatten(1), pr[pr.size() - 2], pr.back());
-        const torch::Tensor yf = convChain(xf, c.links, pf, c.ends);
-        REQUIRE(yf.sizes() == h.sizes());
-        CHECK(torch::allclose(yf, h, 1e-4, 1e-4));
-        const torch::Tensor g = torch::randn_like(h);
-        (h * g).sum().backward();
-        (yf * g).sum().backward();
-        CHECK(torch::allclose(xf.grad(), xr.grad(), 1e-3, 1e-3));
-        for (size_t i = 0; i < pr.size(); ++i) {
-            INFO("parameter " << i);
-            REQUIRE(pf[i].grad().defined());
-            CHECK(torch::allclose(pf[i].grad(), pr[i].grad(), 1e-3, 1e-3));
-        }
+        checkSameFunction(xr, h, pr, xf, convChain(xf, c.links, pf, c.ends), pf);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -175,55 +176,58 @@ torch::Tensor permutationOf(const memory::desc& d)
     return perm;
 }
 
-// The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
-// run fails in the forward pass, where the model can still take the layers one by one).
-void makeBackward(LinkPrimitives& p, const ConvLink& l)
+// A link's source, weights, bias and destination, the layouts left to oneDNN but the bias's.
+std::array<memory::desc, 4> anyLayouts(const LinkPrimitives& p)
 {
-    const memory::desc anySrc(p.src, memory::data_type::f32, Tag::any);
-    const memory::desc anyWeights(p.weights, memory::data_type::f32, Tag::any);
-    const memory::desc biasDesc(p.bias, memory::data_type::f32, Tag::x);
-    const memory::desc anyDst(p.dst, memory::data_type::f32, Tag::any);
+    return {memory::desc(p.src, memory::data_type::f32, Tag::any), memory::desc(p.weights, memory::data_type::f32, Tag::any),
+            memory::desc(p.bias, memory::data_type::f32, Tag::x), memory::desc(p.dst, memory::data_type::f32, Tag::any)};
+}
+
+// Scratch memory comes from us (a tensor per call), so that primitives can run on several
+// threads at once.
+dnnl::primitive_attr userScratchpad()
+{
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (l.transposed) {
-        const auto& hint = static_cast<const dnnl::deconvolution_forward::primitive_desc&>(*p.fwdPd);
-        const dnnl::deconvolution_backward_data::desc dd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights, anyDst,
-                                                         p.strides, p.padL, p.padR);
-        const dnnl::deconvolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
-        p.bwdDataDiffDst = data.diff_dst_desc();
-        p.bwdDataWeights = data.weights_desc();
-        p.bwdDataDiffSrc = data.diff_src_desc();
-        p.bwdDataScratch = data.scratchpad_desc();
-        p.bwdData = dnnl::deconvolution_backward_data(data);
-        const dnnl::deconvolution_backward_weights::desc wd(dnnl::algorithm::deconvolution_direct, anySrc, anyWeights,
-                                                            biasDesc, anyDst, p.strides, p.padL, p.padR);
-        const dnnl::deconvolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
-        p.bwdWeightsSrc = weights.src_desc();
-        p.bwdWeightsDiffDst = weights.diff_dst_desc();
-        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
-        p.bwdWeightsDiffBias = weights.diff_bias_desc();
-        p.bwdWeightsScratch = weights.scratchpad_desc();
-        p.bwdWeights = dnnl::deconvolution_backward_weights(weights);
-    } else {
-        const auto& hint = static_cast<const dnnl::convolution_forward::primitive_desc&>(*p.fwdPd);
-        const dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, anySrc, anyWeights, anyDst,
-                                                       p.strides, p.padL, p.padR);
-        const dnnl::convolution_backward_data::primitive_desc data(dd, attr, cpuEngine(), hint);
-        p.bwdDataDiffDst = data.diff_dst_desc();
-        p.bwdDataWeights = data.weights_desc();
-        p.bwdDataDiffSrc = data.diff_src_desc();
-        p.bwdDataScratch = data.scratchpad_desc();
-        p.bwdData = dnnl::convolution_backward_data(data);
-        const dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, p.fwdSrc, anyWeights,
-                                                          biasDesc, anyDst, p.strides, p.padL, p.padR);
-        const dnnl::convolution_backward_weights::primitive_desc weights(wd, attr, cpuEngine(), hint);
-        p.bwdWeightsSrc = weights.src_desc();
-        p.bwdWeightsDiffDst = weights.diff_dst_desc();
-        p.bwdWeightsDiffWeights = weights.diff_weights_desc();
-        p.bwdWeightsDiffBias = weights.diff_bias_desc();
-        p.bwdWeightsScratch = weights.scratchpad_desc();
-        p.bwdWeights = dnnl::convolution_backward_weights(weights);
-    }
+    return attr;
+}
+
+// The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
+// run fails in the forward pass, where the model can still take the layers one by one). The
+// convolution and deconvolution primitives of oneDNN share one shape of API.
+template <class Forward, class Data, class Weights>
+void makeBackwardWith(LinkPrimitives& p, dnnl::algorithm algorithm, const memory::desc& weightsSrc)
+{
+    const auto [anySrc, anyWeights, biasDesc, anyDst] = anyLayouts(p);
+    const dnnl::primitive_attr attr = userScratchpad();
+    const auto& hint = static_cast<const typename Forward::primitive_desc&>(*p.fwdPd);
+    const typename Data::primitive_desc data(
+        typename Data::desc(algorithm, anySrc, anyWeights, anyDst, p.strides, p.padL, p.padR), attr, cpuEngine(), hint);
+    p.bwdDataDiffDst = data.diff_dst_desc();
+    p.bwdDataWeights = data.weights_desc();
+    p.bwdDataDiffSrc = data.diff_src_desc();
+    p.bwdDataScratch = data.scratchpad_desc();
+    p.bwdData = Data(data);
+    const typename Weights::primitive_desc weights(
+        typename Weights::desc(algorithm, weightsSrc.is_zero() ? anySrc : weightsSrc, anyWeights, biasDesc, anyDst,
+                               p.strides, p.padL, p.padR),
+        attr, cpuEngine(), hint);
+    p.bwdWeightsSrc = weights.src_desc();
+    p.bwdWeightsDiffDst = weights.diff_dst_desc();
+    p.bwdWeightsDiffWeights = weights.diff_weights_desc();
+    p.bwdWeightsDiffBias = weights.diff_bias_desc();
+    p.bwdWeightsScratch = weights.scratchpad_desc();
+    p.bwdWeights = Weights(weights);
+}
+
+void makeBackward(LinkPrimitives& p, const ConvLink& l)
+{
+    if (l.transposed)
+        makeBackwardWith<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
+                         dnnl::deconvolution_backward_weights>(p, dnnl::algorithm::deconvolution_direct, memory::desc());
+    else // the weights' gradient reads the input in the layout the forward pass did
+        makeBackwardWith<dnnl::convolution_forward, dnnl::convolution_backward_data, dnnl::convolution_backward_weights>(
+            p, dnnl::algorithm::convolution_direct, p.fwdSrc);
 }
 
 // The layout of a link's torch weight: Conv2d's out×in×k×k; ConvTranspose2d's in×out×k×k,
@@ -267,12 +271,9 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
             p.padR = {l.padding - l.outputPadding, l.padding - l.outputPadding};
         else
             p.padR = {(oh - 1) * l.stride + l.kernel - h - l.padding, (ow - 1) * l.stride + l.kernel - w - l.padding};
-        const memory::desc anySrc(p.src, memory::data_type::f32, Tag::any);
-        const memory::desc anyWeights(p.weights, memory::data_type::f32, Tag::any);
-        const memory::desc biasDesc(p.bias, memory::data_type::f32, Tag::x);
-        const memory::desc anyDst(p.dst, memory::data_type::f32, Tag::any);
-        dnnl::primitive_attr attr;
-        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        const std::array<memory::desc, 4> any = anyLayouts(p); // not structured bindings: a lambda captures them
+        const memory::desc &anySrc = any[0], &anyWeights = any[1], &biasDesc = any[2], &anyDst = any[3];
+        dnnl::primitive_attr attr = userScratchpad();
         if (l.relu) {
             dnnl::post_ops ops;
             ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
@@ -284,8 +285,7 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
             // primitive with a broadcast bias is slower still), so we add them ourselves
             // (addBiasRelu), in a layout that loop reads: the one the deconvolution prefers if
             // it can, plain N×C×H×W otherwise.
-            dnnl::primitive_attr plain;
-            plain.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+            const dnnl::primitive_attr plain = userScratchpad();
             auto make = [&](const memory::desc& dst) {
                 const dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_training,
                                                           dnnl::algorithm::deconvolution_direct, anySrc, anyWeights, dst,
