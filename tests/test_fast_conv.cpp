@@ -258,4 +258,11 @@ TEST_CASE("the lecture's model runs its convolutions as chains, with the layers'
         INFO("parameter " << i);
         CHECK(torch::allclose(chainGrads[i], params[i].grad(), 1e-4, 1e-6));
     }
+    // Batches of one and of none (decoding one point, an empty selection) work too.
+    torch::NoGradGuard noGrad;
+    model->eval();
+    CHECK(torch::allclose(model->decode(torch::zeros({1, 2})),
+                          model->decoderLayers()->forward(torch::zeros({1, 2})), 1e-5, 1e-5));
+    CHECK(model->decode(torch::zeros({0, 2})).sizes() == torch::IntArrayRef({0, 1, 28, 28}));
+    CHECK(model->encode(torch::zeros({0, 1, 28, 28})).sizes() == torch::IntArrayRef({0, 2}));
 }

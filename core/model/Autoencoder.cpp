@@ -127,7 +127,7 @@ torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<
 {
     for (const Segment& s : segments) {
         if (!s.links.empty() && h.device().is_cpu() && h.scalar_type() == torch::kFloat32
-            && h.dim() == (s.ends.head ? 2 : 4)) {
+            && h.dim() == (s.ends.head ? 2 : 4) && h.size(0) > 0) {
             std::vector<torch::Tensor> params;
             for (size_t i : s.paramLayers) {
                 const std::shared_ptr<torch::nn::Module> m = seq->ptr(i);
