@@ -1,6 +1,7 @@
 #include "model/Autoencoder.h"
 #include "model/ConvChain.h"
 #include "model/FastConvTranspose.h"
+#include "model/FastLinear.h"
 
 #include <catch2/catch.hpp>
 
@@ -265,4 +266,45 @@ TEST_CASE("the lecture's model runs its convolutions as chains, with the layers'
                           model->decoderLayers()->forward(torch::zeros({1, 2})), 1e-5, 1e-5));
     CHECK(model->decode(torch::zeros({0, 2})).sizes() == torch::IntArrayRef({0, 1, 28, 28}));
     CHECK(model->encode(torch::zeros({0, 1, 28, 28})).sizes() == torch::IntArrayRef({0, 2}));
+}
+
+TEST_CASE("the oneDNN Linear equals torch::nn::Linear: outputs and every gradient", "[model][fastlinear]")
+{
+    struct Shape {
+        int64_t batch, in, out;
+    };
+    torch::manual_seed(13);
+    for (const Shape& c : {Shape{128, 3136, 512}, Shape{1, 512, 128}, Shape{37, 785, 259}, Shape{64, 2, 3136}}) {
+        INFO(c.batch << "x" << c.in << " -> " << c.out);
+        torch::nn::Linear reference(c.in, c.out);
+        const torch::Tensor x = torch::randn({c.batch, c.in});
+        const torch::Tensor xr = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
+        const torch::Tensor wf = reference->weight.detach().clone().requires_grad_(true);
+        const torch::Tensor bf = reference->bias.detach().clone().requires_grad_(true);
+        checkSameFunction(xr, reference->forward(xr), {reference->weight, reference->bias}, xf, fastLinear(xf, wf, bf),
+                          {wf, bf});
+    }
+}
+
+TEST_CASE("the conv model runs its big Linear layers through oneDNN, with the layers' own results", "[model][fastlinear]")
+{
+    torch::manual_seed(17);
+    Autoencoder model(presetSpec("conv", 2));
+    model->eval(); // batch norm from its running statistics: the same in both passes
+    const torch::Tensor x = torch::rand({19, 1, 28, 28});
+    const torch::Tensor fast = model->forward(x).reconstruction;
+    torch::mse_loss(fast, x).backward();
+    std::vector<torch::Tensor> fastGrads;
+    for (const torch::Tensor& p : model->parameters()) {
+        fastGrads.push_back(p.grad().clone());
+        p.mutable_grad() = torch::Tensor();
+    }
+    const torch::Tensor layered = model->decoderLayers()->forward(model->encoderLayers()->forward(x));
+    torch::mse_loss(layered, x).backward();
+    CHECK(torch::allclose(fast, layered, 1e-5, 1e-5));
+    const auto params = model->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        INFO("parameter " << i);
+        CHECK(torch::allclose(fastGrads[i], params[i].grad(), 1e-4, 1e-6));
+    }
 }

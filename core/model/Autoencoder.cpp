@@ -2,6 +2,7 @@
 
 #include "model/ArchitecturePlan.h"
 #include "model/FastConvTranspose.h"
+#include "model/FastLinear.h"
 
 #include <cstdio>
 #include <mutex>
@@ -116,7 +117,10 @@ std::vector<AutoencoderImpl::Segment> AutoencoderImpl::segmentsOf(const std::vec
             segments.push_back(std::move(chain));
             i = j;
         } else {
-            segments.push_back({i, i + 1, {}, {}, {}});
+            Segment one{i, i + 1, {}, {}, {}, false};
+            one.fastLinear = layers[i].type == LayerType::Linear && fastLinearEnabled()
+                             && fastLinearWorthIt(layers[i].in.size(), layers[i].out.size());
+            segments.push_back(std::move(one));
             ++i;
         }
     }
@@ -151,6 +155,18 @@ torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<
                 static std::once_flag warned;
                 std::call_once(warned, [&] {
                     std::fprintf(stderr, "latent-explorer: convolutions run layer by layer (%s)\n", e.what());
+                });
+            }
+        }
+        if (s.fastLinear && h.device().is_cpu() && h.scalar_type() == torch::kFloat32 && h.dim() == 2 && h.size(0) > 0) {
+            const auto* linear = seq->ptr(s.begin)->as<torch::nn::Linear>();
+            try {
+                h = fastLinear(h, linear->weight, linear->bias);
+                continue;
+            } catch (const std::exception& e) {
+                static std::once_flag warned;
+                std::call_once(warned, [&] {
+                    std::fprintf(stderr, "latent-explorer: linear layers run through LibTorch (%s)\n", e.what());
                 });
             }
         }

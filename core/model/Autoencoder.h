@@ -48,6 +48,7 @@ private:
         std::vector<ConvLink> links;     // empty: run the one module `begin`
         ConvChainEnds ends;              // a Linear before (head) or after (tail) the links
         std::vector<size_t> paramLayers; // the layers holding the weights and biases, in order
+        bool fastLinear = false;         // the one module is a Linear for model/FastLinear
     };
     static std::vector<Segment> segmentsOf(const std::vector<PlannedLayer>& layers);
     static torch::Tensor run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h);

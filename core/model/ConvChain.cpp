@@ -1,9 +1,9 @@
 #include "model/ConvChain.h"
 
+#include "model/Dnnl.h"
 #include "model/FastConvTranspose.h"
 
 #include <ATen/Parallel.h>
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include <array>
 #include <cstdlib>
@@ -16,17 +16,12 @@ namespace lx {
 namespace {
 
 using dnnl::memory;
+using namespace dnnl_support;
 using Tag = memory::format_tag;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 constexpr int kLinkFields = 8;
-
-dnnl::engine& cpuEngine()
-{
-    static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    return engine;
-}
 
 bool fewChannels(const ConvLink& l)
 {
@@ -183,15 +178,6 @@ std::array<memory::desc, 4> anyLayouts(const LinkPrimitives& p)
             memory::desc(p.bias, memory::data_type::f32, Tag::x), memory::desc(p.dst, memory::data_type::f32, Tag::any)};
 }
 
-// Scratch memory comes from us (a tensor per call), so that primitives can run on several
-// threads at once.
-dnnl::primitive_attr userScratchpad()
-{
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    return attr;
-}
-
 // The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
 // run fails in the forward pass, where the model can still take the layers one by one). The
 // convolution and deconvolution primitives of oneDNN share one shape of API.
@@ -335,17 +321,6 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
     return chain;
 }
 
-// A buffer for a memory of this description, owned by a tensor (so autograd can keep it).
-torch::Tensor bufferFor(const memory::desc& d)
-{
-    return torch::empty({int64_t((d.get_size() + sizeof(float) - 1) / sizeof(float))}, torch::kFloat32);
-}
-
-memory memoryOf(const memory::desc& d, const torch::Tensor& t)
-{
-    return memory(d, cpuEngine(), t.data_ptr());
-}
-
 // The data of `from` (described by fromDesc) in the layout `to`: the same tensor when the
 // layouts agree, otherwise a reordered copy.
 torch::Tensor inLayout(const torch::Tensor& from, const memory::desc& fromDesc, const memory::desc& to, dnnl::stream& s)
@@ -358,16 +333,6 @@ torch::Tensor inLayout(const torch::Tensor& from, const memory::desc& fromDesc, 
     return out;
 }
 
-void executeWithScratchpad(const dnnl::primitive& prim, const memory::desc& scratch, dnnl::stream& s,
-                           std::unordered_map<int, memory> args)
-{
-    torch::Tensor buffer;
-    if (scratch.get_size() > 0) {
-        buffer = bufferFor(scratch);
-        args.emplace(DNNL_ARG_SCRATCHPAD, memoryOf(scratch, buffer));
-    }
-    prim.execute(s, args);
-}
 
 // g ← g where y > 0, else 0: the ReLU's backward pass, in whatever layout both share.
 void reluBackwardInPlace(torch::Tensor& g, const torch::Tensor& y)

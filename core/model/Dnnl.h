@@ -1,0 +1,49 @@
+#pragma once
+// What our direct oneDNN code shares (model/ConvChain, model/FastLinear): the CPU engine and
+// memories over tensors. Included by .cpp files only; oneDNN stays out of every public header.
+
+#include <torch/torch.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace lx::dnnl_support {
+
+inline dnnl::engine& cpuEngine()
+{
+    static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    return engine;
+}
+
+// A buffer for a memory of this description, owned by a tensor (so autograd can keep it).
+inline torch::Tensor bufferFor(const dnnl::memory::desc& d)
+{
+    return torch::empty({int64_t((d.get_size() + sizeof(float) - 1) / sizeof(float))}, torch::kFloat32);
+}
+
+inline dnnl::memory memoryOf(const dnnl::memory::desc& d, const torch::Tensor& t)
+{
+    return dnnl::memory(d, cpuEngine(), t.data_ptr());
+}
+
+// Scratch memory comes from us (a tensor per call), so that primitives can run on several
+// threads at once.
+inline dnnl::primitive_attr userScratchpad()
+{
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    return attr;
+}
+
+// Runs a primitive with a scratchpad of its own.
+inline void executeWithScratchpad(const dnnl::primitive& prim, const dnnl::memory::desc& scratch, dnnl::stream& s,
+                                  std::unordered_map<int, dnnl::memory> args)
+{
+    torch::Tensor buffer;
+    if (scratch.get_size() > 0) {
+        buffer = bufferFor(scratch);
+        args.emplace(DNNL_ARG_SCRATCHPAD, memoryOf(scratch, buffer));
+    }
+    prim.execute(s, args);
+}
+
+} // namespace lx::dnnl_support
