@@ -265,6 +265,16 @@ TEST_CASE("random samples decode the points they mark, and New samples draws new
     CHECK(samples->points() != first);
     const std::vector<float> z0(samples->points().begin(), samples->points().begin() + d);
     CHECK(samples->images()[0] == model->decode(z0));
+    // Training moves the codes and so the box: the same draws follow it into the new box (an
+    // untrained model's box is tiny, and points drawn there once would all sit on one spot).
+    const std::vector<float> before = samples->points();
+    e.window.session()->train(2);
+    REQUIRE(e.waitUntilIdle());
+    const auto trained = e.window.map()->cloud();
+    REQUIRE(trained != cloud);
+    CHECK(samples->points() != before);
+    CHECK(samples->points()
+          == sampleBox(trained->codes.data(), trained->trainCount, d, SamplesPanel::kCount, samples->seed()));
     // The prior: the same seed gives exactly samplePrior's points.
     samples->setSource(SamplesPanel::Source::Prior);
     CHECK(samples->points() == samplePrior(SamplesPanel::kCount, d, samples->seed()));

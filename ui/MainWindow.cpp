@@ -934,11 +934,10 @@ void MainWindow::updateSamples()
         return;
     const ModelSnapshotPtr model = session_->snapshot();
     const CloudPtr cloud = map_->cloud();
-    const std::vector<float>& points = samples_->points();
     if (!model || !cloud || cloud->dim != model->latentDim() || cloud->trainCount == 0)
         return;
     const int d = cloud->dim;
-    if (points.empty() || points.size() % size_t(d) != 0) {
+    if (samples_->points().empty() || samples_->points().size() % size_t(d) != 0) {
         resample();
         return;
     }
@@ -948,7 +947,12 @@ void MainWindow::updateSamples()
         // nearest neighbour. Measured once per cloud (a few milliseconds).
         farThreshold_ = neighbourDistanceQuantile(train, cloud->trainCount, d, 0.99, 200);
         samplesCloud_ = cloud.get();
+        // The data's box moves with the codes (a new map every second while training, from an
+        // untrained model's tiny box at first): the same draws, placed in the box of now.
+        if (samples_->source() == SamplesPanel::Source::DataBox)
+            samples_->setPoints(sampleBox(train, cloud->trainCount, d, SamplesPanel::kCount, samples_->seed()));
     }
+    const std::vector<float>& points = samples_->points();
     const std::vector<float> distances = nearestDistances(train, cloud->trainCount, d, points);
     std::vector<bool> far;
     std::vector<QPointF> marks;
