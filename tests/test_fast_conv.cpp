@@ -129,6 +129,27 @@ void checkSameFunction(const torch::Tensor& xr, const torch::Tensor& yr, const s
     }
 }
 
+// The model's forward pass (its fast paths) against its layers run one by one as modules:
+// the reconstruction and the gradient of every parameter for an MSE loss.
+void checkModelEqualsItsLayers(Autoencoder& model, const torch::Tensor& x)
+{
+    const torch::Tensor fast = model->forward(x).reconstruction;
+    torch::mse_loss(fast, x).backward();
+    std::vector<torch::Tensor> fastGrads;
+    for (const torch::Tensor& p : model->parameters()) {
+        fastGrads.push_back(p.grad().clone());
+        p.mutable_grad() = torch::Tensor();
+    }
+    const torch::Tensor layered = model->decoderLayers()->forward(model->encoderLayers()->forward(x));
+    torch::mse_loss(layered, x).backward();
+    CHECK(torch::allclose(fast, layered, 1e-5, 1e-5));
+    const auto params = model->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        INFO("parameter " << i);
+        CHECK(torch::allclose(fastGrads[i], params[i].grad(), 1e-4, 1e-6));
+    }
+}
+
 } // namespace
 
 TEST_CASE("a chain of convolutions in oneDNN's layouts equals the layers one after another", "[model][fastconv][chain]")
@@ -242,23 +263,7 @@ TEST_CASE("the lecture's model runs its convolutions as chains, with the layers'
     torch::manual_seed(9);
     Autoencoder model(presetSpec("lecture", 2));
     model->train();
-    const torch::Tensor x = torch::rand({37, 1, 28, 28});
-    // Through the model (chains), then layer by layer (each module on its own).
-    const torch::Tensor chained = model->forward(x).reconstruction;
-    torch::mse_loss(chained, x).backward();
-    std::vector<torch::Tensor> chainGrads;
-    for (const torch::Tensor& p : model->parameters()) {
-        chainGrads.push_back(p.grad().clone());
-        p.mutable_grad() = torch::Tensor();
-    }
-    const torch::Tensor layered = model->decoderLayers()->forward(model->encoderLayers()->forward(x));
-    torch::mse_loss(layered, x).backward();
-    CHECK(torch::allclose(chained, layered, 1e-5, 1e-5));
-    const auto params = model->parameters();
-    for (size_t i = 0; i < params.size(); ++i) {
-        INFO("parameter " << i);
-        CHECK(torch::allclose(chainGrads[i], params[i].grad(), 1e-4, 1e-6));
-    }
+    checkModelEqualsItsLayers(model, torch::rand({37, 1, 28, 28}));
     // Batches of one and of none (decoding one point, an empty selection) work too.
     torch::NoGradGuard noGrad;
     model->eval();
@@ -291,20 +296,5 @@ TEST_CASE("the conv model runs its big Linear layers through oneDNN, with the la
     torch::manual_seed(17);
     Autoencoder model(presetSpec("conv", 2));
     model->eval(); // batch norm from its running statistics: the same in both passes
-    const torch::Tensor x = torch::rand({19, 1, 28, 28});
-    const torch::Tensor fast = model->forward(x).reconstruction;
-    torch::mse_loss(fast, x).backward();
-    std::vector<torch::Tensor> fastGrads;
-    for (const torch::Tensor& p : model->parameters()) {
-        fastGrads.push_back(p.grad().clone());
-        p.mutable_grad() = torch::Tensor();
-    }
-    const torch::Tensor layered = model->decoderLayers()->forward(model->encoderLayers()->forward(x));
-    torch::mse_loss(layered, x).backward();
-    CHECK(torch::allclose(fast, layered, 1e-5, 1e-5));
-    const auto params = model->parameters();
-    for (size_t i = 0; i < params.size(); ++i) {
-        INFO("parameter " << i);
-        CHECK(torch::allclose(fastGrads[i], params[i].grad(), 1e-4, 1e-6));
-    }
+    checkModelEqualsItsLayers(model, torch::rand({19, 1, 28, 28}));
 }
