@@ -127,48 +127,51 @@ std::vector<AutoencoderImpl::Segment> AutoencoderImpl::segmentsOf(const std::vec
     return segments;
 }
 
+namespace {
+
+// Whether a fast path can take h: CPU floats of the given rank, a batch of at least one
+// (oneDNN has no primitives for empty ones).
+bool fastPathInput(const torch::Tensor& h, int64_t dim)
+{
+    return h.device().is_cpu() && h.scalar_type() == torch::kFloat32 && h.dim() == dim && h.size(0) > 0;
+}
+
+// Runs a fast path; if it throws (oneDNN made no primitive for this shape), says so once per
+// path on stderr and returns false, for the caller to run the layers one by one.
+template <class Run>
+bool ranFast(std::once_flag& warned, const char* fallback, Run run)
+{
+    try {
+        run();
+        return true;
+    } catch (const std::exception& e) {
+        std::call_once(warned, [&] { std::fprintf(stderr, "latent-explorer: %s (%s)\n", fallback, e.what()); });
+        return false;
+    }
+}
+
+} // namespace
+
 torch::Tensor AutoencoderImpl::run(torch::nn::Sequential seq, const std::vector<Segment>& segments, torch::Tensor h)
 {
+    static std::once_flag chainWarned, linearWarned;
     for (const Segment& s : segments) {
-        if (!s.links.empty() && h.device().is_cpu() && h.scalar_type() == torch::kFloat32
-            && h.dim() == (s.ends.head ? 2 : 4) && h.size(0) > 0) {
+        if (!s.links.empty() && fastPathInput(h, s.ends.head ? 2 : 4)) {
             std::vector<torch::Tensor> params;
-            for (size_t i : s.paramLayers) {
-                const std::shared_ptr<torch::nn::Module> m = seq->ptr(i);
-                if (const auto* conv = m->as<torch::nn::Conv2d>()) {
-                    params.push_back(conv->weight);
-                    params.push_back(conv->bias);
-                } else if (const auto* linear = m->as<torch::nn::Linear>()) {
-                    params.push_back(linear->weight);
-                    params.push_back(linear->bias);
-                } else {
-                    const auto* t = m->as<FastConvTranspose2d>();
-                    params.push_back(t->weight);
-                    params.push_back(t->bias);
-                }
+            for (size_t i : s.paramLayers) { // Conv2d, FastConvTranspose2d or Linear: each a weight and a bias
+                const auto own = seq->ptr(i)->named_parameters(/*recurse=*/false);
+                params.push_back(own["weight"]);
+                params.push_back(own["bias"]);
             }
-            try {
-                h = convChain(h, s.links, params, s.ends);
+            if (ranFast(chainWarned, "convolutions run layer by layer",
+                        [&] { h = convChain(h, s.links, params, s.ends); }))
                 continue;
-            } catch (const std::exception& e) {
-                // oneDNN could not make primitives for this shape: the layers one by one.
-                static std::once_flag warned;
-                std::call_once(warned, [&] {
-                    std::fprintf(stderr, "latent-explorer: convolutions run layer by layer (%s)\n", e.what());
-                });
-            }
         }
-        if (s.fastLinear && h.device().is_cpu() && h.scalar_type() == torch::kFloat32 && h.dim() == 2 && h.size(0) > 0) {
+        if (s.fastLinear && fastPathInput(h, 2)) {
             const auto* linear = seq->ptr(s.begin)->as<torch::nn::Linear>();
-            try {
-                h = fastLinear(h, linear->weight, linear->bias);
+            if (ranFast(linearWarned, "linear layers run through LibTorch",
+                        [&] { h = fastLinear(h, linear->weight, linear->bias); }))
                 continue;
-            } catch (const std::exception& e) {
-                static std::once_flag warned;
-                std::call_once(warned, [&] {
-                    std::fprintf(stderr, "latent-explorer: linear layers run through LibTorch (%s)\n", e.what());
-                });
-            }
         }
         for (size_t i = s.begin; i < s.end; ++i)
             h = seq->begin()[long(i)].forward(h);

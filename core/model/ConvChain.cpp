@@ -8,9 +8,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <memory>
-#include <mutex>
 
 namespace lx {
 namespace {
@@ -100,16 +98,26 @@ bool channelBlockedOrPlain(const memory::desc& d)
     return b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1);
 }
 
+// Where a layout channelBlockedOrPlain accepts puts each element.
+ChannelBlockedLayout layoutOf(const memory::desc& d)
+{
+    const dnnl_blocking_desc_t& b = d.data.format_desc.blocking;
+    ChannelBlockedLayout layout;
+    layout.block = b.inner_nblks == 0 ? 1 : b.inner_blks[0];
+    std::copy(b.strides, b.strides + 4, layout.strides);
+    return layout;
+}
+
 // y[n, c, h, w] += bias[c], then the ReLU if asked, for y in a layout channelBlockedOrPlain
 // accepts (channels padded to the block stay zero).
 void addBiasRelu(torch::Tensor& y, const memory::desc& d, const torch::Tensor& bias, bool relu)
 {
     const dnnl_memory_desc_t& m = d.data;
-    const dnnl_blocking_desc_t& b = m.format_desc.blocking;
-    const int64_t block = b.inner_nblks == 0 ? 1 : b.inner_blks[0];
+    const ChannelBlockedLayout layout = layoutOf(d);
+    const int64_t block = layout.block;
     const int64_t n = m.dims[0], channels = m.dims[1], rows = m.dims[2], cols = m.dims[3];
     const int64_t blocks = (channels + block - 1) / block;
-    const int64_t s0 = b.strides[0], s1 = b.strides[1], s2 = b.strides[2], s3 = b.strides[3];
+    const int64_t s0 = layout.strides[0], s1 = layout.strides[1], s2 = layout.strides[2], s3 = layout.strides[3];
     float* yp = y.data_ptr<float>() + m.offset0;
     const float* bp = bias.data_ptr<float>();
     at::parallel_for(0, n * blocks, 1, [&](int64_t begin, int64_t end) {
@@ -158,15 +166,15 @@ bool imagePermutation(const memory::desc& d)
 torch::Tensor permutationOf(const memory::desc& d)
 {
     const dnnl_memory_desc_t& m = d.data;
-    const dnnl_blocking_desc_t& b = m.format_desc.blocking;
-    const int64_t block = b.inner_nblks == 0 ? 1 : b.inner_blks[0];
+    const ChannelBlockedLayout layout = layoutOf(d);
+    const int64_t block = layout.block;
     const int64_t channels = m.dims[1], rows = m.dims[2], cols = m.dims[3];
     torch::Tensor perm = torch::empty({channels * rows * cols}, torch::kInt64);
     int64_t* pp = perm.data_ptr<int64_t>();
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t col = 0; col < cols; ++col)
-                pp[(c / block) * b.strides[1] + r * b.strides[2] + col * b.strides[3] + c % block] =
+                pp[(c / block) * layout.strides[1] + r * layout.strides[2] + col * layout.strides[3] + c % block] =
                     (c * rows + r) * cols + col;
     return perm;
 }
@@ -176,6 +184,19 @@ std::array<memory::desc, 4> anyLayouts(const LinkPrimitives& p)
 {
     return {memory::desc(p.src, memory::data_type::f32, Tag::any), memory::desc(p.weights, memory::data_type::f32, Tag::any),
             memory::desc(p.bias, memory::data_type::f32, Tag::x), memory::desc(p.dst, memory::data_type::f32, Tag::any)};
+}
+
+// A link's forward primitive and the layouts it chose (its description kept to hint the
+// backward primitives).
+template <class Forward>
+void adoptForward(LinkPrimitives& p, const std::shared_ptr<typename Forward::primitive_desc>& pd)
+{
+    p.fwdSrc = pd->src_desc();
+    p.fwdWeights = pd->weights_desc();
+    p.fwdDst = pd->dst_desc();
+    p.fwdScratch = pd->scratchpad_desc();
+    p.fwd = Forward(*pd);
+    p.fwdPd = pd;
 }
 
 // The backward primitives of a link, made with its forward ones (so that a shape oneDNN cannot
@@ -223,22 +244,9 @@ memory::desc weightsDesc(const LinkPrimitives& p)
     return memory::desc(p.weights, memory::data_type::f32, p.weightsTag);
 }
 
-// Primitives by chain and input shape, kept while the process lives (a model sees a handful
-// of batch sizes: its training batch, the last partial batch, evaluation batches; creating a
-// set costs ~1 ms).
-std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code, const Plan& plan, int64_t batch,
-                                               int64_t rows, int64_t cols)
+// The primitives of a chain for one input shape (creating a set costs ~1 ms).
+std::shared_ptr<ChainPrimitives> makePrimitives(const Plan& plan, int64_t batch, int64_t rows, int64_t cols)
 {
-    static std::mutex mutex;
-    static std::map<std::vector<int64_t>, std::shared_ptr<ChainPrimitives>> cache;
-    std::vector<int64_t> key = code;
-    key.insert(key.end(), {batch, rows, cols});
-    std::lock_guard<std::mutex> lock(mutex);
-    if (cache.size() >= 64 && !cache.count(key))
-        cache.clear(); // a window that decoded batches of many sizes: start again (in-flight passes keep theirs)
-    std::shared_ptr<ChainPrimitives>& entry = cache[key];
-    if (entry)
-        return entry;
     const std::vector<ConvLink>& links = plan.links;
     auto chain = std::make_shared<ChainPrimitives>();
     const memory::dim n = batch;
@@ -281,25 +289,15 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
             auto pd = make(anyDst);
             if (!channelBlockedOrPlain(pd->dst_desc()))
                 pd = make(plainDesc(p.dst));
-            p.fwdSrc = pd->src_desc();
-            p.fwdWeights = pd->weights_desc();
-            p.fwdDst = pd->dst_desc();
-            p.fwdScratch = pd->scratchpad_desc();
-            p.fwd = dnnl::deconvolution_forward(*pd);
-            p.fwdPd = pd;
+            adoptForward<dnnl::deconvolution_forward>(p, pd);
         } else {
             // The chain's first convolution reads the images as they are (one channel: no
             // blocked layout to gain).
-            const memory::desc src = &l == &links.front() ? memory::desc(p.src, memory::data_type::f32, Tag::nchw) : anySrc;
+            const memory::desc src = &l == &links.front() ? plainDesc(p.src) : anySrc;
             const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                                     src, anyWeights, biasDesc, anyDst, p.strides, p.padL, p.padR);
-            auto pd = std::make_shared<dnnl::convolution_forward::primitive_desc>(d, attr, cpuEngine());
-            p.fwdSrc = pd->src_desc();
-            p.fwdWeights = pd->weights_desc();
-            p.fwdDst = pd->dst_desc();
-            p.fwdScratch = pd->scratchpad_desc();
-            p.fwd = dnnl::convolution_forward(*pd);
-            p.fwdPd = pd;
+            adoptForward<dnnl::convolution_forward>(
+                p, std::make_shared<dnnl::convolution_forward::primitive_desc>(d, attr, cpuEngine()));
         }
         makeBackward(p, l);
         chain->links.push_back(std::move(p));
@@ -317,8 +315,16 @@ std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code,
         chain->tailDesc = imagePermutation(made) ? made : plainDesc(last.dst);
         chain->tailPerm = permutationOf(chain->tailDesc);
     }
-    entry = chain;
     return chain;
+}
+
+std::shared_ptr<ChainPrimitives> primitivesFor(const std::vector<int64_t>& code, const Plan& plan, int64_t batch,
+                                               int64_t rows, int64_t cols)
+{
+    static ShapeCache<std::vector<int64_t>, ChainPrimitives> cache(64);
+    std::vector<int64_t> key = code;
+    key.insert(key.end(), {batch, rows, cols});
+    return cache.get(key, [&] { return makePrimitives(plan, batch, rows, cols); });
 }
 
 // The data of `from` (described by fromDesc) in the layout `to`: the same tensor when the
@@ -333,7 +339,6 @@ torch::Tensor inLayout(const torch::Tensor& from, const memory::desc& fromDesc, 
     return out;
 }
 
-
 // g ← g where y > 0, else 0: the ReLU's backward pass, in whatever layout both share.
 void reluBackwardInPlace(torch::Tensor& g, const torch::Tensor& y)
 {
@@ -344,7 +349,6 @@ void reluBackwardInPlace(torch::Tensor& g, const torch::Tensor& y)
             gp[i] = yp[i] > 0.0f ? gp[i] : 0.0f;
     });
 }
-
 
 // The layout of link i's saved input: as its forward primitive read it, except for a
 // few-channel last link, which keeps the previous link's output as it was made.
@@ -395,13 +399,9 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 s.wait();
                 torch::Tensor y;
                 if (channelBlockedOrPlain(currentDesc)) {
-                    const dnnl_memory_desc_t& m = currentDesc.data;
-                    const dnnl_blocking_desc_t& b = m.format_desc.blocking;
-                    ChannelBlockedLayout layout;
-                    layout.block = b.inner_nblks == 0 ? 1 : b.inner_blks[0];
-                    std::copy(b.strides, b.strides + 4, layout.strides);
-                    y = fewChannelsTransposedForward(current.data_ptr<float>() + m.offset0, layout, p.src[0], p.src[2],
-                                                     p.src[3], weight, bias, p.dst[2], p.dst[3], l.stride, l.padding);
+                    y = fewChannelsTransposedForward(current.data_ptr<float>() + currentDesc.data.offset0,
+                                                     layoutOf(currentDesc), p.src[0], p.src[2], p.src[3], weight, bias,
+                                                     p.dst[2], p.dst[3], l.stride, l.padding);
                 } else {
                     const torch::Tensor plain = inLayout(current, currentDesc, plainDesc(p.src), s);
                     y = fewChannelsTransposedForward(plain.view(p.src), weight, bias, p.dst[2], p.dst[3], l.stride,

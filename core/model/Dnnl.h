@@ -6,6 +6,10 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <map>
+#include <memory>
+#include <mutex>
+
 namespace lx::dnnl_support {
 
 inline dnnl::engine& cpuEngine()
@@ -45,5 +49,32 @@ inline void executeWithScratchpad(const dnnl::primitive& prim, const dnnl::memor
     }
     prim.execute(s, args);
 }
+
+// Primitives made once per shape and kept while the process lives (a model sees a handful of
+// batch sizes: its training batch, the last partial batch, evaluation batches). Past `limit`
+// shapes (a window that decoded batches of many sizes) it starts again; passes under way keep
+// theirs through the shared pointer.
+template <class Key, class Value>
+class ShapeCache {
+public:
+    explicit ShapeCache(size_t limit) : limit_(limit) {}
+
+    template <class Make>
+    std::shared_ptr<Value> get(const Key& key, Make make)
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (cache_.size() >= limit_ && !cache_.count(key))
+            cache_.clear();
+        std::shared_ptr<Value>& entry = cache_[key];
+        if (!entry)
+            entry = make(); // if it throws, nothing is kept and the next call tries again
+        return entry;
+    }
+
+private:
+    size_t limit_;
+    std::mutex mutex_;
+    std::map<Key, std::shared_ptr<Value>> cache_;
+};
 
 } // namespace lx::dnnl_support

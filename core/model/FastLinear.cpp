@@ -4,8 +4,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <tuple>
 
 namespace lx {
@@ -30,17 +28,8 @@ memory::desc matrix(int64_t rows, int64_t cols, Tag tag = Tag::ab)
     return memory::desc({rows, cols}, memory::data_type::f32, tag);
 }
 
-std::shared_ptr<LinearPrimitives> primitivesFor(int64_t n, int64_t in, int64_t out)
+std::shared_ptr<LinearPrimitives> makePrimitives(int64_t n, int64_t in, int64_t out)
 {
-    static std::mutex mutex;
-    static std::map<std::tuple<int64_t, int64_t, int64_t>, std::shared_ptr<LinearPrimitives>> cache;
-    std::lock_guard<std::mutex> lock(mutex);
-    const auto key = std::make_tuple(n, in, out);
-    if (cache.size() >= 128 && !cache.count(key))
-        cache.clear(); // many batch sizes: start again (in-flight passes keep theirs)
-    std::shared_ptr<LinearPrimitives>& entry = cache[key];
-    if (entry)
-        return entry;
     auto p = std::make_shared<LinearPrimitives>();
     p->x = matrix(n, in);
     p->w = matrix(out, in);
@@ -61,8 +50,13 @@ std::shared_ptr<LinearPrimitives> primitivesFor(int64_t n, int64_t in, int64_t o
     p->forwardScratch = forward.scratchpad_desc();
     p->inputGradScratch = inputGrad.scratchpad_desc();
     p->weightGradScratch = weightGrad.scratchpad_desc();
-    entry = p;
     return p;
+}
+
+std::shared_ptr<LinearPrimitives> primitivesFor(int64_t n, int64_t in, int64_t out)
+{
+    static ShapeCache<std::tuple<int64_t, int64_t, int64_t>, LinearPrimitives> cache(128);
+    return cache.get(std::make_tuple(n, in, out), [&] { return makePrimitives(n, in, out); });
 }
 
 struct FastLinearFunction : public torch::autograd::Function<FastLinearFunction> {
