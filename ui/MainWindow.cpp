@@ -937,10 +937,6 @@ void MainWindow::updateSamples()
     if (!model || !cloud || cloud->dim != model->latentDim() || cloud->trainCount == 0)
         return;
     const int d = cloud->dim;
-    if (samples_->points().empty() || samples_->points().size() % size_t(d) != 0) {
-        resample();
-        return;
-    }
     const float* train = cloud->codes.data(); // its first trainCount rows
     if (samplesCloud_ != cloud.get()) {
         // "Far": farther from every training code than 99% of training codes are from their
@@ -949,10 +945,16 @@ void MainWindow::updateSamples()
         samplesCloud_ = cloud.get();
         // The data's box moves with the codes (a new map every second while training, from an
         // untrained model's tiny box at first): the same draws, placed in the box of now.
-        if (samples_->source() == SamplesPanel::Source::DataBox)
-            samples_->setPoints(sampleBox(train, cloud->trainCount, d, SamplesPanel::kCount, samples_->seed()));
+        if (samples_->source() == SamplesPanel::Source::DataBox) {
+            resample(); // and back here, with this cloud
+            return;
+        }
     }
     const std::vector<float>& points = samples_->points();
+    if (points.empty() || points.size() % size_t(d) != 0) {
+        resample();
+        return;
+    }
     const std::vector<float> distances = nearestDistances(train, cloud->trainCount, d, points);
     std::vector<bool> far;
     std::vector<QPointF> marks;

@@ -108,7 +108,6 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     setRequest(remembered());
 }
 
-
 void NewModelDialog::updateEnabled()
 {
     beta_->setEnabled(kind_->currentData().toString() == "vae");
