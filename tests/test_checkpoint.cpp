@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 
 #include "common/Error.h"
+#include "io/AtomicFile.h"
 #include "io/Checkpoint.h"
 #include "io/CodesCache.h"
 #include "io/SessionFile.h"
@@ -12,6 +13,11 @@
 #include <QJsonDocument>
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace lx;
 
@@ -151,6 +157,81 @@ TEST_CASE("saving over an existing checkpoint replaces it whole and leaves no te
     CHECK(loadCheckpoint(path).spec.arch == "lecture");
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
     CHECK_THROWS_WITH(saveCheckpoint(a, dir.file("no/such/dir/model.ckpt")), Catch::Contains("cannot create a file there"));
+}
+
+TEST_CASE("a checkpoint whose weights are not finite is never written over a good one", "[checkpoint]")
+{
+    test::TempDir dir;
+    const std::string path = dir.file("good.ckpt");
+    TrainingRun good = trainedRun("mlp");
+    saveCheckpoint(good, path);
+    const std::vector<uint8_t> before = test::readBytes(path);
+    TrainingRun diverged = trainedRun("mlp");
+    {
+        torch::NoGradGuard noGrad;
+        diverged.model->named_parameters().begin()->value().view(-1)[0] = std::nanf("");
+    }
+    CHECK_FALSE(parametersAreFinite(diverged));
+    CHECK(parametersAreFinite(good));
+    CHECK_THROWS_WITH(saveCheckpoint(diverged, path), Catch::Contains("not finite"));
+    CHECK(test::readBytes(path) == before);
+}
+
+TEST_CASE("writing a file replaces only a regular file, keeps its mode and writes through links", "[io]")
+{
+    test::TempDir dir;
+    const std::string text = "hello\n";
+    auto write = [&](const std::string& path) { writeFileAtomically(path, text.data(), text.size()); };
+    auto modeOf = [](const std::string& path) {
+        struct stat st {};
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        return st.st_mode;
+    };
+
+    SECTION("an existing file keeps its permissions")
+    {
+        const std::string path = dir.file("private.txt");
+        test::writeBytes(path, {'x'});
+        REQUIRE(::chmod(path.c_str(), 0600) == 0);
+        write(path);
+        CHECK((modeOf(path) & 07777) == 0600);
+        CHECK(test::readBytes(path).size() == text.size());
+    }
+    SECTION("a new file gets the usual permissions, not the temporary file's 0600")
+    {
+        const std::string path = dir.file("new.txt");
+        write(path);
+        CHECK((modeOf(path) & 0044) == 0044); // readable by group and others under umask 022/002
+    }
+    SECTION("a symbolic link stays a link and its target gets the contents")
+    {
+        const std::string target = dir.file("target.txt"), link = dir.file("link.txt");
+        test::writeBytes(target, {'o', 'l', 'd'});
+        std::filesystem::create_symlink("target.txt", link);
+        write(link);
+        CHECK(std::filesystem::is_symlink(link));
+        CHECK(test::readBytes(target).size() == text.size());
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 2); // no temporary left
+    }
+    SECTION("a full device fails, and stays a device")
+    {
+        CHECK_THROWS_WITH(write("/dev/full"), Catch::Contains("/dev/full") && Catch::Contains("No space left"));
+        CHECK(S_ISCHR(modeOf("/dev/full")));
+        write("/dev/null");
+        CHECK(S_ISCHR(modeOf("/dev/null")));
+    }
+    SECTION("a pipe nobody reads is refused, not replaced or waited on")
+    {
+        const std::string fifo = dir.file("pipe");
+        REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+        CHECK_THROWS_WITH(write(fifo), Catch::Contains("nobody is reading"));
+        CHECK(S_ISFIFO(modeOf(fifo)));
+    }
+    SECTION("a folder is refused")
+    {
+        std::filesystem::create_directory(dir.file("folder"));
+        CHECK_THROWS_WITH(write(dir.file("folder")), Catch::Contains("is a folder"));
+    }
 }
 
 TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and never when damaged", "[checkpoint][cache]")

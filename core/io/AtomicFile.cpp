@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include <fcntl.h>
@@ -13,24 +15,52 @@
 #include <unistd.h>
 
 namespace lx {
+namespace {
 
-void writeFileAtomically(const std::string& path, const void* data, size_t size)
+std::string reason()
 {
-    if (path.empty())
-        throw Error("cannot write a file with an empty name");
-    std::vector<char> tmpl(path.begin(), path.end());
-    const char suffix[] = ".tmp-XXXXXX";
-    tmpl.insert(tmpl.end(), suffix, suffix + sizeof suffix); // includes the terminating NUL
-    const int fd = mkstemp(tmpl.data());
-    if (fd < 0)
-        throw Error(path + ": cannot create a file there (" + std::strerror(errno) + ")");
-    const std::string tmp(tmpl.data());
-    auto abandon = [&](const char* step) {
-        const std::string reason = std::strerror(errno);
-        ::close(fd);
-        std::remove(tmp.c_str());
-        throw Error(path + ": " + step + " failed (" + reason + "); nothing was written");
-    };
+    return std::strerror(errno);
+}
+
+std::string folderOf(const std::string& path)
+{
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+// A symbolic link is written through, as editors and QSaveFile do: the link stays a link
+// and its target gets the new contents. Follows a chain of links (at most 40, as the kernel).
+std::string throughLinks(const std::string& path)
+{
+    std::string target = path;
+    for (int hop = 0; hop < 40; ++hop) {
+        struct stat st {};
+        if (::lstat(target.c_str(), &st) != 0 || !S_ISLNK(st.st_mode))
+            return target;
+        std::vector<char> buffer(size_t(st.st_size > 0 ? st.st_size : 4095) + 1);
+        const ssize_t n = ::readlink(target.c_str(), buffer.data(), buffer.size() - 1);
+        if (n < 0)
+            throw Error(path + ": cannot read the link (" + reason() + "); nothing was written");
+        const std::string link(buffer.data(), size_t(n));
+        target = !link.empty() && link[0] == '/' ? link : folderOf(target) + "/" + link;
+    }
+    throw Error(path + ": too many levels of symbolic links; nothing was written");
+}
+
+// The permissions a new file gets from this process: 0666 less the umask. Read from /proc
+// (umask() itself would change it for every thread while asking).
+mode_t newFileMode()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("Umask:", 0) == 0)
+            return mode_t(0666) & ~mode_t(std::strtoul(line.c_str() + 6, nullptr, 8));
+    return 0644;
+}
+
+void writeAll(int fd, const void* data, size_t size, const std::string& path, const char* afterwards)
+{
     const char* p = static_cast<const char*>(data);
     size_t left = size;
     while (left > 0) {
@@ -38,24 +68,93 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            abandon("writing");
+            throw Error(path + ": writing failed (" + reason() + ")" + afterwards);
         }
         p += n;
         left -= size_t(n);
     }
-    if (::fchmod(fd, 0644) != 0)
-        abandon("setting permissions");
-    if (::fsync(fd) != 0)
-        abandon("flushing to disk");
-    if (::close(fd) != 0) {
-        const std::string reason = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw Error(path + ": closing failed (" + reason + "); nothing was written");
+}
+
+// A character device (/dev/null, /dev/full, a terminal) or a FIFO: there is nothing to
+// replace, so the bytes go straight to it.
+void writeStraight(const std::string& path, const std::string& target, bool fifo, const void* data, size_t size)
+{
+    // A FIFO without a reader would block the open forever: refuse it instead.
+    const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0));
+    if (fd < 0)
+        throw Error(path + (errno == ENXIO ? std::string(": a pipe that nobody is reading") : ": cannot open (" + reason() + ")")
+                    + "; nothing was written");
+    if (fifo)
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    try {
+        writeAll(fd, data, size, path, "");
+    } catch (...) {
+        ::close(fd);
+        throw;
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string reason = std::strerror(errno);
+    if (::close(fd) != 0)
+        throw Error(path + ": closing failed (" + reason() + ")");
+}
+
+} // namespace
+
+void writeFileAtomically(const std::string& path, const void* data, size_t size)
+{
+    if (path.empty())
+        throw Error("cannot write a file with an empty name");
+    const std::string target = throughLinks(path);
+    struct stat st {};
+    mode_t mode = 0;
+    if (::stat(target.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            throw Error(path + ": is a folder; nothing was written");
+        if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+            return writeStraight(path, target, S_ISFIFO(st.st_mode), data, size);
+        if (!S_ISREG(st.st_mode))
+            throw Error(path + ": is not a regular file (a device or a socket); nothing was written");
+        mode = st.st_mode & 07777; // the file keeps its permissions
+    } else if (errno == ENOENT) {
+        mode = newFileMode();
+    } else {
+        throw Error(path + ": cannot look at it (" + reason() + "); nothing was written");
+    }
+
+    std::vector<char> tmpl(target.begin(), target.end());
+    const char suffix[] = ".tmp-XXXXXX";
+    tmpl.insert(tmpl.end(), suffix, suffix + sizeof suffix); // includes the terminating NUL
+    const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0)
+        throw Error(path + ": cannot create a file there (" + reason() + ")");
+    const std::string tmp(tmpl.data());
+    auto abandon = [&](const std::string& what) {
+        ::close(fd);
         std::remove(tmp.c_str());
-        throw Error(path + ": cannot replace the file (" + reason + "); nothing was written");
+        throw Error(path + ": " + what + "; nothing was written");
+    };
+    try {
+        writeAll(fd, data, size, path, "");
+    } catch (const Error& e) {
+        abandon(std::string(e.what()).substr(path.size() + 2));
+    }
+    if (::fchmod(fd, mode) != 0)
+        abandon("setting permissions failed (" + reason() + ")");
+    if (::fsync(fd) != 0)
+        abandon("flushing to disk failed (" + reason() + ")");
+    if (::close(fd) != 0) {
+        const std::string why = reason();
+        std::remove(tmp.c_str());
+        throw Error(path + ": closing failed (" + why + "); nothing was written");
+    }
+    if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+        const std::string why = reason();
+        std::remove(tmp.c_str());
+        throw Error(path + ": cannot replace the file (" + why + "); nothing was written");
+    }
+    // The rename itself made durable: flush the folder's entry too (best effort).
+    const int dir = ::open(folderOf(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
     }
 }
 

@@ -7,8 +7,12 @@ namespace lx {
 
 // Writes `size` bytes to `path` so that readers see either the old file or the complete new
 // one, never a half-written file: write to a temporary file beside it, flush it to disk,
-// then rename it over the target. On any failure the temporary file is removed and
-// lx::Error names the path and the reason.
+// then rename it over the target. On any failure the temporary file is removed, the old
+// file is untouched and lx::Error names the path and the reason. Only a regular file (or
+// nothing) is ever replaced: a symbolic link is written through to its target, an existing
+// file keeps its permissions (a new one gets 0666 less the umask), a character device or a
+// FIFO with a reader is written to directly (so /dev/full fails as it should), and a folder,
+// a socket or a FIFO nobody reads is refused.
 void writeFileAtomically(const std::string& path, const void* data, size_t size);
 
 } // namespace lx

@@ -128,10 +128,26 @@ RawCheckpoint readRaw(const std::string& path, bool withPayload)
 
 } // namespace
 
+bool parametersAreFinite(const TrainingRun& run)
+{
+    if (!run.model)
+        return false;
+    torch::NoGradGuard noGrad;
+    for (const auto& p : run.model->named_parameters())
+        if (!torch::isfinite(p.value()).all().item<bool>())
+            return false;
+    for (const auto& b : run.model->named_buffers())
+        if (b.value().is_floating_point() && !torch::isfinite(b.value()).all().item<bool>())
+            return false;
+    return true;
+}
+
 void saveCheckpoint(const TrainingRun& run, const std::string& path)
 {
     if (!run.model || !run.optimizer)
         throw Error(path + ": there is no model to save");
+    if (!parametersAreFinite(run))
+        throw Error(path + ": the model's weights are not finite (training diverged); nothing was written");
     torch::serialize::OutputArchive archive;
     for (const auto& p : run.model->named_parameters())
         archive.write(archiveKey(p.key()), p.value().detach());

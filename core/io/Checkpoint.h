@@ -13,7 +13,12 @@ namespace lx {
 // then LibTorch's archive of the weights and the optimizer state. Written atomically.
 constexpr int kCheckpointVersion = 1;
 
+// Refuses (lx::Error, nothing written) a model whose weights are not all finite: a diverged
+// run never replaces a good file.
 void saveCheckpoint(const TrainingRun& run, const std::string& path);
+
+// Every parameter and buffer of the model is finite (no NaN, no infinity).
+bool parametersAreFinite(const TrainingRun& run);
 
 // Refuses, with lx::Error naming the file and the problem, anything that is not a complete
 // checkpoint of a model it can build: wrong magic, damaged header or payload (CRC), a newer
