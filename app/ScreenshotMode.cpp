@@ -1,14 +1,18 @@
 #include "ScreenshotMode.h"
 
 #include "MainWindow.h"
+#include "controllers/DecodedGridController.h"
+#include "controllers/ModelController.h"
+#include "controllers/SamplesController.h"
+#include "controllers/TsneController.h"
 #include "map/LatentMapView.h"
-#include "training/TrainingSession.h"
+#include "panels/Export.h"
+#include "session/TrainingSession.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
 #include <QImageWriter>
-#include <QSaveFile>
 #include <QTimer>
 
 #include <cstdio>
@@ -17,7 +21,7 @@
 int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options)
 {
     const QString& png = options.png;
-    using lx::ui::TrainingSession;
+    using lx::TrainingSession;
     window.resize(1280, 800);
     window.show();
     int exitCode = 0;
@@ -46,14 +50,14 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
             return;
         if (!compared) { // once the model is there: the comparison, then the picture
             compared = true;
-            window.compareSamplesWith(options.compare);
-            idleAgainWhenDone([&window] { return window.isComparing(); });
+            window.samples()->compareWith(options.compare);
+            idleAgainWhenDone([&window] { return window.samples()->isComparing(); });
             return;
         }
         if (!mapped) { // then the t-SNE map, if asked for
             mapped = true;
-            window.computeTsne(30, 1);
-            idleAgainWhenDone([&window] { return window.isTsneRunning(); });
+            window.tsne()->compute(30, 1);
+            idleAgainWhenDone([&window] { return window.tsne()->isRunning(); });
             return;
         }
         // Hover a data point, as a user would: the one in the middle of the dataset.
@@ -66,10 +70,8 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
             Q_EMIT map->hovered(map->planeAt(p), map->pointAt(p));
         }
         QTimer::singleShot(options.grid ? 600 : 300, &app, [&] {
-            QSaveFile file(png);
-            const QImage image = window.grab().toImage();
-            if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-                std::fprintf(stderr, "latent-explorer: error: cannot write %s\n", qPrintable(png));
+            if (const QString error = lx::ui::saveImageAtomically(window.grab().toImage(), png); !error.isEmpty()) {
+                std::fprintf(stderr, "latent-explorer: error: %s\n", qPrintable(error));
                 exitCode = 1;
             }
             app.quit();
@@ -88,11 +90,15 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
             return 2;
         }
     }
-    window.decodedGridAction()->setChecked(options.grid);
-    if (!options.model.isEmpty())
-        window.openModelFile(options.model);
-    else
-        window.startDefaultTraining(options.dataset, std::max(1, options.epochs));
+    window.decodedGrid()->action()->setChecked(options.grid);
+    if (!options.model.isEmpty() && options.datasetGiven) { // this model, on this dataset
+        window.models()->openDataset(options.dataset);
+        window.models()->openModel(options.model, TrainingSession::DatasetChoice::KeepCurrent);
+    } else if (!options.model.isEmpty()) {
+        window.models()->openModel(options.model);
+    } else {
+        window.models()->startDefaultTraining(options.dataset, std::max(1, options.epochs));
+    }
     app.exec();
     return exitCode;
 }

@@ -17,5 +17,6 @@ struct ScreenshotOptions {
     int epochs = 3;
     bool grid = false;
     bool tsne = false; // map by t-SNE (perplexity 30, seed 1) before the picture
+    bool datasetGiven = false; // with a model: open it on `dataset`, not the one it names
 };
 int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options);

@@ -3,6 +3,7 @@
 
 #include "Cli.h"
 #include "MainWindow.h"
+#include "controllers/ModelController.h"
 #include "ScreenshotMode.h"
 
 #include <QApplication>
@@ -72,13 +73,18 @@ int main(int argc, char* argv[])
                                  {parser.value(screenshot), parser.value(model),
                                   parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
                                   parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid),
-                                  parser.isSet(tsne)});
+                                  parser.isSet(tsne), parser.isSet(data)});
     window.show();
-    if (parser.isSet(model))
-        window.openModelFile(parser.value(model));
-    else if (parser.isSet(data))
-        window.startDefaultTraining(parser.value(data), 20);
-    else
-        window.startFromSettings();
+    lx::ui::ModelController* models = window.models();
+    if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset
+        models->openDataset(parser.value(data));
+        models->openModel(parser.value(model), lx::TrainingSession::DatasetChoice::KeepCurrent);
+    } else if (parser.isSet(model)) {
+        models->openModel(parser.value(model));
+    } else if (parser.isSet(data)) {
+        models->startDefaultTraining(parser.value(data));
+    } else {
+        models->startFromSettings();
+    }
     return app.exec();
 }

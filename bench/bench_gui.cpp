@@ -11,11 +11,12 @@
 #include "train/Trainer.h"
 
 #include "MainWindow.h"
-#include "bridge/ModelSnapshot.h"
+#include "controllers/ModelController.h"
+#include "session/ModelSnapshot.h"
 #include "map/LatentMapView.h"
 #include "panels/DecodePanel.h"
 #include "panels/ImageTile.h"
-#include "training/TrainingSession.h"
+#include "session/TrainingSession.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -193,7 +194,7 @@ int main(int argc, char* argv[])
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         return 1;
-    window->openDatasetNamed(dataName);
+    window->models()->openDataset(dataName);
     QElapsedTimer embedTimer;
     embedTimer.start();
     window->session()->newModel(request);
@@ -290,7 +291,7 @@ int main(int argc, char* argv[])
     // to report, so that a report's age does not bias them.
     QElapsedTimer trainClock;
     double fraction = 0, fractionAt = 0;
-    QObject::connect(window->session(), &TrainingSession::stepReported, [&](const StepInfo& s) {
+    QObject::connect(window->session(), &TrainingSession::stepReported, [&](const TrainingProgress& s) {
         fraction = s.fractionDone;
         fractionAt = double(trainClock.nsecsElapsed()) / 1e9;
     });
@@ -364,7 +365,7 @@ int main(int argc, char* argv[])
             std::fprintf(stderr, "bench_gui: %s\n", qPrintable(m));
             std::exit(1);
         });
-        again.openModelFile(path);
+        again.models()->openModel(path);
         spinUntil([&] { return again.map()->cloud() != nullptr && !again.session()->isBusy(); }, 600000);
         again.map()->replot(QCustomPlot::rpImmediateRefresh);
         const double ms = double(t.nsecsElapsed()) / 1e6;
@@ -374,7 +375,7 @@ int main(int argc, char* argv[])
     const QString idle = QDir::temp().filePath("lx-bench-idle.ckpt");
     {
         MainWindow w;
-        w.openModelFile(checkpoint);
+        w.models()->openModel(checkpoint);
         waitIdle(w);
         w.session()->saveModel(idle);
         waitIdle(w);

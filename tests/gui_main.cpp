@@ -3,7 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
+#include <QDir>
+#include <QSettings>
 #include <QStandardPaths>
+
+#include <unistd.h>
 
 int main(int argc, char* argv[])
 {
@@ -11,5 +15,12 @@ int main(int argc, char* argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true); // settings and autosaves go to a test location
     QApplication app(argc, argv);
-    return Catch::Session().run(argc, argv);
+    // One name per process: ctest runs test cases in parallel processes, and each must have
+    // its own settings and autosave, removed at the end.
+    QCoreApplication::setApplicationName(QStringLiteral("test_gui-%1").arg(::getpid()));
+    const int failed = Catch::Session().run(argc, argv);
+    QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).removeRecursively();
+    const QString settings = QSettings().fileName();
+    QFile::remove(settings);
+    return failed;
 }

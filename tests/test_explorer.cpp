@@ -2,9 +2,18 @@
 
 #include "io/Checkpoint.h"
 #include "io/CodesCache.h"
+#include "io/SessionFile.h"
 
 #include "MainWindow.h"
-#include "bridge/ModelSnapshot.h"
+#include "panels/PinsPanel.h"
+#include "controllers/DecodedGridController.h"
+#include "controllers/ExportController.h"
+#include "controllers/ModelController.h"
+#include "controllers/SamplesController.h"
+#include "controllers/TsneController.h"
+#include "panels/CurvesPanel.h"
+#include "session/ExplorerState.h"
+#include "session/ModelSnapshot.h"
 #include "map/LatentMapView.h"
 #include "data/DrawingPreprocess.h"
 #include "latent/Interpolation.h"
@@ -19,8 +28,7 @@
 #include "latent/Arithmetic.h"
 #include "panels/NewModelDialog.h"
 #include "latent/Sampling.h"
-#include "training/CurvesPanel.h"
-#include "training/TrainingSession.h"
+#include "session/TrainingSession.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -50,14 +58,14 @@ struct Explorer {
     test::TempDir dir;
     MainWindow window;
 
-    explicit Explorer(const QString& arch = "mlp", const QString& kind = "ae")
+    explicit Explorer(const QString& arch = "mlp", ModelKind kind = ModelKind::Autoencoder)
     {
         const std::string images = test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes");
         window.resize(1000, 700);
         window.show();
         REQUIRE(QTest::qWaitForWindowExposed(&window));
         QSignalSpy idle(window.session(), &TrainingSession::idle);
-        window.openDatasetNamed(QString::fromStdString(images));
+        window.models()->openDataset(QString::fromStdString(images));
         TrainingRequest request;
         request.arch = arch;
         request.kind = kind;
@@ -126,7 +134,8 @@ TEST_CASE("clicking the map pins that point's decode", "[gui]")
     LatentMapView* map = e.window.map();
     QTest::mouseClick(map, Qt::LeftButton, {}, map->axisRect()->rect().center());
     QTest::mouseClick(map, Qt::LeftButton, {}, map->axisRect()->rect().center() + QPoint(40, 40));
-    CHECK(e.window.pinsList()->count() == 2);
+    CHECK(e.window.state()->pins()->rowCount() == 2);
+    CHECK(e.window.pinsPanel()->model()->rowCount() == 2);
 }
 
 TEST_CASE("Train then Stop from the UI leaves a usable model with its curves", "[gui]")
@@ -143,7 +152,7 @@ TEST_CASE("Train then Stop from the UI leaves a usable model with its curves", "
     CHECK(stop->isEnabled());
     stop->trigger();
     REQUIRE(finished.wait(10000));
-    CHECK(finished.last().at(0).toString() == "stopped");
+    CHECK(qvariant_cast<TrainingOutcome>(finished.last().at(0)) == TrainingOutcome::Stopped);
     REQUIRE(e.waitUntilIdle());
     CHECK(train->isEnabled());
     CHECK_FALSE(stop->isEnabled());
@@ -158,16 +167,25 @@ TEST_CASE("Train then Stop from the UI leaves a usable model with its curves", "
     CHECK(loadCheckpoint(path.toStdString()).spec.arch == "lecture");
 }
 
-TEST_CASE("closing the window during training stops the worker and exits cleanly", "[gui]")
+TEST_CASE("closing the window during training stops the worker and keeps the weights trained so far", "[gui]")
 {
+    const QString autosave = ModelController::autosavePath();
+    QFile::remove(autosave);
     auto e = std::make_unique<Explorer>("conv");
     TrainingSession* session = e->window.session();
+    const DatasetPtr data = session->dataset();
+    const std::vector<float> untrained = session->snapshot()->encode(data->train.image(3));
     session->train(1000);
     REQUIRE(QTest::qWaitFor([&] { return e->window.curvesPanel()->trainPointCount() >= 1; }, 60000));
     REQUIRE(session->isTraining());
     e->window.close();
-    e.reset(); // destroys the session: stops and joins the worker thread
-    SUCCEED("the window and its worker are gone");
+    e.reset(); // destroys the session: stops, saves and joins the worker thread
+    // The weights trained so far are there for the next launch, and they are trained ones.
+    REQUIRE(QFileInfo::exists(autosave));
+    const ModelSnapshotPtr kept = loadSnapshot(autosave);
+    CHECK(kept->spec()->arch == "conv");
+    CHECK(kept->encode(data->train.image(3)) != untrained);
+    QFile::remove(autosave);
 }
 
 TEST_CASE("two right-clicks and a drag produce the interpolation's images in order", "[gui]")
@@ -179,17 +197,18 @@ TEST_CASE("two right-clicks and a drag produce the interpolation's images in ord
     const QPoint b = map->axisRect()->rect().center() + QPoint(140, -80);
     QTest::mouseClick(map, Qt::RightButton, {}, a);
     QTest::mouseClick(map, Qt::RightButton, {}, b);
-    REQUIRE(panel->hasBothEnds());
+    const ExplorerState::Interpolation& ends = e.window.state()->interpolation();
+    REQUIRE(ends.hasBothEnds());
     const auto cloud = map->cloud();
     const QPointF pa = map->planeAt(a);
     const std::vector<float> za = map->pointAt(a) >= 0 ? std::vector<float>(cloud->codes.begin() + map->pointAt(a) * 2,
                                                                             cloud->codes.begin() + map->pointAt(a) * 2 + 2)
                                                        : cloud->projection.unproject(pa.x(), pa.y());
-    CHECK(panel->endA() == za);
+    CHECK(ends.a == za);
 
     // The strip: evenly spaced decodes from A to B, in order.
     const ModelSnapshotPtr model = e.window.session()->snapshot();
-    const auto path = interpolationPath(panel->endA(), panel->endB(), panel->stripLength(), PathKind::Linear);
+    const auto path = interpolationPath(ends.a, ends.b, panel->stripLength(), PathKind::Linear);
     const std::vector<QImage> expected = model->decodeMany(path);
     REQUIRE(panel->strip().size() == expected.size());
     for (size_t i = 0; i < expected.size(); ++i)
@@ -199,7 +218,7 @@ TEST_CASE("two right-clicks and a drag produce the interpolation's images in ord
     // Drag the slider: the image follows t along the path.
     for (int value : {0, 250, 1000}) {
         panel->slider()->setSliderPosition(value); // what a drag does
-        const QImage want = model->decode(interpolate(panel->endA(), panel->endB(), value / 1000.0, PathKind::Linear));
+        const QImage want = model->decode(interpolate(ends.a, ends.b, value / 1000.0, PathKind::Linear));
         CHECK(panel->current() == want);
     }
     CHECK(panel->current() == expected.back());
@@ -234,17 +253,18 @@ TEST_CASE("random samples decode the points they mark, and New samples draws new
 {
     Explorer e;
     SamplesPanel* samples = e.window.samplesPanel();
+    SamplesController* drawn = e.window.samples();
     // Samples are drawn only while their panel is in view.
-    CHECK(samples->points().empty());
+    CHECK(drawn->points().empty());
     e.window.findChild<QDockWidget*>("samplesDock")->raise();
     QCoreApplication::processEvents();
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     const int d = model->latentDim();
     // A plain autoencoder samples the data's box by default.
     CHECK(samples->source() == SamplesPanel::Source::DataBox);
-    REQUIRE(samples->points().size() == size_t(SamplesPanel::kCount * d));
+    REQUIRE(drawn->points().size() == size_t(SamplesPanel::kCount * d));
     REQUIRE(samples->images().size() == size_t(SamplesPanel::kCount));
-    const std::vector<float> first = samples->points();
+    const std::vector<float> first = drawn->points();
     const std::vector<float> z5(first.begin() + 5 * d, first.begin() + 6 * d);
     CHECK(samples->images()[5] == model->decode(z5));
     // Inside the box of the training codes.
@@ -261,23 +281,23 @@ TEST_CASE("random samples decode the points they mark, and New samples draws new
         }
     }
     QTest::mouseClick(samples->sampleButton(), Qt::LeftButton);
-    REQUIRE(samples->points().size() == first.size());
-    CHECK(samples->points() != first);
-    const std::vector<float> z0(samples->points().begin(), samples->points().begin() + d);
+    REQUIRE(drawn->points().size() == first.size());
+    CHECK(drawn->points() != first);
+    const std::vector<float> z0(drawn->points().begin(), drawn->points().begin() + d);
     CHECK(samples->images()[0] == model->decode(z0));
     // Training moves the codes and so the box: the same draws follow it into the new box (an
     // untrained model's box is tiny, and points drawn there once would all sit on one spot).
-    const std::vector<float> before = samples->points();
+    const std::vector<float> before = drawn->points();
     e.window.session()->train(2);
     REQUIRE(e.waitUntilIdle());
     const auto trained = e.window.map()->cloud();
     REQUIRE(trained != cloud);
-    CHECK(samples->points() != before);
-    CHECK(samples->points()
-          == sampleBox(trained->codes.data(), trained->trainCount, d, SamplesPanel::kCount, samples->seed()));
+    CHECK(drawn->points() != before);
+    CHECK(drawn->points()
+          == sampleBox(trained->codes.data(), trained->trainCount, d, SamplesPanel::kCount, drawn->seed()));
     // The prior: the same seed gives exactly samplePrior's points.
     samples->setSource(SamplesPanel::Source::Prior);
-    CHECK(samples->points() == samplePrior(SamplesPanel::kCount, d, samples->seed()));
+    CHECK(drawn->points() == samplePrior(SamplesPanel::kCount, d, drawn->seed()));
 }
 
 TEST_CASE("the decoded grid tiles the visible area with decodes of its cell centres", "[gui]")
@@ -285,7 +305,7 @@ TEST_CASE("the decoded grid tiles the visible area with decodes of its cell cent
     Explorer e;
     LatentMapView* map = e.window.map();
     QSignalSpy asked(map, &LatentMapView::decodedGridNeeded);
-    e.window.decodedGridAction()->setChecked(true);
+    e.window.decodedGrid()->action()->setChecked(true);
     REQUIRE(QTest::qWaitFor([&] { return map->hasDecodedGrid(); }, 5000));
     REQUIRE(asked.count() >= 1);
     const QRectF plane = asked.last().at(0).toRectF();
@@ -306,7 +326,7 @@ TEST_CASE("the decoded grid tiles the visible area with decodes of its cell cent
     map->replot();
     REQUIRE(QTest::qWaitFor([&] { return asked.count() > before; }, 5000));
     CHECK(asked.last().at(0).toRectF().width() == Approx(map->xAxis->range().size()));
-    e.window.decodedGridAction()->setChecked(false);
+    e.window.decodedGrid()->action()->setChecked(false);
     CHECK_FALSE(map->hasDecodedGrid());
 }
 
@@ -336,7 +356,7 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     beta->setValue(0.5);
     noise->setValue(0.25);
     const TrainingRequest r = dialog.request();
-    CHECK(r.kind == "vae");
+    CHECK(r.kind == ModelKind::Vae);
     CHECK(r.arch == "mlp");
     CHECK(r.latentDim == 3);
     CHECK(r.batchSize == 16);
@@ -344,12 +364,12 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     CHECK(r.inputNoise == 0.25);
     dialog.accept();
     const TrainingRequest again = NewModelDialog::remembered();
-    CHECK(again.kind == "vae");
+    CHECK(again.kind == ModelKind::Vae);
     CHECK(again.latentDim == 3);
     CHECK(again.batchSize == 16);
     CHECK(again.inputNoise == 0.25);
 
-    e.window.createModel(r, false);
+    e.window.models()->createModel(r, false);
     REQUIRE(e.waitUntilIdle());
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     REQUIRE(model);
@@ -365,7 +385,7 @@ TEST_CASE("exports write the embeddings, the map, the curves and the decoded ima
     Explorer e;
     const QString dir = QString::fromStdString(e.dir.path().string());
     // Embeddings: the CLI's format, one row per image.
-    REQUIRE(e.window.exportEmbeddings(dir + "/emb.csv") == "");
+    REQUIRE(e.window.exports()->embeddings(dir + "/emb.csv") == "");
     QFile csv(dir + "/emb.csv");
     REQUIRE(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
@@ -378,24 +398,23 @@ TEST_CASE("exports write the embeddings, the map, the curves and the decoded ima
     CHECK(firstRow[3].toFloat() == Approx(cloud->codes[0]).margin(1e-5));
 
     // The map and the curves, as PNG and as PDF.
-    REQUIRE(e.window.exportMap(dir + "/map.png") == "");
+    REQUIRE(e.window.exports()->map(dir + "/map.png") == "");
     const QImage map(dir + "/map.png");
     CHECK(map.width() == 2 * e.window.map()->width());
-    REQUIRE(e.window.exportMap(dir + "/map.pdf") == "");
+    REQUIRE(e.window.exports()->map(dir + "/map.pdf") == "");
     QFile pdf(dir + "/map.pdf");
     REQUIRE(pdf.open(QIODevice::ReadOnly));
     CHECK(pdf.read(5) == "%PDF-");
-    REQUIRE(e.window.exportCurves(dir + "/curves.png") == "");
+    REQUIRE(e.window.exports()->curves(dir + "/curves.png") == "");
     CHECK_FALSE(QImage(dir + "/curves.png").isNull());
 
     // Decoded images: nothing to export until there is something, then tiles at 4× or 2×.
-    CHECK(e.window.exportInterpolation(dir + "/strip.png") != "");
+    CHECK(e.window.exports()->interpolation(dir + "/strip.png") != "");
     CHECK_FALSE(QFileInfo::exists(dir + "/strip.png"));
     const auto model = e.window.session()->snapshot();
-    e.window.interpolationPanel()->pickEndpoint({0, 0}, model->decode({0, 0}));
-    e.window.interpolationPanel()->pickEndpoint({1, 1}, model->decode({1, 1}));
+    e.window.state()->setEnds({0, 0}, {1, 1});
     QCoreApplication::processEvents();
-    REQUIRE(e.window.exportInterpolation(dir + "/strip.png") == "");
+    REQUIRE(e.window.exports()->interpolation(dir + "/strip.png") == "");
     const QImage strip(dir + "/strip.png");
     const int n = e.window.interpolationPanel()->stripLength();
     CHECK(strip.height() == 28 * 4);
@@ -407,17 +426,17 @@ TEST_CASE("exports write the embeddings, the map, the curves and the decoded ima
         for (int x = 0; x < 28; ++x)
             mismatches += qGray(strip.pixel(4 * x + 1, 4 * y + 1)) != qGray(a.pixel(x, y));
     CHECK(mismatches == 0);
-    REQUIRE(e.window.exportDecodedGrid(dir + "/grid.png", 5, 3) == "");
+    REQUIRE(e.window.exports()->decodedGrid(dir + "/grid.png", 5, 3) == "");
     const QImage grid(dir + "/grid.png");
     CHECK(grid.width() == 5 * 56 + 4);
     CHECK(grid.height() == 3 * 56 + 2);
-    CHECK(e.window.exportSamples(dir + "/samples.png") != ""); // none drawn yet
+    CHECK(e.window.exports()->samples(dir + "/samples.png") != ""); // none drawn yet
     e.window.findChild<QDockWidget*>("samplesDock")->raise();
     QCoreApplication::processEvents();
-    REQUIRE(e.window.exportSamples(dir + "/samples.png") == "");
+    REQUIRE(e.window.exports()->samples(dir + "/samples.png") == "");
     CHECK(QImage(dir + "/samples.png").width() == 4 * 112 + 3 * 2);
     // No temporary files left beside them.
-    const QStringList left = QDir(dir).entryList({".export-*", "*.part*"}, QDir::Files | QDir::Hidden);
+    const QStringList left = QDir(dir).entryList({"*.tmp-*", ".export-*"}, QDir::Files | QDir::Hidden);
     CHECK(left.isEmpty());
 }
 
@@ -488,20 +507,20 @@ TEST_CASE("a saved model's map comes back from the codes saved beside it", "[gui
     CodesCache marked = *cache;
     std::fill(marked.codes.begin(), marked.codes.end(), 7.0f);
     writeCodesCache(cachePath, marked);
-    e.window.openModelFile(QString::fromStdString(path));
+    e.window.models()->openModel(QString::fromStdString(path));
     REQUIRE(e.waitUntilIdle());
     CHECK(e.window.map()->cloud()->codes == marked.codes);
 
     marked.checkpointCrc ^= 1;
     writeCodesCache(cachePath, marked);
-    e.window.openModelFile(QString::fromStdString(path));
+    e.window.models()->openModel(QString::fromStdString(path));
     REQUIRE(e.waitUntilIdle());
     CHECK(e.window.map()->cloud()->codes == before->codes);
 }
 
 TEST_CASE("a VAE shows its loss terms, the σ ellipse of a hovered image and the prior's contours", "[gui][vae]")
 {
-    Explorer e("mlp", "vae");
+    Explorer e("mlp", ModelKind::Vae);
     REQUIRE(e.window.session()->snapshot()->isVae());
     LatentMapView* map = e.window.map();
     // The prior N(0, I): circles of radius 1 and 2 around the origin (D = 2: the plane itself).
@@ -648,7 +667,7 @@ TEST_CASE("a TorchScript model opens in the window: map, hover and drawing work,
 {
     Explorer e;
     const QString path = QString::fromUtf8(LX_TEST_DATA) + "/tiny_ae.pt";
-    e.window.openModelFile(path);
+    e.window.models()->openModel(path);
     REQUIRE(e.waitUntilIdle());
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     REQUIRE(model);
@@ -684,24 +703,28 @@ TEST_CASE("a saved session brings back the model, view, hidden class, pins and i
     map->setView(-0.5, 0.75, -0.25, 1.0);
     map->setClassVisible(3, false);
     QTest::mouseClick(map, Qt::LeftButton, {}, map->axisRect()->rect().center());
-    REQUIRE(e.window.pinsList()->count() == 1);
+    REQUIRE(e.window.state()->pins()->rowCount() == 1);
     const std::vector<float> a(cloud->codes.begin(), cloud->codes.begin() + 2);
     const std::vector<float> b(cloud->codes.begin() + 20, cloud->codes.begin() + 22);
     const ModelSnapshotPtr model = e.window.session()->snapshot();
-    e.window.interpolationPanel()->pickEndpoint(a, model->decode(a));
-    e.window.interpolationPanel()->pickEndpoint(b, model->decode(b));
-    e.window.interpolationPanel()->setPosition(0.3);
-    REQUIRE(e.window.saveSession(sessionPath) == "");
-    REQUIRE(e.waitUntilIdle()); // the checkpoint beside it is written by the worker
+    e.window.state()->setEnds(a, b);
+    e.window.interpolationPanel()->slider()->setValue(300); // as a drag would
+    // Saved once the checkpoint beside it is written by the worker, not before.
+    QSignalSpy saved(e.window.state(), &ExplorerState::sessionSaved);
+    REQUIRE(e.window.state()->saveSession(sessionPath) == "");
+    CHECK_FALSE(QFileInfo::exists(sessionPath));
+    REQUIRE(saved.wait(60000));
     REQUIRE(QFileInfo::exists(QString::fromStdString(e.dir.file("look.ckpt"))));
-    const std::vector<std::vector<float>> pins = e.window.pinnedCodes();
+    const std::vector<std::vector<float>> pins = e.window.state()->pins()->codes();
 
     // A fresh window (a later day) opens it.
     MainWindow other;
     other.resize(1000, 700);
     other.show();
     REQUIRE(QTest::qWaitForWindowExposed(&other));
-    REQUIRE(other.openSession(sessionPath) == "");
+    QSignalSpy restored(other.state(), &ExplorerState::sessionRestored);
+    REQUIRE(other.state()->openSession(sessionPath) == "");
+    REQUIRE((restored.count() > 0 || restored.wait(60000)));
     REQUIRE(QTest::qWaitFor([&] { return !other.session()->isBusy(); }, 60000));
     QCoreApplication::processEvents();
     REQUIRE(other.map()->cloud());
@@ -709,25 +732,74 @@ TEST_CASE("a saved session brings back the model, view, hidden class, pins and i
     CHECK(other.map()->yAxis->range().upper == Approx(1.0));
     CHECK_FALSE(other.map()->isClassVisible(3));
     CHECK(other.map()->isClassVisible(2));
-    CHECK(other.pinnedCodes() == pins);
-    CHECK(other.interpolationPanel()->endA() == a);
-    CHECK(other.interpolationPanel()->endB() == b);
+    CHECK(other.state()->pins()->codes() == pins);
+    CHECK(other.state()->interpolation().a == a);
+    CHECK(other.state()->interpolation().b == b);
+    CHECK(other.state()->interpolation().t == Approx(0.3));
     CHECK(other.interpolationPanel()->position() == Approx(0.3));
+    CHECK_FALSE(other.interpolationPanel()->strip().empty());
     // Same weights: the restored model decodes A exactly as the saved one did.
     CHECK(other.session()->snapshot()->decode(a) == model->decode(a));
 
     // A damaged session is refused with a message, and nothing changes.
     test::writeBytes(e.dir.file("bad.lxsession"), {'{', '}'});
-    CHECK(other.openSession(QString::fromStdString(e.dir.file("bad.lxsession"))).contains("not a Latent Explorer session"));
+    CHECK(other.state()->openSession(QString::fromStdString(e.dir.file("bad.lxsession"))).contains("not a Latent Explorer session"));
+}
+
+TEST_CASE("a session is saved only when its checkpoint could be written, with the session's dataset", "[gui][session]")
+{
+    Explorer e;
+    // The settings say another dataset than the one open: the session's own is saved.
+    QSettings().setValue("session/lastDataset", "fashion");
+    const QString sessionPath = QString::fromStdString(e.dir.file("ok.lxsession"));
+    QSignalSpy saved(e.window.state(), &ExplorerState::sessionSaved);
+    QSignalSpy failed(e.window.state(), &ExplorerState::sessionFailed);
+    REQUIRE(e.window.state()->saveSession(sessionPath) == "");
+    REQUIRE(saved.wait(60000));
+    CHECK(readSession(sessionPath.toStdString()).dataset == e.window.session()->datasetName().toStdString());
+
+    // A folder where the checkpoint should go: the checkpoint fails, and so does the session
+    // (no session file pointing at a model that is not there).
+    std::filesystem::create_directory(e.dir.file("blocked.ckpt"));
+    const QString blocked = QString::fromStdString(e.dir.file("blocked.lxsession"));
+    REQUIRE(e.window.state()->saveSession(blocked) == "");
+    REQUIRE(failed.wait(60000));
+    CHECK(failed.last().at(0).toString() == blocked);
+    CHECK_FALSE(failed.last().at(1).toString().isEmpty());
+    CHECK_FALSE(QFileInfo::exists(blocked));
+    CHECK(saved.count() == 1);
+    QSettings().remove("session/lastDataset");
+}
+
+TEST_CASE("a reopened session uses its own dataset, not the one its checkpoint names", "[gui][session]")
+{
+    Explorer e; // trained on "shapes"
+    const std::string other =
+        test::writeDataset(test::syntheticDataset(200, 9), e.dir.path().string(), "other");
+    const QString sessionPath = QString::fromStdString(e.dir.file("mixed.lxsession"));
+    QSignalSpy saved(e.window.state(), &ExplorerState::sessionSaved);
+    REQUIRE(e.window.state()->saveSession(sessionPath) == "");
+    REQUIRE(saved.wait(60000));
+    // The same session, pointing at the other dataset (as if saved after switching to it).
+    SessionState s = readSession(sessionPath.toStdString());
+    s.dataset = other;
+    writeSession(sessionPath.toStdString(), s);
+
+    MainWindow again;
+    QSignalSpy restored(again.state(), &ExplorerState::sessionRestored);
+    REQUIRE(again.state()->openSession(sessionPath) == "");
+    REQUIRE((restored.count() > 0 || restored.wait(60000)));
+    CHECK(again.session()->datasetName() == QString::fromStdString(other));
+    CHECK(again.map()->cloud()->count() == 200);
 }
 
 TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes through it", "[gui][tsne]")
 {
     Explorer e;
     const auto exact = e.window.map()->cloud();
-    e.window.computeTsne();
-    REQUIRE(e.window.isTsneRunning());
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.isTsneRunning(); }, 120000));
+    e.window.tsne()->compute();
+    REQUIRE(e.window.tsne()->isRunning());
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.tsne()->isRunning(); }, 120000));
     QCoreApplication::processEvents();
     const auto map = e.window.map()->cloud();
     REQUIRE(map != exact);
@@ -741,13 +813,13 @@ TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes
     const std::vector<float> code(map->codes.begin() + 2 * i, map->codes.begin() + 2 * i + 2);
     CHECK(e.window.decodePanel()->decodedTile()->image() == e.window.session()->snapshot()->decode(code));
     // Back to the exact projection.
-    e.window.showExactProjection();
+    e.window.tsne()->showExactProjection();
     CHECK(e.window.map()->cloud() == exact);
 
     // Cancelled at once: the map stays as it is, and nothing is left running.
-    e.window.computeTsne();
-    e.window.cancelTsne();
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.isTsneRunning(); }, 60000));
+    e.window.tsne()->compute();
+    e.window.tsne()->cancel();
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.tsne()->isRunning(); }, 60000));
     QCoreApplication::processEvents();
     CHECK(e.window.map()->cloud() == exact);
 }
@@ -760,18 +832,36 @@ TEST_CASE("another model's samples appear beside these, drawn from its own natur
     e.window.findChild<QDockWidget*>("samplesDock")->raise();
     QCoreApplication::processEvents();
     SamplesPanel* samples = e.window.samplesPanel();
-    REQUIRE(e.window.compareSamplesWith(QString::fromStdString(vaePath)) == "");
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.isComparing(); }, 60000));
+    REQUIRE(e.window.samples()->compareWith(QString::fromStdString(vaePath)) == "");
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.samples()->isComparing(); }, 60000));
     QCoreApplication::processEvents();
     REQUIRE(samples->comparisonImages().size() == size_t(SamplesPanel::kCount));
     // A VAE samples its prior, with the panel's seed: exactly those decodes.
     const ModelSnapshotPtr vae = loadSnapshot(QString::fromStdString(vaePath));
-    const std::vector<QImage> expected = vae->decodeMany(samplePrior(SamplesPanel::kCount, 2, samples->seed()));
+    const std::vector<QImage> expected = vae->decodeMany(samplePrior(SamplesPanel::kCount, 2, e.window.samples()->seed()));
     CHECK(bool(samples->comparisonImages() == expected));
     // A file that is not a model: a message, no comparison change, nothing stuck.
     test::writeBytes(e.dir.file("junk.ckpt"), {1, 2, 3});
-    REQUIRE(e.window.compareSamplesWith(QString::fromStdString(e.dir.file("junk.ckpt"))) == "");
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.isComparing(); }, 60000));
+    REQUIRE(e.window.samples()->compareWith(QString::fromStdString(e.dir.file("junk.ckpt"))) == "");
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.samples()->isComparing(); }, 60000));
     QCoreApplication::processEvents();
     CHECK(bool(samples->comparisonImages() == expected));
+}
+
+TEST_CASE("a comparison being prepared can be cancelled: nothing is shown and nothing is left running", "[gui]")
+{
+    Explorer e;
+    const std::string vaePath = e.dir.file("vae.ckpt");
+    saveCheckpoint(TrainingRun::create(presetSpec("mlp", 2, ModelKind::Vae), 1e-3, 4), vaePath);
+    e.window.findChild<QDockWidget*>("samplesDock")->raise();
+    QCoreApplication::processEvents();
+    REQUIRE(e.window.samples()->compareWith(QString::fromStdString(vaePath)) == "");
+    REQUIRE(e.window.samples()->isComparing());
+    e.window.samples()->cancelComparison();
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.samples()->isComparing(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(e.window.samplesPanel()->comparisonImages().empty());
+    // A window closed and destroyed while one runs: the job is cancelled and joined.
+    REQUIRE(e.window.samples()->compareWith(QString::fromStdString(vaePath)) == "");
+    e.window.close();
 }

@@ -22,18 +22,6 @@ struct TrainConfig {
 // The learning rate at `progress` (0..1) through a run with cosine decay.
 double cosineRate(double baseRate, double progress);
 
-struct StepReport {
-    int epoch = 0;            // 1-based over the model's life
-    int epochOfRun = 0;       // 1-based within this call
-    int64_t step = 0;         // within the epoch, 1-based
-    int64_t stepsPerEpoch = 0;
-    double loss = 0;
-    double recon = 0;
-    double kl = 0;
-    double imagesPerSecond = 0; // over this run so far, training loop only
-    double elapsedSeconds = 0;
-};
-
 enum class TrainOutcome { Finished, Stopped, TimeLimit };
 
 // Trains a TrainingRun with Adam on a dataset's training part, evaluates the validation

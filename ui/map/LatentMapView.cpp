@@ -200,14 +200,12 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
     side->setRowStretchFactor(0, 0.001);
     side->setMargins(QMargins(0, 6, 6, 0));
     connect(this, &QCustomPlot::legendClick, this, &LatentMapView::onLegendClick);
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
-        layer_->invalidate();
-        requestDecodedGrid();
-    });
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
-        layer_->invalidate();
-        requestDecodedGrid();
-    });
+    for (QCPAxis* axis : {xAxis, yAxis})
+        connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+            layer_->invalidate();
+            requestDecodedGrid();
+            Q_EMIT viewChanged(view());
+        });
 }
 
 LatentMapView::~LatentMapView() = default;
@@ -227,7 +225,8 @@ void LatentMapView::setCloud(std::shared_ptr<const LatentCloud> cloud, const std
     const bool first = !cloud_;
     cloud_ = std::move(cloud);
     grid_.build(cloud_ ? cloud_->xy : std::vector<float>());
-    if (classVisible_.size() != classNames.size()) {
+    if (classNames != classNames_) { // another dataset: its own classes, all shown
+        classNames_ = classNames;
         classVisible_.assign(classNames.size(), true);
         rebuildLegend(classNames);
     }
@@ -286,6 +285,27 @@ void LatentMapView::setClassVisible(int label, bool visible)
     layer_->invalidate();
     replot(QCustomPlot::rpQueuedReplot);
     Q_EMIT classVisibilityChanged();
+}
+
+void LatentMapView::setHiddenClasses(const std::vector<int>& hidden)
+{
+    for (int c = 0; c < int(classVisible_.size()); ++c)
+        setClassVisible(c, std::find(hidden.begin(), hidden.end(), c) == hidden.end());
+}
+
+std::vector<int> LatentMapView::hiddenClasses() const
+{
+    std::vector<int> hidden;
+    for (int c = 0; c < int(classVisible_.size()); ++c)
+        if (!classVisible_[size_t(c)])
+            hidden.push_back(c);
+    return hidden;
+}
+
+QRectF LatentMapView::view() const
+{
+    return QRectF(QPointF(xAxis->range().lower, yAxis->range().lower),
+                  QPointF(xAxis->range().upper, yAxis->range().upper));
 }
 
 bool LatentMapView::isClassVisible(int label) const

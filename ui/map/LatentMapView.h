@@ -28,6 +28,8 @@ public:
 
     void setClassVisible(int label, bool visible);
     bool isClassVisible(int label) const;
+    void setHiddenClasses(const std::vector<int>& hidden);
+    std::vector<int> hiddenClasses() const;
     int visiblePointCount() const;
 
     // The data point nearest to a widget position (within a few pixels), or -1.
@@ -36,6 +38,7 @@ public:
     QPoint positionOf(const QPointF& plane) const;
     // Shows exactly this area (a restored session): kept while the model trains, like a pan.
     void setView(double xLow, double xHigh, double yLow, double yHigh);
+    QRectF view() const; // the visible area, in map coordinates
 
     // Marks drawn over the points: the hovered point, pins, a drawing's place.
     void setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible = true);
@@ -74,6 +77,7 @@ Q_SIGNALS:
     void rightClicked(QPointF plane, qint64 point);
     void left();
     void classVisibilityChanged();
+    void viewChanged(const QRectF& view);
     void decodedGridNeeded(QRectF plane, int cols, int rows);
 
 protected:
@@ -95,6 +99,7 @@ private:
     std::shared_ptr<const LatentCloud> cloud_;
     PointGrid grid_;
     PointCloudLayer* layer_ = nullptr;
+    std::vector<QString> classNames_;
     std::vector<bool> classVisible_;
     std::vector<QCPGraph*> legendGraphs_;
     std::map<QString, QCPItemTracer*> markers_;

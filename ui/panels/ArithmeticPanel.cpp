@@ -9,6 +9,7 @@
 #include <QSlider>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace lx::ui {
@@ -104,6 +105,15 @@ double ArithmeticPanel::strength() const
 void ArithmeticPanel::setStrength(double strength)
 {
     slider_->setValue(int(std::lround(strength * 100)));
+}
+
+void ArithmeticPanel::setChoices(int from, int to, double strength)
+{
+    const QSignalBlocker b1(from_), b2(to_), b3(slider_);
+    from_->setCurrentIndex(std::clamp(from, 0, from_->count() - 1));
+    to_->setCurrentIndex(std::clamp(to, 0, to_->count() - 1));
+    slider_->setValue(int(std::lround(strength * 100)));
+    current_->setCaption(tr("strength %1").arg(this->strength(), 0, 'f', 2));
 }
 
 void ArithmeticPanel::showStart(const QImage& image)

@@ -15,8 +15,8 @@ class ImageTile;
 
 // Latent arithmetic: a start code (the Interpolate panel's A) moved along the direction from
 // one class's mean code to another's ("from 1 towards 8"), with a strength slider, decoded as
-// it moves, plus a strip of strengths 0, ¼, …, 1½. The window computes; this panel holds the
-// choices and shows the images.
+// it moves, plus a strip of strengths 0, ¼, …, 1½. A view: the arithmetic controller
+// computes, the explorer state holds the choices.
 class ArithmeticPanel : public QWidget {
     Q_OBJECT
 public:
@@ -30,6 +30,8 @@ public:
     void setClasses(int from, int to);
     double strength() const; // −1 … 2
     void setStrength(double strength);
+    // The choices as the explorer state holds them (no `changed` back).
+    void setChoices(int from, int to, double strength);
     static double stripStrength(int i) { return 0.25 * i; }
 
     void showStart(const QImage& image);

@@ -72,6 +72,12 @@ QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruct
     return out;
 }
 
+void DecodePanel::clear()
+{
+    showDecoded(QImage(), tr("move over the map"));
+    clearDataPoint();
+}
+
 void DecodePanel::clearDataPoint()
 {
     original_->setImage(QImage());

@@ -19,6 +19,7 @@ public:
     void showDecoded(const QImage& image, const QString& caption);
     void showDataPoint(const QImage& original, const QImage& reconstruction, const QString& label);
     void clearDataPoint();
+    void clear(); // as at the start: nothing hovered yet
 
     ImageTile* decodedTile() const { return decoded_; }
     ImageTile* originalTile() const { return original_; }

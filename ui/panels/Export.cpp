@@ -1,18 +1,34 @@
 #include "panels/Export.h"
 
+#include "io/AtomicFile.h"
+
 #include "QCustomPlot.h"
 
-#include <QDir>
+#include <QBuffer>
+#include <QFile>
 #include <QFileInfo>
+#include <QPageLayout>
+#include <QPageSize>
 #include <QPainter>
-#include <QSaveFile>
-#include <QTemporaryFile>
+#include <QPdfWriter>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <stdexcept>
 
 namespace lx::ui {
+namespace {
+
+// One way to write a file in this project: core's (write beside, flush, rename).
+QString writeAtomically(const QByteArray& bytes, const QString& path)
+{
+    try {
+        writeFileAtomically(QFile::encodeName(path).toStdString(), bytes.constData(), size_t(bytes.size()));
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+} // namespace
 
 QImage mosaic(const std::vector<QImage>& tiles, int cols, int scale)
 {
@@ -36,36 +52,39 @@ QString saveImageAtomically(const QImage& image, const QString& path)
 {
     if (image.isNull())
         return QObject::tr("there is nothing to export yet");
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return file.errorString();
-    if (!image.save(&file, "PNG")) {
-        file.cancelWriting();
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    if (!image.save(&buffer, "PNG"))
         return QObject::tr("could not encode the PNG");
-    }
-    if (!file.commit())
-        return file.errorString();
-    return {};
+    return writeAtomically(png, path);
 }
 
 QString savePlotAtomically(QCustomPlot* plot, const QString& path)
 {
     const bool pdf = QFileInfo(path).suffix().compare("pdf", Qt::CaseInsensitive) == 0;
-    if (!pdf) {
-        const QPixmap pixmap = plot->toPixmap(plot->width(), plot->height(), 2.0);
-        return saveImageAtomically(pixmap.toImage(), path);
+    if (!pdf)
+        return saveImageAtomically(plot->toPixmap(plot->width(), plot->height(), 2.0).toImage(), path);
+    // A page the plot's size in points, drawn with vectors, into memory.
+    const int w = plot->width(), h = plot->height();
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    {
+        QPdfWriter writer(&buffer);
+        writer.setCreator(QStringLiteral("Latent Explorer"));
+        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w, h), QPageSize::Point, QString(), QPageSize::ExactMatch),
+                                         QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        QCPPainter painter;
+        if (!painter.begin(&writer))
+            return QObject::tr("could not write the PDF");
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        painter.setWindow(0, 0, w, h);
+        plot->toPainter(&painter, w, h);
+        painter.end();
     }
-    // QCustomPlot writes PDFs by file name: write beside the target, then rename over it.
-    QTemporaryFile temp(QFileInfo(path).absoluteDir().filePath(".export-XXXXXX.pdf"));
-    if (!temp.open())
-        return temp.errorString();
-    temp.close();
-    if (!plot->savePdf(temp.fileName(), plot->width(), plot->height()))
-        return QObject::tr("could not write the PDF");
-    if (std::rename(QFile::encodeName(temp.fileName()).constData(), QFile::encodeName(path).constData()) != 0)
-        return QString::fromLocal8Bit(std::strerror(errno));
-    temp.setAutoRemove(false);
-    return {};
+    return writeAtomically(bytes, path);
 }
 
 } // namespace lx::ui

@@ -13,12 +13,12 @@ namespace lx::ui {
 // gap (at the scaled size) between them on a mid-grey ground.
 QImage mosaic(const std::vector<QImage>& tiles, int cols, int scale);
 
-// Writes an image as PNG, atomically (readers never see half a file). Returns "" or the reason
-// it failed.
+// Writes an image as PNG through core's writeFileAtomically (readers never see half a file).
+// Returns "" or the reason it failed.
 QString saveImageAtomically(const QImage& image, const QString& path);
 
 // A plot as PNG (at twice the on-screen resolution) or PDF (vectors), chosen by the suffix;
-// atomically. Returns "" or the reason it failed.
+// rendered in memory, then written the same way. Returns "" or the reason it failed.
 QString savePlotAtomically(QCustomPlot* plot, const QString& path);
 
 } // namespace lx::ui

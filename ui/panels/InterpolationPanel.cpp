@@ -10,6 +10,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace lx::ui {
 namespace {
 
@@ -77,43 +80,35 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent)
 
     connect(slider_, &QSlider::valueChanged, this, [this] {
         current_->setCaption(tr("t = %1").arg(position(), 0, 'f', 2));
-        Q_EMIT changed();
+        Q_EMIT positionChanged(position());
     });
-    connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &InterpolationPanel::changed);
-    connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, &InterpolationPanel::changed);
+    connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { Q_EMIT pathKindChanged(pathKind()); });
+    connect(steps_, qOverload<int>(&QSpinBox::valueChanged), this, &InterpolationPanel::stripLengthChanged);
 }
 
-int InterpolationPanel::pickEndpoint(const std::vector<float>& z, const QImage& image)
+void InterpolationPanel::showEnds(const QImage& a, const QImage& b)
 {
-    const bool setA = a_.empty() || !b_.empty();
-    if (setA) {
-        a_ = z;
-        b_.clear();
-        tileA_->setImage(image);
-        tileB_->setImage(QImage());
-        current_->setImage(QImage());
-        strip_.clear();
-        stripArea_->update();
-        hint_->setText(tr("Now right-click B."));
-    } else {
-        b_ = z;
-        tileB_->setImage(image);
-        hint_->setText(tr("Drag the slider to move along the path from A to B."));
-    }
-    Q_EMIT changed();
-    return setA ? 0 : 1;
+    tileA_->setImage(a);
+    tileB_->setImage(b);
 }
 
-void InterpolationPanel::clearEndpoints()
+QImage InterpolationPanel::endImage(int end) const
 {
-    a_.clear();
-    b_.clear();
-    tileA_->setImage(QImage());
-    tileB_->setImage(QImage());
-    current_->setImage(QImage());
-    strip_.clear();
-    stripArea_->update();
-    Q_EMIT changed();
+    return end == 0 ? tileA_->image() : tileB_->image();
+}
+
+void InterpolationPanel::setHint(const QString& text)
+{
+    hint_->setText(text);
+}
+
+void InterpolationPanel::setChoices(double t, PathKind kind, int steps)
+{
+    const QSignalBlocker b1(slider_), b2(kind_), b3(steps_);
+    slider_->setValue(int(std::lround(std::clamp(t, 0.0, 1.0) * 1000)));
+    current_->setCaption(tr("t = %1").arg(position(), 0, 'f', 2));
+    kind_->setCurrentIndex(kind == PathKind::Spherical ? 1 : 0);
+    steps_->setValue(steps);
 }
 
 double InterpolationPanel::position() const
@@ -121,24 +116,9 @@ double InterpolationPanel::position() const
     return slider_->value() / 1000.0;
 }
 
-void InterpolationPanel::setPosition(double t)
-{
-    slider_->setValue(int(std::lround(std::clamp(t, 0.0, 1.0) * 1000)));
-}
-
 PathKind InterpolationPanel::pathKind() const
 {
     return kind_->currentIndex() == 1 ? PathKind::Spherical : PathKind::Linear;
-}
-
-void InterpolationPanel::setPathKind(PathKind kind)
-{
-    kind_->setCurrentIndex(kind == PathKind::Spherical ? 1 : 0);
-}
-
-void InterpolationPanel::setStripLength(int steps)
-{
-    steps_->setValue(steps);
 }
 
 int InterpolationPanel::stripLength() const

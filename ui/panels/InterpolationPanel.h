@@ -17,37 +17,34 @@ class ImageTile;
 
 // Interpolation between two latent points A and B (right-click the map twice): the decode at
 // a position t that a slider drags along the path, and a strip of evenly spaced decodes.
-// The window decodes; this panel holds the choices and shows the images.
+// A view: the ends and choices live in the explorer state; the interpolation controller
+// decodes and shows them here, and hears the user's choices through the signals.
 class InterpolationPanel : public QWidget {
     Q_OBJECT
 public:
     explicit InterpolationPanel(QWidget* parent = nullptr);
 
-    // Sets A if no end is set or both are, else B. Returns which was set: 0 for A, 1 for B.
-    int pickEndpoint(const std::vector<float>& z, const QImage& image);
-    void clearEndpoints();
-    bool hasBothEnds() const { return !a_.empty() && !b_.empty(); }
-    const std::vector<float>& endA() const { return a_; }
-    const std::vector<float>& endB() const { return b_; }
-
-    double position() const; // t in 0..1
-    void setPosition(double t);
-    PathKind pathKind() const;
-    void setPathKind(PathKind kind);
-    int stripLength() const;
-    void setStripLength(int steps);
-    QSlider* slider() const { return slider_; }
-
+    void showEnds(const QImage& a, const QImage& b);
     void showCurrent(const QImage& image);
     void showStrip(const std::vector<QImage>& images);
+    void setHint(const QString& text);
+    // The choices as the state holds them (no signals back).
+    void setChoices(double t, PathKind kind, int steps);
+
+    double position() const; // t in 0..1
+    PathKind pathKind() const;
+    int stripLength() const;
+    QSlider* slider() const { return slider_; }
     const std::vector<QImage>& strip() const { return strip_; }
     QImage current() const;
+    QImage endImage(int end) const; // 0: A, 1: B
 
 Q_SIGNALS:
-    void changed(); // the ends, t, the kind of path or the strip's length changed
+    void positionChanged(double t);
+    void pathKindChanged(lx::PathKind kind);
+    void stripLengthChanged(int steps);
 
 private:
-    std::vector<float> a_, b_;
     ImageTile* tileA_;
     ImageTile* tileB_;
     ImageTile* current_;

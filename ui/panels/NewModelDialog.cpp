@@ -1,5 +1,7 @@
 #include "panels/NewModelDialog.h"
 
+#include "common/Error.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -118,10 +120,10 @@ void NewModelDialog::updateEnabled()
 TrainingRequest NewModelDialog::request() const
 {
     TrainingRequest r;
-    r.kind = kind_->currentData().toString();
+    r.kind = parseKind(kind_->currentData().toString().toStdString());
     r.arch = arch_->currentData().toString();
     r.latentDim = latent_->value();
-    r.loss = loss_->currentData().toString();
+    r.loss = parseLoss(loss_->currentData().toString().toStdString());
     r.beta = beta_->value();
     r.inputNoise = noise_->value();
     r.learningRate = learningRate_->value();
@@ -137,9 +139,9 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
         const int i = box->findData(value);
         box->setCurrentIndex(i >= 0 ? i : 0);
     };
-    select(kind_, r.kind);
+    select(kind_, QString::fromStdString(kindName(r.kind)));
     select(arch_, r.arch);
-    select(loss_, r.loss);
+    select(loss_, QString::fromStdString(lossName(r.loss)));
     latent_->setValue(r.latentDim);
     beta_->setValue(r.beta);
     noise_->setValue(r.inputNoise);
@@ -160,10 +162,10 @@ void NewModelDialog::accept()
     const TrainingRequest r = request();
     QSettings s;
     s.beginGroup("newModel");
-    s.setValue("kind", r.kind);
+    s.setValue("kind", QString::fromStdString(kindName(r.kind)));
     s.setValue("arch", r.arch);
     s.setValue("latent", r.latentDim);
-    s.setValue("loss", r.loss);
+    s.setValue("loss", QString::fromStdString(lossName(r.loss)));
     s.setValue("beta", r.beta);
     s.setValue("inputNoise", r.inputNoise);
     s.setValue("learningRate", r.learningRate);
@@ -178,10 +180,20 @@ TrainingRequest NewModelDialog::remembered()
     TrainingRequest r;
     QSettings s;
     s.beginGroup("newModel");
-    r.kind = s.value("kind", r.kind).toString();
-    r.arch = s.value("arch", r.arch).toString();
+    // A value this version does not know (an edited or newer settings file): the default.
+    try {
+        r.kind = parseKind(s.value("kind", QString::fromStdString(kindName(r.kind))).toString().toStdString());
+    } catch (const Error&) {
+    }
+    try {
+        r.loss = parseLoss(s.value("loss", QString::fromStdString(lossName(r.loss))).toString().toStdString());
+    } catch (const Error&) {
+    }
+    const QString arch = s.value("arch", r.arch).toString();
+    for (const std::string& preset : presetNames())
+        if (arch == QString::fromStdString(preset))
+            r.arch = arch;
     r.latentDim = s.value("latent", r.latentDim).toInt();
-    r.loss = s.value("loss", r.loss).toString();
     r.beta = s.value("beta", r.beta).toDouble();
     r.inputNoise = s.value("inputNoise", r.inputNoise).toDouble();
     r.learningRate = s.value("learningRate", r.learningRate).toDouble();

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "training/TrainingSession.h"
+#include "session/TrainingSession.h"
 
 #include <QDialog>
 

@@ -100,11 +100,8 @@ SamplesPanel::SamplesPanel(QWidget* parent) : QWidget(parent)
     layout->addWidget(compare_);
     connect(compare_, &QPushButton::clicked, this, &SamplesPanel::compareRequested);
 
-    connect(sample_, &QPushButton::clicked, this, [this] {
-        ++seed_;
-        Q_EMIT resampleRequested();
-    });
-    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SamplesPanel::resampleRequested);
+    connect(sample_, &QPushButton::clicked, this, &SamplesPanel::newSamplesRequested);
+    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SamplesPanel::sourceChanged);
 }
 
 void SamplesPanel::showComparison(const QString& title, const std::vector<QImage>& images, const std::vector<bool>& far)

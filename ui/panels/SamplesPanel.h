@@ -3,7 +3,6 @@
 #include <QImage>
 #include <QWidget>
 
-#include <cstdint>
 #include <vector>
 
 class QComboBox;
@@ -13,9 +12,8 @@ class QPushButton;
 namespace lx::ui {
 
 // Random latent points and their decodes: why a plain autoencoder's random points are often
-// not digits. The points stay put until "New samples", so while a model trains the same
-// points are decoded again and again. Tiles whose point lies far from every training code
-// are framed in red. The window samples and decodes; this panel holds choices and images.
+// not digits. Tiles whose point lies far from every training code are framed in red. A view:
+// the samples controller draws the points and decodes them.
 class SamplesPanel : public QWidget {
     Q_OBJECT
 public:
@@ -26,12 +24,7 @@ public:
 
     Source source() const;
     void setSource(Source source);
-    uint64_t seed() const { return seed_; }
     QPushButton* sampleButton() const { return sample_; }
-
-    // The current points (kCount×d) as the window drew them; empty before the first sample.
-    const std::vector<float>& points() const { return points_; }
-    void setPoints(std::vector<float> points) { points_ = std::move(points); }
 
     void showSamples(const std::vector<QImage>& images, const std::vector<bool>& far, const QString& summary);
     const std::vector<QImage>& images() const { return images_; }
@@ -44,8 +37,10 @@ public:
     QPushButton* compareButton() const { return compare_; }
 
 Q_SIGNALS:
-    void resampleRequested(); // a new seed: the window draws new points
-    void compareRequested();  // "Compare with…": the window asks for a model file
+    void newSamplesRequested(); // "New samples"
+    void sourceChanged();
+    void compareRequested(); // "Compare with…"
+
 
 private:
     QComboBox* source_;
@@ -58,8 +53,6 @@ private:
     QWidget* compareTiles_;
     std::vector<QImage> compareImages_;
     std::vector<bool> compareFar_;
-    uint64_t seed_ = 1;
-    std::vector<float> points_;
     std::vector<QImage> images_;
     std::vector<bool> far_;
 };

@@ -4,9 +4,9 @@
 #include "model/Autoencoder.h"
 #include "model/LatentModel.h"
 
-#include "bridge/ModelSnapshot.h"
+#include "session/ModelSnapshot.h"
 
-namespace lx::ui {
+namespace lx {
 
 struct ModelSnapshot::Impl {
     // A native model: a deep copy in eval mode, never trained, never changed. A TorchScript
@@ -19,4 +19,4 @@ ModelSnapshotPtr snapshotOf(const Autoencoder& model);
 // A snapshot of a model that does not change (a TorchScript module): shared, not copied.
 ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model);
 
-} // namespace lx::ui
+} // namespace lx

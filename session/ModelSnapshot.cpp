@@ -1,6 +1,7 @@
-#include "bridge/ModelSnapshotImpl.h"
+#include "session/ModelSnapshotImpl.h"
 
 #include "io/Checkpoint.h"
+#include "common/Error.h"
 #include "latent/Evaluation.h"
 #include "model/ScriptedModel.h"
 
@@ -10,7 +11,7 @@
 
 #include <cstring>
 
-namespace lx::ui {
+namespace lx {
 namespace {
 
 // Snapshots decode on the GUI thread, one image at a time: that needs no thread team, and a
@@ -139,11 +140,7 @@ std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<floa
     return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
 }
 
-} // namespace lx::ui
-
-namespace lx::ui {
-
-std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t count) const
+std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel) const
 {
     computeOnThisThreadOnly();
     torch::NoGradGuard noGrad;
@@ -152,6 +149,8 @@ std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t coun
     std::vector<float> codes;
     codes.reserve(size_t(count) * size_t(latentDim()));
     for (int64_t start = 0; start < count; start += 256) {
+        if (cancel && cancel->load())
+            throw Cancelled();
         const torch::Tensor z =
             impl_->model->encode(imagesToTensor(bytes.slice(0, start, std::min(count, start + 256)))).contiguous();
         codes.insert(codes.end(), z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
@@ -168,4 +167,4 @@ ModelSnapshotPtr loadSnapshot(const QString& path)
     return snapshotOf(run.model);
 }
 
-} // namespace lx::ui
+} // namespace lx

@@ -1,4 +1,4 @@
-#include "training/CurvesPanel.h"
+#include "panels/CurvesPanel.h"
 
 #include "QCustomPlot.h"
 
@@ -86,12 +86,12 @@ void CurvesPanel::setVae(bool vae)
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void CurvesPanel::reset(const std::vector<EpochInfo>& history)
+void CurvesPanel::reset(const std::vector<EpochRecord>& history)
 {
     for (QCPGraph* g : {train_, validation_, trainEpoch_, recon_, kl_, validationKl_})
         g->data()->clear();
     smoothed_ = smoothedRecon_ = smoothedKl_ = -1;
-    for (const EpochInfo& e : history) {
+    for (const EpochRecord& e : history) {
         if (e.partial)
             continue;
         train_->addData(e.epoch, e.trainLoss);
@@ -133,12 +133,13 @@ void CurvesPanel::clearComparisons()
     rescale();
 }
 
-void CurvesPanel::addStep(const StepInfo& s)
+void CurvesPanel::addStep(const TrainingProgress& p)
 {
+    const StepReport& s = p.step;
     // An exponential moving average: per-step losses are noisy at batch 128.
     auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
     smooth(smoothed_, s.loss);
-    const double x = (s.epoch - 1) + double(s.step) / double(std::max<qint64>(1, s.stepsPerEpoch));
+    const double x = (s.epoch - 1) + double(s.step) / double(std::max<int64_t>(1, s.stepsPerEpoch));
     train_->addData(x, smoothed_);
     if (vae_) {
         smooth(smoothedRecon_, s.recon);
@@ -146,17 +147,17 @@ void CurvesPanel::addStep(const StepInfo& s)
         recon_->addData(x, smoothedRecon_);
         kl_->addData(x, smoothedKl_);
     }
-    progress_->setValue(int(1000 * s.fractionDone));
+    progress_->setValue(int(1000 * p.fractionDone));
     QString left;
-    if (s.secondsLeft >= 0) {
-        const int secs = int(s.secondsLeft + 0.5);
+    if (p.secondsLeft >= 0) {
+        const int secs = int(p.secondsLeft + 0.5);
         left = tr(" · %1:%2 left").arg(secs / 60).arg(secs % 60, 2, 10, QChar('0'));
     }
     const QString terms = vae_ ? tr(" (reconstruction %1 + KL %2 nats)").arg(s.recon, 0, 'f', 4).arg(s.kl, 0, 'f', 2)
                                : QString();
     status_->setText(tr("Epoch %1 of %2 · loss %3%4 · %L5 images/s%6")
                          .arg(s.epoch)
-                         .arg(s.lastEpoch)
+                         .arg(p.lastEpoch)
                          .arg(s.loss, 0, 'f', 4)
                          .arg(terms)
                          .arg(qRound(s.imagesPerSecond))
@@ -164,7 +165,7 @@ void CurvesPanel::addStep(const StepInfo& s)
     rescale();
 }
 
-void CurvesPanel::addEpoch(const EpochInfo& e)
+void CurvesPanel::addEpoch(const EpochRecord& e)
 {
     const double x = e.epoch - (e.partial ? 0.5 : 0.0);
     validation_->addData(x, e.valLoss);

@@ -1,25 +1,27 @@
 // torch (through core and the snapshot's inside) before Qt.
-#include "bridge/ModelSnapshotImpl.h"
 #include "common/Error.h"
 #include "data/Dataset.h"
 #include "io/Checkpoint.h"
 #include "io/CodesCache.h"
-#include "model/ScriptedModel.h"
 #include "latent/Evaluation.h"
+#include "model/ScriptedModel.h"
+#include "session/ModelSnapshotImpl.h"
 #include "train/Trainer.h"
 
-#include "training/TrainingSession.h"
+#include "session/PauseGate.h"
+#include "session/TrainingSession.h"
 
+#include <QFile>
 #include <QThread>
 
 #include <atomic>
-#include <cstdio>
-#include <optional>
 #include <chrono>
-#include <condition_variable>
+#include <cstdio>
 #include <mutex>
+#include <new>
+#include <optional>
 
-namespace lx::ui {
+namespace lx {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -27,27 +29,33 @@ constexpr auto kStepReportInterval = std::chrono::milliseconds(200);
 constexpr auto kSnapshotInterval = std::chrono::milliseconds(250);
 constexpr auto kLiveCloudInterval = std::chrono::milliseconds(1000);
 
-EpochInfo epochInfo(const EpochRecord& e)
-{
-    EpochInfo i;
-    i.epoch = e.epoch;
-    i.trainLoss = e.trainLoss;
-    i.valLoss = e.valLoss;
-    i.trainRecon = e.trainRecon;
-    i.valRecon = e.valRecon;
-    i.trainKl = e.trainKl;
-    i.valKl = e.valKl;
-    i.partial = e.partial;
-    return i;
-}
-
 ModelSpec specFor(const TrainingRequest& r)
 {
-    ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, parseKind(r.kind.toStdString()),
-                                parseLoss(r.loss.toStdString()));
+    ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, r.kind, r.loss);
     spec.beta = r.beta;
     spec.inputNoise = r.inputNoise;
     return spec;
+}
+
+std::string fileName(const QString& path)
+{
+    return QFile::encodeName(path).toStdString();
+}
+
+// Whatever a worker job threw, as the one line the user sees.
+std::string messageOf(std::exception_ptr error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const c10::Error& e) {
+        return e.what_without_backtrace();
+    } catch (const std::bad_alloc&) {
+        return "out of memory: the model or the batch is too large for this machine";
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an unknown error";
+    }
 }
 
 } // namespace
@@ -60,6 +68,8 @@ struct TrainingSession::Private {
     // Touched on the worker thread only.
     std::unique_ptr<TrainingRun> run;
     std::shared_ptr<ScriptedModel> scripted; // or a TorchScript model (then `run` is empty)
+    bool cloudExact = false; // the cloud is the current weights' exact embedding
+    std::function<void()> stepHook;
 
     // Shared with the GUI thread.
     mutable std::mutex mutex;
@@ -68,20 +78,20 @@ struct TrainingSession::Private {
     CloudPtr cloud;
     QString datasetName;
     QString modelPath;
-    QString pendingSave;
+    QString autosavePath;
     TrainingRequest request;
-    std::vector<EpochInfo> history;
+    std::vector<EpochRecord> history;
+    struct PendingSave {
+        QString path;
+        SaveDone done;
+    };
+    std::vector<PendingSave> pendingSaves; // asked for during training: written between steps
 
+    PauseGate gate;
     std::atomic<bool> training{false};
-    std::atomic<bool> paused{false};
-    std::atomic<bool> stopRequested{false};
-    std::atomic<bool> saveRequested{false};
-    std::atomic<bool> shuttingDown{false}; // the session is being destroyed: give up long work
+    std::atomic<bool> shuttingDown{false};   // the session is being destroyed: give up long work
     std::atomic<bool> interruptEmbed{false}; // resume, stop or shutdown: give up a pause's map
-    bool cloudExact = false; // worker only: the cloud is the current weights' exact embedding
     std::atomic<int> pending{0};
-    std::mutex pauseMutex;
-    std::condition_variable pauseCv;
 
     template <typename Fn>
     void toGui(Fn fn)
@@ -94,6 +104,11 @@ struct TrainingSession::Private {
         toGui([q = q, m = QString::fromStdString(message)] { Q_EMIT q->failed(m); });
     }
 
+    void say(const QString& text)
+    {
+        toGui([q = q, text] { Q_EMIT q->progressText(text); });
+    }
+
     // Runs `fn` on the worker. Every exception stops there and becomes a `failed` signal.
     template <typename Fn>
     void post(Fn fn)
@@ -104,10 +119,8 @@ struct TrainingSession::Private {
             [this, fn = std::move(fn)]() mutable {
                 try {
                     fn();
-                } catch (const c10::Error& e) {
-                    fail(e.what_without_backtrace());
-                } catch (const std::exception& e) {
-                    fail(e.what());
+                } catch (...) {
+                    fail(messageOf(std::current_exception()));
                 }
                 if (--pending == 0)
                     toGui([q = q] { Q_EMIT q->idle(); });
@@ -131,7 +144,7 @@ struct TrainingSession::Private {
         toGui([q = q] { Q_EMIT q->snapshotUpdated(); });
     }
 
-    void setCloud(std::shared_ptr<const LatentCloud> c)
+    void setCloud(CloudPtr c)
     {
         {
             std::lock_guard<std::mutex> lock(mutex);
@@ -147,6 +160,7 @@ struct TrainingSession::Private {
         const DatasetPtr data = currentDataset();
         if ((!run && !scripted) || !data || shuttingDown)
             return;
+        say(tr("Computing the map of %L1 images…").arg(data->totalCount()));
         try {
             NativeModel native(run ? run->model : Autoencoder(nullptr));
             LatentModel& model = scripted ? static_cast<LatentModel&>(*scripted) : native;
@@ -155,6 +169,27 @@ struct TrainingSession::Private {
             cloudExact = true;
         } catch (const Cancelled&) {
         }
+        say(QString());
+    }
+
+    // A new model: its snapshot, the old map withdrawn, then its own map.
+    // The model and its (missing) map change together, under one lock: a reader never sees
+    // the new model with the old model's cloud.
+    void adopt(const QString& path, std::vector<EpochRecord> records)
+    {
+        cloudExact = false;
+        ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshotOf(run->model);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            snapshot = std::move(s);
+            cloud.reset();
+            history = std::move(records);
+            modelPath = path;
+        }
+        toGui([q = q] {
+            Q_EMIT q->cloudChanged();
+            Q_EMIT q->modelChanged();
+        });
     }
 
     // A TorchScript model: explored (map, hover, interpolation, drawing), never trained.
@@ -162,14 +197,7 @@ struct TrainingSession::Private {
     {
         run.reset();
         scripted = std::move(m);
-        cloudExact = false;
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            history.clear();
-            modelPath = path;
-        }
-        publishSnapshot();
-        toGui([q = q] { Q_EMIT q->modelChanged(); });
+        adopt(path, {});
         publishCloud();
     }
 
@@ -177,16 +205,7 @@ struct TrainingSession::Private {
     {
         scripted.reset();
         run = std::move(r);
-        std::vector<EpochInfo> h;
-        for (const EpochRecord& e : run->history)
-            h.push_back(epochInfo(e));
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            history = std::move(h);
-            modelPath = path;
-        }
-        publishSnapshot();
-        toGui([q = q] { Q_EMIT q->modelChanged(); });
+        adopt(path, run->history);
         if (!path.isEmpty() && publishCachedCloud(path))
             return;
         publishCloud();
@@ -199,8 +218,11 @@ struct TrainingSession::Private {
         if (!run || !data)
             return std::nullopt;
         CodesCache c;
-        c.checkpointCrc = uint32_t(readCheckpointHeader(path.toStdString()).value("payload_crc32").toDouble());
-        c.dataset = datasetName.toStdString();
+        c.checkpointCrc = uint32_t(readCheckpointHeader(fileName(path)).value("payload_crc32").toDouble());
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            c.dataset = datasetName.toStdString();
+        }
         c.trainCount = data->train.count;
         c.validationCount = data->validation.count;
         c.dim = run->spec.latentDim;
@@ -214,7 +236,7 @@ struct TrainingSession::Private {
         const std::optional<CodesCache> expected = expectedCache(path);
         if (!expected)
             return false;
-        std::optional<CodesCache> cache = readCodesCache(codesCachePath(path.toStdString()), *expected);
+        std::optional<CodesCache> cache = readCodesCache(codesCachePath(fileName(path)), *expected);
         if (!cache)
             return false;
         setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(std::move(cache->codes), cache->dim, *data)));
@@ -224,14 +246,19 @@ struct TrainingSession::Private {
 
     void loadDataset(const QString& name)
     {
-        toGui([q = q, name] { Q_EMIT q->progressText(tr("Loading dataset %1…").arg(name)); });
-        auto data = std::make_shared<const DatasetSplits>(lx::openDataset(name.toStdString()));
+        say(tr("Loading dataset %1…").arg(name));
+        auto data = std::make_shared<const DatasetSplits>(lx::openDataset(fileName(name)));
         {
             std::lock_guard<std::mutex> lock(mutex);
             dataset = std::move(data);
             datasetName = name;
+            cloud.reset(); // the old map's points are other images
         }
-        toGui([q = q] { Q_EMIT q->datasetChanged(); });
+        toGui([q = q] {
+            Q_EMIT q->cloudChanged();
+            Q_EMIT q->datasetChanged();
+        });
+        say(QString());
     }
 
     void saveNow(const QString& path)
@@ -239,10 +266,10 @@ struct TrainingSession::Private {
         if (!run)
             throw Error(scripted ? "a TorchScript model is saved from Python (torch.jit.save); here it is only explored"
                                  : "there is no model to save");
-        saveCheckpoint(*run, path.toStdString());
+        saveCheckpoint(*run, fileName(path));
         // The map's codes beside it, when they are exactly this model's (not a live map
         // in the middle of training): reopening it then needs no encoding.
-        const std::string cachePath = codesCachePath(path.toStdString());
+        const std::string cachePath = codesCachePath(fileName(path));
         std::remove(cachePath.c_str());
         const CloudPtr current = q->cloud();
         if (std::optional<CodesCache> cache = expectedCache(path);
@@ -262,26 +289,136 @@ struct TrainingSession::Private {
         toGui([q = q, path] { Q_EMIT q->saved(path); });
     }
 
-    // A save asked for while training runs is done between two steps, or when training ends
-    // (however it ends, even when the session is closing), never lost.
-    void flushPendingSave()
+    // Saves and tells `done` (on the GUI thread) how it went; a failure is also `failed`.
+    void saveAndReport(const QString& path, const SaveDone& done)
     {
-        if (!saveRequested.exchange(false))
-            return;
+        QString error;
+        try {
+            saveNow(path);
+        } catch (...) {
+            const std::string message = messageOf(std::current_exception());
+            error = QString::fromStdString(message);
+            if (!done) // else the caller reports it, in its own words
+                fail(message);
+        }
+        if (done)
+            toGui([done, error] { done(error); });
+    }
+
+    // Saves asked for while training runs are done between two steps, or when training ends
+    // (however it ends, even when the session is closing), never lost.
+    void flushPendingSaves()
+    {
+        std::vector<PendingSave> saves;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            saves.swap(pendingSaves);
+        }
+        for (const PendingSave& s : saves)
+            saveAndReport(s.path, s.done);
+    }
+
+    // The weights trained so far, to the autosave path (if any). Never over a good file with
+    // weights that are not finite: a diverged run keeps the last good save.
+    void autosave()
+    {
         QString path;
         {
             std::lock_guard<std::mutex> lock(mutex);
-            path = pendingSave;
+            path = autosavePath;
         }
-        try {
-            saveNow(path);
-        } catch (const Error& e) {
-            fail(e.what());
-        }
+        if (path.isEmpty() || !run || !parametersAreFinite(*run))
+            return;
+        saveAndReport(path, {});
     }
 
     void trainOnWorker(int epochs);
+    TrainingOutcome runTrainer(Trainer& trainer, const DatasetSplits& data, const TrainConfig& config, int epochs);
 };
+
+// The training loop proper; throws whatever the trainer or the callbacks throw.
+TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const DatasetSplits& data,
+                                                    const TrainConfig& config, int epochs)
+{
+    // The live map: every image's code as the trainer last computed it (its own forward
+    // passes, so the map moves at no extra cost), published once a second. Starts from the
+    // current cloud; the exact re-embedding (eval mode, all images) comes when training ends
+    // or pauses.
+    const int dim = run->spec.latentDim;
+    std::vector<float> live;
+    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data.totalCount())
+        live = current->codes;
+    else
+        live.assign(size_t(data.totalCount()) * size_t(dim), 0.0f);
+    bool liveChanged = false;
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
+        const torch::Tensor c = codes.to(torch::kFloat32).contiguous();
+        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
+        const float* from = c.data_ptr<float>();
+        const int64_t* at = ix.data_ptr<int64_t>();
+        const int64_t offset = validation ? data.train.count : 0;
+        for (int64_t i = 0; i < ix.numel(); ++i)
+            std::copy_n(from + i * dim, dim, live.data() + (offset + at[i]) * dim);
+        liveChanged = true;
+    });
+
+    const int lastEpoch = run->epochsDone() + epochs;
+    const int64_t totalSteps = int64_t(epochs) * ((data.train.count + config.batchSize - 1) / config.batchSize);
+    int64_t stepsDone = 0;
+    auto lastReport = Clock::time_point{};
+    auto lastSnapshot = Clock::now();
+    auto lastCloud = Clock::now();
+
+    trainer.onStep([&](const StepReport& r) {
+        ++stepsDone;
+        if (stepHook)
+            stepHook();
+        if (gate.isPaused()) {
+            say(tr("Paused"));
+            publishSnapshot();
+            interruptEmbed = false;
+            if (gate.isPaused() && !gate.isStopped())
+                publishCloud(true); // while paused, the exact map of the weights so far
+            say(tr("Paused"));
+            gate.waitWhilePaused();
+            if (!gate.isStopped())
+                say(tr("Training…"));
+            cloudExact = false;
+        }
+        if (gate.isStopped())
+            trainer.requestStop();
+        flushPendingSaves();
+        const auto now = Clock::now();
+        if (now - lastReport >= kStepReportInterval || r.step == r.stepsPerEpoch) {
+            lastReport = now;
+            TrainingProgress p;
+            p.step = r;
+            p.lastEpoch = lastEpoch;
+            p.fractionDone = double(stepsDone) / double(std::max<int64_t>(totalSteps, 1));
+            p.secondsLeft = r.imagesPerSecond > 0
+                                ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
+                                : -1;
+            toGui([q = q, p] { Q_EMIT q->stepReported(p); });
+        }
+        if (now - lastSnapshot >= kSnapshotInterval) {
+            publishSnapshot();
+            lastSnapshot = Clock::now();
+        }
+        if (liveChanged && now - lastCloud >= kLiveCloudInterval) {
+            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, data)));
+            liveChanged = false;
+            lastCloud = Clock::now();
+        }
+    });
+    trainer.onEpoch([&](const EpochRecord& e) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            history.push_back(e);
+        }
+        toGui([q = q, e] { Q_EMIT q->epochFinished(e); });
+    });
+    return trainer.run() == TrainOutcome::Finished ? TrainingOutcome::Finished : TrainingOutcome::Stopped;
+}
 
 void TrainingSession::Private::trainOnWorker(int epochs)
 {
@@ -304,110 +441,35 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     trainer.abandonWhen(&shuttingDown);
     cloudExact = false; // from the first step on, the weights move away from the map
 
-    // The live map: every image's code as the trainer last computed it (its own forward
-    // passes, so the map moves at no extra cost), published once a second. Starts from the
-    // current cloud; the exact re-embedding (eval mode, all images) comes when training ends
-    // or pauses.
-    const int dim = run->spec.latentDim;
-    std::vector<float> live;
-    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data->totalCount())
-        live = current->codes;
-    else
-        live.assign(size_t(data->totalCount()) * size_t(dim), 0.0f);
-    bool liveChanged = false;
-    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
-        const torch::Tensor c = codes.to(torch::kFloat32).contiguous();
-        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
-        const float* from = c.data_ptr<float>();
-        const int64_t* at = ix.data_ptr<int64_t>();
-        const int64_t offset = validation ? data->train.count : 0;
-        for (int64_t i = 0; i < ix.numel(); ++i)
-            std::copy_n(from + i * dim, dim, live.data() + (offset + at[i]) * dim);
-        liveChanged = true;
-    });
-
-    stopRequested = false;
+    gate.reset();
     training = true;
     toGui([q = q] { Q_EMIT q->trainingStarted(); });
 
-    const int lastEpoch = run->epochsDone() + epochs;
-    const int64_t totalSteps = int64_t(epochs) * ((data->train.count + config.batchSize - 1) / config.batchSize);
-    int64_t stepsDone = 0;
-    auto lastReport = Clock::time_point{};
-    auto lastSnapshot = Clock::now();
-    auto lastCloud = Clock::now();
-
-    trainer.onStep([&](const StepReport& r) {
-        ++stepsDone;
-        if (paused.load()) {
-            toGui([q = q] { Q_EMIT q->progressText(tr("Paused")); });
-            publishSnapshot();
-            interruptEmbed = false;
-            if (paused.load() && !stopRequested.load())
-                publishCloud(true); // while paused, the exact map of the weights so far
-            std::unique_lock<std::mutex> lock(pauseMutex);
-            pauseCv.wait(lock, [&] { return !paused.load() || stopRequested.load(); });
-            cloudExact = false;
-        }
-        if (stopRequested.load())
-            trainer.requestStop();
-        flushPendingSave();
-        const auto now = Clock::now();
-        if (now - lastReport >= kStepReportInterval || r.step == r.stepsPerEpoch) {
-            lastReport = now;
-            StepInfo info;
-            info.epoch = r.epoch;
-            info.lastEpoch = lastEpoch;
-            info.step = r.step;
-            info.stepsPerEpoch = r.stepsPerEpoch;
-            info.loss = r.loss;
-            info.recon = r.recon;
-            info.kl = r.kl;
-            info.imagesPerSecond = r.imagesPerSecond;
-            info.fractionDone = double(stepsDone) / double(std::max<int64_t>(totalSteps, 1));
-            info.secondsLeft = r.imagesPerSecond > 0
-                                   ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
-                                   : -1;
-            toGui([q = q, info] { Q_EMIT q->stepReported(info); });
-        }
-        if (now - lastSnapshot >= kSnapshotInterval) {
-            publishSnapshot();
-            lastSnapshot = Clock::now();
-        }
-        if (liveChanged && now - lastCloud >= kLiveCloudInterval) {
-            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, *data)));
-            liveChanged = false;
-            lastCloud = Clock::now();
-        }
-    });
-    trainer.onEpoch([&](const EpochRecord& e) {
-        const EpochInfo info = epochInfo(e);
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            history.push_back(info);
-        }
-        toGui([q = q, info] { Q_EMIT q->epochFinished(info); });
-    });
-
-    QString outcome = "finished";
+    // From here on, however training ends (an error of any kind included), `training` goes
+    // back to false and trainingFinished is sent: the window's actions never stay locked.
+    TrainingOutcome outcome = TrainingOutcome::Failed;
     try {
-        outcome = trainer.run() == TrainOutcome::Finished ? "finished" : "stopped";
+        outcome = runTrainer(trainer, *data, config, epochs);
     } catch (const Cancelled&) {
+        // The session is closing: keep what was trained, then let it go.
         training = false;
-        flushPendingSave();
-        return; // the session is going away
-    } catch (const Error& e) {
-        outcome = "failed";
-        fail(e.what());
+        flushPendingSaves();
+        autosave();
+        return;
+    } catch (...) {
+        fail(messageOf(std::current_exception()));
     }
     training = false;
-    paused = false;
-    flushPendingSave();
-    if (shuttingDown)
+    gate.reset();
+    toGui([q = q, outcome] { Q_EMIT q->trainingFinished(outcome); });
+    flushPendingSaves();
+    if (shuttingDown) {
+        autosave();
         return;
+    }
     publishSnapshot();
     publishCloud();
-    toGui([q = q, outcome] { Q_EMIT q->trainingFinished(outcome); });
+    autosave(); // after the exact map, so that its codes are saved beside it
 }
 
 TrainingSession::TrainingSession(QObject* parent) : QObject(parent), d_(std::make_unique<Private>())
@@ -423,7 +485,7 @@ TrainingSession::~TrainingSession()
 {
     d_->shuttingDown = true;
     d_->interruptEmbed = true;
-    stop();
+    d_->gate.stop();
     d_->thread.quit();
     d_->thread.wait();
     delete d_->worker;
@@ -448,31 +510,38 @@ void TrainingSession::newModel(const TrainingRequest& request)
         if (!d->currentDataset())
             throw Error("open a dataset before creating a model");
         auto run = std::make_unique<TrainingRun>(TrainingRun::create(specFor(request), request.learningRate, request.seed));
-        run->dataset = d->datasetName.toStdString();
+        {
+            std::lock_guard<std::mutex> lock(d->mutex);
+            run->dataset = d->datasetName.toStdString();
+        }
         d->adoptRun(std::move(run), QString());
     });
 }
 
-void TrainingSession::openModel(const QString& path)
+void TrainingSession::openModel(const QString& path, DatasetChoice choice)
 {
-    d_->post([d = d_.get(), path] {
-        if (isTorchScriptFile(path.toStdString())) {
-            auto model = ScriptedModel::load(path.toStdString());
+    d_->post([d = d_.get(), path, choice] {
+        if (isTorchScriptFile(fileName(path))) {
+            auto model = ScriptedModel::load(fileName(path));
             if (!d->currentDataset()) // the file does not say what it was trained on
                 d->loadDataset(QStringLiteral("mnist"));
             d->adoptScripted(std::move(model), path);
             return;
         }
-        auto run = std::make_unique<TrainingRun>(loadCheckpoint(path.toStdString()));
+        auto run = std::make_unique<TrainingRun>(loadCheckpoint(fileName(path)));
         const QString wanted = QString::fromStdString(run->dataset);
-        const DatasetPtr current = d->currentDataset();
-        if (!wanted.isEmpty() && (!current || d->datasetName != wanted))
-            d->loadDataset(wanted);
+        QString current;
+        {
+            std::lock_guard<std::mutex> lock(d->mutex);
+            current = d->dataset ? d->datasetName : QString();
+        }
+        if (current.isEmpty() || (choice == DatasetChoice::FromCheckpoint && !wanted.isEmpty() && current != wanted))
+            d->loadDataset(wanted.isEmpty() ? QStringLiteral("mnist") : wanted);
         {
             std::lock_guard<std::mutex> lock(d->mutex);
             d->request.arch = QString::fromStdString(run->spec.arch);
-            d->request.kind = QString::fromStdString(kindName(run->spec.kind));
-            d->request.loss = QString::fromStdString(lossName(run->spec.loss));
+            d->request.kind = run->spec.kind;
+            d->request.loss = run->spec.loss;
             d->request.latentDim = run->spec.latentDim;
             d->request.learningRate = run->learningRate;
             d->request.beta = run->spec.beta;
@@ -482,19 +551,24 @@ void TrainingSession::openModel(const QString& path)
     });
 }
 
-void TrainingSession::saveModel(const QString& path)
+void TrainingSession::saveModel(const QString& path, SaveDone done)
 {
     if (d_->training) { // saved between two steps, without stopping
         {
             std::lock_guard<std::mutex> lock(d_->mutex);
-            d_->pendingSave = path;
+            d_->pendingSaves.push_back({path, std::move(done)});
         }
-        d_->saveRequested = true;
         // Should training end before its next step, the save still happens, right after it.
-        d_->post([d = d_.get()] { d->flushPendingSave(); });
+        d_->post([d = d_.get()] { d->flushPendingSaves(); });
         return;
     }
-    d_->post([d = d_.get(), path] { d->saveNow(path); });
+    d_->post([d = d_.get(), path, done = std::move(done)] { d->saveAndReport(path, done); });
+}
+
+void TrainingSession::setAutosavePath(const QString& path)
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    d_->autosavePath = path;
 }
 
 void TrainingSession::train(int epochs)
@@ -505,28 +579,27 @@ void TrainingSession::train(int epochs)
 void TrainingSession::pause()
 {
     if (d_->training)
-        d_->paused = true;
+        d_->gate.pause();
 }
 
 void TrainingSession::resume()
 {
     d_->interruptEmbed = true;
-    d_->paused = false;
-    d_->pauseCv.notify_all();
-    if (d_->training)
-        Q_EMIT progressText(tr("Training…"));
+    d_->gate.resume();
 }
 
 void TrainingSession::stop()
 {
     d_->interruptEmbed = true;
-    d_->stopRequested = true;
-    d_->paused = false;
-    d_->pauseCv.notify_all();
+    if (!d_->training)
+        return;
+    d_->gate.stop();
+    Q_EMIT stopping();
 }
 
 bool TrainingSession::isTraining() const { return d_->training; }
-bool TrainingSession::isPaused() const { return d_->paused; }
+bool TrainingSession::isPaused() const { return d_->training && d_->gate.isPaused(); }
+bool TrainingSession::isStopping() const { return d_->training && d_->gate.isStopped(); }
 bool TrainingSession::isBusy() const { return d_->pending > 0; }
 
 bool TrainingSession::hasModel() const
@@ -544,6 +617,12 @@ ModelSnapshotPtr TrainingSession::snapshot() const
 DatasetPtr TrainingSession::dataset() const
 {
     return d_->currentDataset();
+}
+
+TrainingSession::Current TrainingSession::current() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return {d_->snapshot, d_->cloud, d_->dataset};
 }
 
 CloudPtr TrainingSession::cloud() const
@@ -570,10 +649,16 @@ TrainingRequest TrainingSession::lastRequest() const
     return d_->request;
 }
 
-std::vector<EpochInfo> TrainingSession::history() const
+std::vector<EpochRecord> TrainingSession::history() const
 {
     std::lock_guard<std::mutex> lock(d_->mutex);
     return d_->history;
 }
 
-} // namespace lx::ui
+void TrainingSession::setStepHookForTesting(std::function<void()> hook)
+{
+    // Read by the worker between steps; set before training starts.
+    d_->post([d = d_.get(), hook = std::move(hook)] { d->stepHook = hook; });
+}
+
+} // namespace lx

@@ -5,18 +5,15 @@
 #include <QImage>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
 namespace lx {
-class AutoencoderImpl;
-}
-
-namespace lx::ui {
 
 // An immutable copy of a model's weights that widgets may use from the GUI thread while the
-// trainer goes on changing its own copy. Torch stays behind this header (moc reads ui/
-// headers, and Qt's keywords clash with LibTorch's): widgets see images and floats only.
+// trainer goes on changing its own copy. Torch stays behind this header (moc reads
+// session/ and ui/ headers, and Qt's keywords clash with LibTorch's): widgets see images and floats only.
 class ModelSnapshot {
 public:
     ~ModelSnapshot();
@@ -35,8 +32,9 @@ public:
     std::vector<QImage> decodeMany(const std::vector<float>& z) const;
     // The code of one image (rows×cols bytes); for a VAE, the mean; `logVar` gets log σ² if given.
     std::vector<float> encode(const uint8_t* pixels, std::vector<float>* logVar = nullptr) const;
-    // The codes of `count` images (count×rows×cols bytes), count×latentDim() values.
-    std::vector<float> encodeMany(const uint8_t* pixels, int64_t count) const;
+    // The codes of `count` images (count×rows×cols bytes), count×latentDim() values. When
+    // `cancel` becomes true, throws lx::Cancelled between batches.
+    std::vector<float> encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel = nullptr) const;
 
     struct Impl;
     explicit ModelSnapshot(std::unique_ptr<Impl> impl);
@@ -55,4 +53,4 @@ ModelSnapshotPtr loadSnapshot(const QString& path);
 // Bytes (rows×cols, row-major) to a greyscale QImage that owns its pixels.
 QImage greyImage(const uint8_t* pixels, int rows, int cols);
 
-} // namespace lx::ui
+} // namespace lx

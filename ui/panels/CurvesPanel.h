@@ -1,6 +1,6 @@
 #pragma once
 
-#include "training/TrainingSession.h"
+#include "session/TrainingSession.h"
 
 #include <QWidget>
 
@@ -21,9 +21,9 @@ class CurvesPanel : public QWidget {
 public:
     explicit CurvesPanel(QWidget* parent = nullptr);
 
-    void reset(const std::vector<EpochInfo>& history);
-    void addStep(const StepInfo& step);
-    void addEpoch(const EpochInfo& epoch);
+    void reset(const std::vector<EpochRecord>& history);
+    void addStep(const TrainingProgress& progress);
+    void addEpoch(const EpochRecord& epoch);
     void setIdle(const QString& text);
     void setVae(bool vae); // shows or hides the VAE's terms
 

@@ -1,0 +1,35 @@
+#pragma once
+// What training reports, as plain values: torch-free, so the window's signals and widgets
+// carry core's own records instead of copies of them.
+
+#include <cstdint>
+
+namespace lx {
+
+// What one epoch (or the part of one run before a stop) achieved.
+struct EpochRecord {
+    int epoch = 0;           // 1-based, counted over the model's whole life
+    double trainLoss = 0;    // mean over the epoch's steps
+    double valLoss = 0;
+    double trainRecon = 0;
+    double valRecon = 0;
+    double trainKl = 0;      // VAE only
+    double valKl = 0;
+    double seconds = 0;      // training loop only
+    double imagesPerSecond = 0;
+    bool partial = false;    // stopped before the epoch's end
+};
+
+struct StepReport {
+    int epoch = 0;            // 1-based over the model's life
+    int epochOfRun = 0;       // 1-based within this call
+    int64_t step = 0;         // within the epoch, 1-based
+    int64_t stepsPerEpoch = 0;
+    double loss = 0;
+    double recon = 0;
+    double kl = 0;
+    double imagesPerSecond = 0; // over this run so far, training loop only
+    double elapsedSeconds = 0;
+};
+
+} // namespace lx

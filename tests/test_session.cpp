@@ -1,0 +1,339 @@
+// The window's state without the window: the training session's guarantees, the explorer
+// state, background jobs. Defects found by reading the old window code each have a test here
+// that failed before its fix.
+#include "TestSupport.h"
+
+#include "common/Error.h"
+#include "io/Checkpoint.h"
+
+#include "MainWindow.h"
+#include "controllers/ModelController.h"
+#include "map/LatentMapView.h"
+#include "panels/DecodePanel.h"
+#include "panels/ImageTile.h"
+#include "panels/InterpolationPanel.h"
+#include "session/BackgroundJob.h"
+#include "session/ExplorerState.h"
+#include "session/PauseGate.h"
+#include "session/TrainingSession.h"
+
+#include <QAction>
+#include <QCoreApplication>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <new>
+#include <thread>
+
+using namespace lx;
+using namespace lx::ui;
+
+namespace {
+
+// A session on a small synthetic dataset with a fresh model, everything computed.
+struct Session {
+    test::TempDir dir;
+    TrainingSession session;
+    ExplorerState state{&session};
+
+    explicit Session(const QString& arch = "mlp")
+    {
+        session.openDataset(QString::fromStdString(
+            test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
+        TrainingRequest request;
+        request.arch = arch;
+        request.batchSize = 32;
+        session.newModel(request);
+        REQUIRE(waitUntilIdle());
+        REQUIRE(state.current());
+    }
+
+    bool waitUntilIdle(int ms = 60000)
+    {
+        const bool idle = QTest::qWaitFor([&] { return !session.isBusy(); }, ms);
+        QCoreApplication::processEvents();
+        return idle;
+    }
+};
+
+QAction* actionNamed(QWidget& window, const QString& text)
+{
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text().remove('&') == text)
+            return a;
+    return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("a resume or a stop is never lost between the worker's check and its sleep", "[gui][session]")
+{
+    // Many pause/resume rounds with a waiter on another thread: a wake-up sent while the
+    // waiter is between checking and sleeping would leave it asleep for good.
+    PauseGate gate;
+    for (int round = 0; round < 2000; ++round) {
+        gate.pause();
+        auto waiter = std::async(std::launch::async, [&] { return gate.waitWhilePaused(); });
+        if (round % 2)
+            std::this_thread::yield();
+        gate.resume();
+        const bool woke = waiter.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+        if (!woke) {
+            gate.stop(); // let the thread end before failing
+            waiter.wait();
+        }
+        REQUIRE(woke);
+        CHECK_FALSE(waiter.get()); // resumed, not stopped
+    }
+    gate.pause();
+    auto stopped = std::async(std::launch::async, [&] { return gate.waitWhilePaused(); });
+    gate.stop();
+    CHECK(stopped.get());
+    CHECK_FALSE(gate.isPaused());
+}
+
+TEST_CASE("training that fails with any exception ends, says why, and frees the actions", "[gui][session]")
+{
+    test::TempDir dir;
+    MainWindow window;
+    TrainingSession* session = window.session();
+    session->openDataset(
+        QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
+    TrainingRequest request;
+    request.arch = "mlp";
+    request.batchSize = 32;
+    session->newModel(request);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+
+    // What LibTorch throws on a failed allocation or a bad shape, what new throws, and what a
+    // oneDNN call can throw: none of them is an lx::Error.
+    int step = 0;
+    std::string expected;
+    SECTION("c10::Error")
+    {
+        expected = "CPU allocator could not allocate";
+        session->setStepHookForTesting([&step] {
+            if (++step == 3)
+                throw c10::Error("CPU allocator could not allocate 8 GB", "");
+        });
+    }
+    SECTION("std::bad_alloc")
+    {
+        expected = "out of memory";
+        session->setStepHookForTesting([&step] {
+            if (++step == 3)
+                throw std::bad_alloc();
+        });
+    }
+    SECTION("std::runtime_error")
+    {
+        expected = "could not create a primitive";
+        session->setStepHookForTesting([&step] {
+            if (++step == 3)
+                throw std::runtime_error("could not create a primitive");
+        });
+    }
+    QSignalSpy finished(session, &TrainingSession::trainingFinished);
+    QSignalSpy failed(session, &TrainingSession::failed);
+    session->train(5);
+    REQUIRE((finished.count() > 0 || finished.wait(60000)));
+    CHECK(qvariant_cast<TrainingOutcome>(finished.first().at(0)) == TrainingOutcome::Failed);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK_FALSE(session->isTraining());
+    REQUIRE(failed.count() >= 1);
+    CHECK(failed.first().at(0).toString().contains(QString::fromStdString(expected)));
+    // Nothing stays locked: the user can train again, or start over.
+    CHECK(actionNamed(window, "Train")->isEnabled());
+    CHECK(actionNamed(window, "New Model…")->isEnabled());
+    CHECK_FALSE(actionNamed(window, "Stop")->isEnabled());
+    session->setStepHookForTesting({});
+    QSignalSpy again(session, &TrainingSession::trainingFinished);
+    session->train(1);
+    REQUIRE((again.count() > 0 || again.wait(60000)));
+    CHECK(qvariant_cast<TrainingOutcome>(again.first().at(0)) == TrainingOutcome::Finished);
+}
+
+TEST_CASE("the state never pairs a model with another model's cloud, and each cloud has a new generation",
+          "[gui][session]")
+{
+    Session s;
+    const ExplorerState::Current first = s.state.current();
+    const DatasetPtr data = s.session.dataset();
+    quint64 generation = s.state.cloudGeneration();
+    int checked = 0, mismatched = 0, generationSteps = 0, clouds = 0;
+    // Whenever a panel could ask (at every signal the state sends), a model and a cloud that
+    // come together must be that model's: its code of an image is the cloud's.
+    auto check = [&] {
+        if (const ExplorerState::Current now = s.state.current()) {
+            ++checked;
+            const std::vector<float> z = now.model->encode(data->train.image(5));
+            for (size_t k = 0; k < z.size(); ++k)
+                if (std::abs(z[k] - now.cloud->codes[5 * z.size() + k]) > 1e-4f)
+                    ++mismatched;
+        }
+    };
+    QObject::connect(&s.state, &ExplorerState::modelChanged, check);
+    QObject::connect(&s.state, &ExplorerState::weightsChanged, check);
+    QObject::connect(&s.state, &ExplorerState::cloudChanged, [&] {
+        check();
+        ++clouds;
+        generationSteps += s.state.cloudGeneration() == generation + 1;
+        generation = s.state.cloudGeneration();
+    });
+    for (quint64 seed : {7, 8, 9}) { // same latent size: only the values tell them apart
+        TrainingRequest request;
+        request.arch = "mlp";
+        request.seed = seed;
+        s.session.newModel(request);
+    }
+    REQUIRE(s.waitUntilIdle());
+    CHECK(checked > 0);
+    CHECK(mismatched == 0);
+    CHECK(clouds >= 3);
+    CHECK(generationSteps == clouds);
+    const ExplorerState::Current last = s.state.current();
+    REQUIRE(last);
+    CHECK(last.model != first.model);
+    CHECK(last.cloud != first.cloud);
+}
+
+TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][session]")
+{
+    test::TempDir dir;
+    MainWindow window;
+    window.resize(1000, 700);
+    window.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&window));
+    TrainingSession* session = window.session();
+    session->openDataset(
+        QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
+    TrainingRequest request;
+    request.arch = "mlp";
+    session->newModel(request);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    LatentMapView* map = window.map();
+    const QPoint centre = map->axisRect()->rect().center();
+    QTest::mouseClick(map, Qt::LeftButton, {}, centre);
+    QTest::mouseClick(map, Qt::RightButton, {}, centre + QPoint(-50, 20));
+    QTest::mouseClick(map, Qt::RightButton, {}, centre + QPoint(60, -30));
+    QTest::mouseMove(map, centre + QPoint(10, 10));
+    REQUIRE(window.state()->pins()->rowCount() == 1);
+    REQUIRE(window.state()->interpolation().hasBothEnds());
+    REQUIRE_FALSE(window.decodePanel()->decodedTile()->image().isNull());
+    REQUIRE_FALSE(window.interpolationPanel()->endImage(0).isNull());
+
+    request.seed = 3;
+    request.latentDim = 3;
+    session->newModel(request);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(window.state()->pins()->rowCount() == 0);
+    CHECK(window.state()->interpolation().a.empty());
+    CHECK(window.interpolationPanel()->endImage(0).isNull());
+    CHECK(window.interpolationPanel()->strip().empty());
+    CHECK(window.decodePanel()->decodedTile()->image().isNull());
+
+}
+
+TEST_CASE("switching from mnist to fashion puts fashion's class names in the legend", "[gui][session][installed]")
+{
+    MainWindow window;
+    TrainingSession* session = window.session();
+    session->openDataset("mnist");
+    TrainingRequest request;
+    request.arch = "mlp";
+    session->newModel(request);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 120000));
+    QCoreApplication::processEvents();
+    LatentMapView* map = window.map();
+    auto legendNames = [&] {
+        std::vector<std::string> names;
+        for (int i = 0; i < map->legend->itemCount(); ++i)
+            if (auto* item = qobject_cast<QCPPlottableLegendItem*>(map->legend->item(i)))
+                names.push_back(item->plottable()->name().toStdString());
+        return names;
+    };
+    CHECK(legendNames() == digitClassNames());
+    session->openDataset("fashion"); // ten classes too, other names
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 120000));
+    QCoreApplication::processEvents();
+    CHECK(legendNames() == fashionClassNames());
+    CHECK(map->cloud()->count() == 70000);
+}
+
+TEST_CASE("the last dataset is remembered only once it has loaded", "[gui][session]")
+{
+    MainWindow window; // its model controller records settings
+    QSettings().setValue("session/lastDataset", "mnist");
+    QSignalSpy failed(window.session(), &TrainingSession::failed);
+    window.models()->openDataset("/nowhere/at-all-images-idx3-ubyte");
+    REQUIRE((failed.count() > 0 || failed.wait(60000)));
+    REQUIRE(QTest::qWaitFor([&] { return !window.session()->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(QSettings().value("session/lastDataset").toString() == "mnist");
+
+    test::TempDir dir;
+    const QString good = QString::fromStdString(test::writeDataset(test::syntheticDataset(50), dir.path().string(), "ok"));
+    window.models()->openDataset(good);
+    REQUIRE(QTest::qWaitFor([&] { return !window.session()->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    CHECK(QSettings().value("session/lastDataset").toString() == good);
+    QSettings().remove("session/lastDataset");
+}
+
+TEST_CASE("a background job that is cancelled delivers nothing, and its owner can always close", "[gui][session]")
+{
+    auto job = std::make_unique<BackgroundJob>("test");
+    int delivered = 0;
+    std::atomic<int> rounds{0};
+    // Work that only ends when cancelled, as a long t-SNE or encoding would.
+    REQUIRE(job->start([&](BackgroundJob::Context& context) {
+        while (!context.isCancelled()) {
+            ++rounds;
+            context.progress(0.5);
+            context.deliver([&] { ++delivered; });
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        throw Cancelled();
+    }));
+    CHECK_FALSE(job->start([](BackgroundJob::Context&) {})); // one run at a time
+    REQUIRE(QTest::qWaitFor([&] { return rounds.load() >= 3; }, 10000));
+    job->cancel();
+    const int before = delivered;
+    QSignalSpy finished(job.get(), &BackgroundJob::finished);
+    REQUIRE((finished.count() > 0 || finished.wait(10000)));
+    QCoreApplication::processEvents();
+    CHECK(delivered == before); // results queued before the cancel were dropped too
+    CHECK_FALSE(job->isRunning());
+
+    // Destroyed while running: it cancels the run and joins its thread (a run that could not
+    // be cancelled would hang here).
+    std::atomic<bool> sawCancel{false};
+    std::atomic<bool> running{false};
+    REQUIRE(job->start([&](BackgroundJob::Context& context) {
+        running = true;
+        while (!context.isCancelled())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        sawCancel = true;
+    }));
+    REQUIRE(QTest::qWaitFor([&] { return running.load(); }, 10000));
+    job.reset();
+    CHECK(sawCancel.load());
+}
+
+TEST_CASE("a failing background job reports its message", "[gui][session]")
+{
+    BackgroundJob job("test");
+    QSignalSpy failed(&job, &BackgroundJob::failed);
+    QSignalSpy finished(&job, &BackgroundJob::finished);
+    job.start([](BackgroundJob::Context&) { throw Error("model.pt: decode did not answer"); });
+    REQUIRE((finished.count() > 0 || finished.wait(10000)));
+    REQUIRE(failed.count() == 1);
+    CHECK(failed.first().at(0).toString() == "model.pt: decode did not answer");
+}

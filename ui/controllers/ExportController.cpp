@@ -1,0 +1,138 @@
+#include "controllers/ExportController.h"
+
+#include "controllers/DecodedGridController.h"
+#include "data/Dataset.h"
+#include "io/AtomicFile.h"
+#include "io/EmbeddingsCsv.h"
+#include "map/LatentMapView.h"
+#include "panels/CurvesPanel.h"
+#include "panels/Export.h"
+#include "panels/InterpolationPanel.h"
+#include "panels/SamplesPanel.h"
+#include "session/ExplorerState.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace lx::ui {
+
+ExportController::ExportController(ExplorerState* state, const Sources& sources, QWidget* dialogParent, QObject* parent)
+    : QObject(parent), state_(state), sources_(sources), dialogParent_(dialogParent)
+{
+}
+
+void ExportController::fillMenu(QMenu* menu)
+{
+    using Write = QString (*)(ExportController*, const QString&);
+    const struct {
+        const char* menu;
+        const char* title;
+        const char* filter;
+        const char* file;
+        Write write;
+    } kExports[] = {
+        {QT_TR_NOOP("Embeddings as CSV…"), QT_TR_NOOP("Export Embeddings"), QT_TR_NOOP("CSV (*.csv)"),
+         "embeddings.csv", [](ExportController* c, const QString& p) { return c->embeddings(p); }},
+        {QT_TR_NOOP("Map as PNG or PDF…"), QT_TR_NOOP("Export Map"), QT_TR_NOOP("PNG image (*.png);;PDF document (*.pdf)"),
+         "latent-map.png", [](ExportController* c, const QString& p) { return c->map(p); }},
+        {QT_TR_NOOP("Training Curves as PNG or PDF…"), QT_TR_NOOP("Export Training Curves"),
+         QT_TR_NOOP("PNG image (*.png);;PDF document (*.pdf)"), "curves.png", [](ExportController* c, const QString& p) { return c->curves(p); }},
+        {QT_TR_NOOP("Interpolation Strip as PNG…"), QT_TR_NOOP("Export Interpolation"), QT_TR_NOOP("PNG image (*.png)"),
+         "interpolation.png", [](ExportController* c, const QString& p) { return c->interpolation(p); }},
+        {QT_TR_NOOP("Decoded Grid as PNG…"), QT_TR_NOOP("Export Decoded Grid"), QT_TR_NOOP("PNG image (*.png)"),
+         "decoded-grid.png", [](ExportController* c, const QString& p) { return c->decodedGrid(p); }},
+        {QT_TR_NOOP("Samples as PNG…"), QT_TR_NOOP("Export Samples"), QT_TR_NOOP("PNG image (*.png)"), "samples.png",
+         [](ExportController* c, const QString& p) { return c->samples(p); }},
+    };
+    for (const auto& e : kExports)
+        menu->addAction(tr(e.menu), this, [this, e] {
+            writeWithDialog(tr(e.title), tr(e.filter), QString::fromLatin1(e.file), [this, e](const QString& p) {
+                return e.write(this, p);
+            });
+        });
+}
+
+void ExportController::writeWithDialog(const QString& title, const QString& filter, const QString& fileName,
+                                       const std::function<QString(const QString&)>& write)
+{
+    QSettings settings;
+    const QString dir =
+        settings.value("export/dir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
+    QString selected;
+    QString path = QFileDialog::getSaveFileName(dialogParent_, title, QDir(dir).filePath(fileName), filter, &selected);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += selected.contains("*.pdf")         ? ".pdf"
+                : selected.contains("*.csv")       ? ".csv"
+                : selected.contains("*.lxsession") ? ".lxsession"
+                                                   : ".png";
+    settings.setValue("export/dir", QFileInfo(path).absolutePath());
+    const QString error = write(path);
+    if (!error.isEmpty())
+        QMessageBox::warning(dialogParent_, title,
+                             tr("Could not write %1:\n%2").arg(QDir::toNativeSeparators(path), error));
+    else
+        Q_EMIT status(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
+}
+
+QString ExportController::embeddings(const QString& csvPath)
+{
+    const CloudPtr cloud = state_->exactCloud();
+    const DatasetPtr data = state_->dataset();
+    if (!cloud || !data || cloud->count() != data->totalCount())
+        return tr("there are no embeddings yet: open a model and a dataset");
+    try {
+        const std::string csv = embeddingsCsv(*data, cloud->codes, cloud->dim);
+        writeFileAtomically(QFile::encodeName(csvPath).toStdString(), csv.data(), csv.size());
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+QString ExportController::map(const QString& path)
+{
+    if (!sources_.map->cloud())
+        return tr("the map is empty");
+    return savePlotAtomically(sources_.map, path);
+}
+
+QString ExportController::curves(const QString& path)
+{
+    return savePlotAtomically(sources_.curves->plot(), path);
+}
+
+QString ExportController::interpolation(const QString& pngPath)
+{
+    const std::vector<QImage>& strip = sources_.interpolation->strip();
+    if (strip.empty())
+        return tr("choose the two ends first (right-click the map twice)");
+    return saveImageAtomically(mosaic(strip, int(strip.size()), 4), pngPath);
+}
+
+QString ExportController::decodedGrid(const QString& pngPath, int cols, int rows)
+{
+    const ExplorerState::Current now = state_->current();
+    if (!now)
+        return tr("there is no model to decode with");
+    // The visible area of the map, the same cell centres the map's grid uses.
+    const QRectF plane = sources_.map->view();
+    return saveImageAtomically(
+        mosaic(now.model->decodeMany(DecodedGridController::gridCodes(*now.cloud, plane, cols, rows)), cols, 2),
+        pngPath);
+}
+
+QString ExportController::samples(const QString& pngPath)
+{
+    if (sources_.samples->images().empty())
+        return tr("there are no samples yet");
+    return saveImageAtomically(mosaic(sources_.samples->images(), 4, 4), pngPath);
+}
+
+} // namespace lx::ui

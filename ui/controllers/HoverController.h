@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QObject>
+#include <QPointF>
+
+namespace lx {
+class ExplorerState;
+}
+
+namespace lx::ui {
+
+class DecodePanel;
+class LatentMapView;
+
+// Hovering and clicking the map: the Decoder panel shows the decode of the latent point under
+// the pointer and, over a data point, its original, reconstruction and error, with the hover
+// marker and (VAE) the posterior's 1-σ ellipse on the map; a click pins the decode.
+class HoverController : public QObject {
+    Q_OBJECT
+public:
+    HoverController(ExplorerState* state, LatentMapView* map, DecodePanel* panel, QObject* parent = nullptr);
+
+private:
+    void hover(QPointF plane, qint64 point);
+    void clearMarks();
+    void clear(); // another model or map: nothing shown belongs to it
+
+    ExplorerState* state_;
+    LatentMapView* map_;
+    DecodePanel* panel_;
+};
+
+} // namespace lx::ui

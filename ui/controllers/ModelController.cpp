@@ -1,0 +1,214 @@
+#include "controllers/ModelController.h"
+
+#include "panels/NewModelDialog.h"
+#include "session/ExplorerState.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace lx::ui {
+namespace {
+
+QAction* makeAction(const QString& text, const QKeySequence& shortcut, QObject* parent)
+{
+    auto* action = new QAction(text, parent);
+    action->setShortcut(shortcut);
+    return action;
+}
+
+} // namespace
+
+ModelController::ModelController(ExplorerState* state, QWidget* dialogParent, QObject* parent)
+    : QObject(parent), state_(state), session_(state->session()), dialogParent_(dialogParent)
+{
+    newModel_ = makeAction(tr("&New Model…"), QKeySequence::New, this);
+    newModel_->setToolTip(tr("Choose a type, architecture, latent size and training settings (Ctrl+N)"));
+    connect(newModel_, &QAction::triggered, this, &ModelController::newModelDialog);
+    openModel_ = makeAction(tr("&Open Model…"), QKeySequence::Open, this);
+    connect(openModel_, &QAction::triggered, this, &ModelController::openModelDialog);
+    saveModel_ = makeAction(tr("&Save Model…"), QKeySequence::Save, this);
+    connect(saveModel_, &QAction::triggered, this, &ModelController::saveModelDialog);
+    openDataset_ = makeAction(tr("Open &Dataset…"), QKeySequence(Qt::CTRL | Qt::Key_D), this);
+    connect(openDataset_, &QAction::triggered, this, &ModelController::openDatasetDialog);
+    openSession_ = makeAction(tr("Open Sess&ion…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this);
+    connect(openSession_, &QAction::triggered, this, &ModelController::openSessionDialog);
+    saveSession_ = makeAction(tr("Save S&ession…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this);
+    connect(saveSession_, &QAction::triggered, this, &ModelController::saveSessionDialog);
+
+    QDir().mkpath(QFileInfo(autosavePath()).path());
+    session_->setAutosavePath(autosavePath());
+    // Settings record what succeeded, and only that.
+    connect(session_, &TrainingSession::datasetChanged, this,
+            [this] { QSettings().setValue("session/lastDataset", session_->datasetName()); });
+    connect(session_, &TrainingSession::saved, this, [this](const QString& path) {
+        if (path == autosavePath())
+            QSettings().setValue("session/lastModel", path);
+        else
+            Q_EMIT status(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
+    });
+    connect(state_, &ExplorerState::sessionSaved, this, [this](const QString& path) {
+        Q_EMIT status(tr("Session saved to %1").arg(QDir::toNativeSeparators(path)));
+    });
+    connect(state_, &ExplorerState::sessionRestored, this, [this] { Q_EMIT status(tr("Session restored")); });
+    connect(state_, &ExplorerState::sessionFailed, this, [this](const QString& path, const QString& message) {
+        Q_EMIT error(tr("Could not use the session %1:\n%2").arg(QDir::toNativeSeparators(path), message));
+    });
+    for (auto signal : {&TrainingSession::trainingStarted, &TrainingSession::idle, &TrainingSession::modelChanged})
+        connect(session_, signal, this, &ModelController::updateActions);
+    connect(session_, &TrainingSession::trainingFinished, this, &ModelController::updateActions);
+    updateActions();
+}
+
+QString ModelController::autosavePath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/last-model.ckpt";
+}
+
+void ModelController::updateActions()
+{
+    const ModelSnapshotPtr model = state_->model();
+    saveModel_->setEnabled(model && model->isTrainable());
+    saveSession_->setEnabled(model != nullptr);
+}
+
+bool ModelController::stopTrainingFirst(const QString& what)
+{
+    if (!session_->isTraining())
+        return true;
+    const auto answer = QMessageBox::question(
+        dialogParent_, tr("Training Is Running"),
+        tr("The model is training. Stop it (its weights are kept and saved) and %1?").arg(what),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes)
+        return false;
+    session_->stop(); // what follows waits for the stop: the worker takes one job at a time
+    return true;
+}
+
+void ModelController::startFromSettings()
+{
+    QSettings settings;
+    QString last = settings.value("session/lastModel").toString();
+    if (last.isEmpty() || !QFileInfo::exists(last))
+        last = QFileInfo::exists(autosavePath()) ? autosavePath() : QString();
+    if (!last.isEmpty())
+        return openModel(last);
+    startDefaultTraining(settings.value("session/lastDataset", "mnist").toString());
+}
+
+void ModelController::startDefaultTraining(const QString& dataset, int epochs)
+{
+    openDataset(dataset);
+    session_->newModel(TrainingRequest{});
+    session_->train(epochs);
+}
+
+void ModelController::openModel(const QString& path, TrainingSession::DatasetChoice dataset)
+{
+    session_->openModel(path, dataset);
+}
+
+void ModelController::openDataset(const QString& nameOrPath)
+{
+    session_->openDataset(nameOrPath);
+}
+
+void ModelController::createModel(const TrainingRequest& request, bool trainNow)
+{
+    if (!session_->dataset() && !session_->isBusy())
+        openDataset(QSettings().value("session/lastDataset", "mnist").toString());
+    session_->newModel(request);
+    if (trainNow)
+        session_->train(request.epochs);
+}
+
+void ModelController::newModelDialog()
+{
+    NewModelDialog dialog(dialogParent_);
+    if (dialog.exec() != QDialog::Accepted || !stopTrainingFirst(tr("create the new model")))
+        return;
+    createModel(dialog.request(), dialog.trainNow());
+}
+
+void ModelController::openModelDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        dialogParent_, tr("Open Model"), QString(),
+        tr("Models (*.ckpt *.pt *.pth);;Latent Explorer checkpoints (*.ckpt);;TorchScript modules (*.pt *.pth);;"
+           "All files (*)"));
+    if (!path.isEmpty() && stopTrainingFirst(tr("open %1").arg(QFileInfo(path).fileName())))
+        openModel(path);
+}
+
+void ModelController::saveModelDialog()
+{
+    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), session_->modelPath(),
+                                                tr("Latent Explorer checkpoints (*.ckpt)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += ".ckpt";
+    session_->saveModel(path);
+}
+
+void ModelController::openDatasetDialog()
+{
+    bool ok = false;
+    const QString other = tr("Other…");
+    const QString name =
+        QInputDialog::getItem(dialogParent_, tr("Open Dataset"), tr("A named dataset, or choose “Other…” for an IDX file:"),
+                              {"mnist", "fashion", other}, 0, false, &ok);
+    if (!ok)
+        return;
+    QString chosen = name;
+    if (name == other) {
+        chosen = QFileDialog::getOpenFileName(dialogParent_, tr("Open IDX Images File"), QString(),
+                                              tr("IDX images (*idx3-ubyte *idx3-ubyte.gz);;All files (*)"));
+        if (chosen.isEmpty())
+            return;
+    }
+    if (stopTrainingFirst(tr("open %1").arg(chosen)))
+        openDataset(chosen);
+}
+
+void ModelController::openSessionDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(dialogParent_, tr("Open Session"), QString(),
+                                                      tr("Latent Explorer sessions (*.lxsession);;All files (*)"));
+    if (path.isEmpty() || !stopTrainingFirst(tr("open the session")))
+        return;
+    if (const QString why = state_->openSession(path); !why.isEmpty())
+        Q_EMIT error(tr("Could not open %1:\n%2").arg(QDir::toNativeSeparators(path), why));
+}
+
+void ModelController::saveSessionDialog()
+{
+    QSettings settings;
+    const QString dir =
+        settings.value("export/dir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
+    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Session"),
+                                                QDir(dir).filePath("session.lxsession"),
+                                                tr("Latent Explorer sessions (*.lxsession)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += ".lxsession";
+    settings.setValue("export/dir", QFileInfo(path).absolutePath());
+    saveSessionTo(path);
+}
+
+void ModelController::saveSessionTo(const QString& path)
+{
+    if (const QString why = state_->saveSession(path); !why.isEmpty())
+        Q_EMIT error(tr("Could not save %1:\n%2").arg(QDir::toNativeSeparators(path), why));
+    else
+        Q_EMIT status(tr("Saving the session…"));
+}
+
+} // namespace lx::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "session/TrainingSession.h"
+
+#include <QObject>
+#include <QString>
+
+class QAction;
+class QWidget;
+
+namespace lx {
+class ExplorerState;
+}
+
+namespace lx::ui {
+
+// Models, datasets and sessions from the File menu, and what the app opens at start: the
+// last model (autosaved whenever training ends or the window closes mid-training), else the
+// default model trained on the last dataset. Settings record only what succeeded: the last
+// dataset once it has loaded, the last model once it is saved. Asked for while training
+// runs, New, Open and Open Dataset offer to stop it first.
+class ModelController : public QObject {
+    Q_OBJECT
+public:
+    ModelController(ExplorerState* state, QWidget* dialogParent, QObject* parent = nullptr);
+
+    QAction* newModelAction() const { return newModel_; }
+    QAction* openModelAction() const { return openModel_; }
+    QAction* saveModelAction() const { return saveModel_; }
+    QAction* openDatasetAction() const { return openDataset_; }
+    QAction* openSessionAction() const { return openSession_; }
+    QAction* saveSessionAction() const { return saveSession_; }
+
+    static QString autosavePath();
+    void startFromSettings();
+    void startDefaultTraining(const QString& dataset, int epochs = TrainingRequest::kDefaultEpochs);
+    void openModel(const QString& path,
+                   TrainingSession::DatasetChoice dataset = TrainingSession::DatasetChoice::FromCheckpoint);
+    void openDataset(const QString& nameOrPath);
+    void createModel(const TrainingRequest& request, bool trainNow);
+    void saveSessionTo(const QString& path); // the result comes as a status line or a warning
+
+Q_SIGNALS:
+    void status(const QString& text);
+    void error(const QString& message); // shown in a box that does not block the event loop
+
+private:
+    bool stopTrainingFirst(const QString& what); // asks while training runs; true: go on
+    void newModelDialog();
+    void openModelDialog();
+    void saveModelDialog();
+    void openDatasetDialog();
+    void openSessionDialog();
+    void saveSessionDialog();
+    void updateActions();
+
+    ExplorerState* state_;
+    TrainingSession* session_;
+    QWidget* dialogParent_;
+    QAction* newModel_;
+    QAction* openModel_;
+    QAction* saveModel_;
+    QAction* openDataset_;
+    QAction* openSession_;
+    QAction* saveSession_;
+};
+
+} // namespace lx::ui

@@ -1,0 +1,164 @@
+// torch-free: samples are decoded through the snapshot.
+#include "controllers/SamplesController.h"
+
+#include "controllers/MapShapes.h"
+#include "latent/Sampling.h"
+#include "map/LatentMapView.h"
+#include "panels/SamplesPanel.h"
+#include "session/BackgroundJob.h"
+#include "session/ExplorerState.h"
+
+#include "common/Error.h"
+#include "data/Dataset.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace lx::ui {
+
+SamplesController::SamplesController(ExplorerState* state, LatentMapView* map, SamplesPanel* panel,
+                                     QWidget* dialogParent, QObject* parent)
+    : QObject(parent), state_(state), map_(map), panel_(panel), dialogParent_(dialogParent),
+      comparison_(new BackgroundJob(QStringLiteral("compare"), this))
+{
+    connect(panel_, &SamplesPanel::newSamplesRequested, this, [this] {
+        ++seed_;
+        resample();
+    });
+    connect(panel_, &SamplesPanel::sourceChanged, this, &SamplesController::resample);
+    connect(panel_, &SamplesPanel::compareRequested, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(dialogParent_, tr("Compare Samples With"), QString(),
+                                                          tr("Models (*.ckpt *.pt *.pth);;All files (*)"));
+        if (!path.isEmpty())
+            if (const QString error = compareWith(path); !error.isEmpty())
+                Q_EMIT status(error);
+    });
+    connect(state_, &ExplorerState::modelChanged, this, [this] {
+        // A VAE is trained to fill its prior; a plain AE has no prior, only the data's box.
+        points_.clear();
+        map_->setSampleMarks({});
+        if (const ModelSnapshotPtr model = state_->model()) {
+            const QSignalBlocker block(panel_);
+            panel_->setSource(model->isVae() ? SamplesPanel::Source::Prior : SamplesPanel::Source::DataBox);
+        }
+        panel_->showSamples({}, {}, QString());
+        update();
+    });
+    connect(state_, &ExplorerState::weightsChanged, this, &SamplesController::update);
+    connect(state_, &ExplorerState::cloudChanged, this, &SamplesController::update);
+    connect(comparison_, &BackgroundJob::failed, this, [this](const QString& message) { Q_EMIT status(message); });
+}
+
+SamplesController::~SamplesController() = default;
+
+void SamplesController::setShown(bool shown)
+{
+    shown_ = shown;
+    if (shown)
+        update();
+    else
+        map_->setSampleMarks({});
+}
+
+void SamplesController::resample()
+{
+    const ExplorerState::Current now = state_->current();
+    if (!now || now.cloud->trainCount == 0)
+        return;
+    const int d = now.cloud->dim;
+    points_ = panel_->source() == SamplesPanel::Source::Prior
+                  ? samplePrior(SamplesPanel::kCount, d, seed_)
+                  : sampleBox(now.cloud->codes.data(), now.cloud->trainCount, d, SamplesPanel::kCount, seed_);
+    update();
+}
+
+void SamplesController::update()
+{
+    if (!shown_)
+        return;
+    const ExplorerState::Current now = state_->current();
+    if (!now || now.cloud->trainCount == 0)
+        return;
+    const LatentCloud& cloud = *now.cloud;
+    const int d = cloud.dim;
+    const float* train = cloud.codes.data(); // its first trainCount rows
+    if (measuredGeneration_ != state_->cloudGeneration()) {
+        // "Far": farther from every training code than 99% of training codes are from their
+        // nearest neighbour. Measured once per cloud (a few milliseconds).
+        farThreshold_ = neighbourDistanceQuantile(train, cloud.trainCount, d, 0.99, 200);
+        measuredGeneration_ = state_->cloudGeneration();
+        // The data's box moves with the codes (a new map every second while training, from an
+        // untrained model's tiny box at first): the same draws, placed in the box of now.
+        if (panel_->source() == SamplesPanel::Source::DataBox)
+            return resample(); // and back here, with this cloud measured
+    }
+    if (points_.empty() || points_.size() != size_t(SamplesPanel::kCount * d))
+        return resample();
+    const std::vector<float> distances = nearestDistances(train, cloud.trainCount, d, points_);
+    std::vector<bool> far;
+    std::vector<QPointF> marks;
+    for (size_t i = 0; i < distances.size(); ++i) {
+        far.push_back(distances[i] > farThreshold_);
+        marks.push_back(projected(cloud.projection, std::vector<float>(points_.begin() + long(i) * d,
+                                                                        points_.begin() + long(i + 1) * d)));
+    }
+    const auto farCount = std::count(far.begin(), far.end(), true);
+    panel_->showSamples(
+        now.model->decodeMany(points_), far,
+        tr("%1 of %2 points (red) land off the data: farther from every training code than 99% of "
+           "training codes are from their nearest neighbour. The decoder never saw codes there.")
+            .arg(farCount)
+            .arg(far.size()));
+    map_->setSampleMarks(marks);
+}
+
+QString SamplesController::compareWith(const QString& path)
+{
+    const DatasetPtr data = state_->dataset();
+    if (!data || data->train.count == 0)
+        return tr("open a dataset first");
+    if (comparison_->isRunning())
+        return tr("a comparison is already being prepared");
+    const uint64_t seed = seed_;
+    const QString name = QFileInfo(path).fileName();
+    comparison_->start([this, path, data, seed, name](BackgroundJob::Context& job) {
+        try {
+            const ModelSnapshotPtr other = loadSnapshot(path);
+            if (other->imageRows() != data->train.rows || other->imageCols() != data->train.cols)
+                throw std::runtime_error("the model takes other image sizes than this dataset's");
+            const int d = other->latentDim();
+            const std::vector<float> codes = other->encodeMany(data->train.pixels.data(), data->train.count,
+                                                               job.cancelFlag());
+            const std::vector<float> points = other->isVae() ? samplePrior(SamplesPanel::kCount, d, seed)
+                                                             : sampleBox(codes, d, SamplesPanel::kCount, seed);
+            const float threshold = neighbourDistanceQuantile(codes, d, 0.99, 200);
+            std::vector<bool> far;
+            for (float distance : nearestDistances(codes, d, points))
+                far.push_back(distance > threshold);
+            const std::vector<QImage> images = other->decodeMany(points);
+            const QString title =
+                tr("%1\n(%2)").arg(other->description(), other->isVae() ? tr("prior") : tr("box of its codes"));
+            job.deliver([this, title, images, far] { panel_->showComparison(title, images, far); });
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw std::runtime_error(tr("Cannot compare with %1: %2").arg(name, QString::fromStdString(e.what()))
+                                         .toStdString());
+        }
+    });
+    return {};
+}
+
+bool SamplesController::isComparing() const
+{
+    return comparison_->isRunning();
+}
+
+void SamplesController::cancelComparison()
+{
+    comparison_->cancel();
+}
+
+} // namespace lx::ui

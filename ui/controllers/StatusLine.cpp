@@ -1,0 +1,63 @@
+#include "controllers/StatusLine.h"
+
+#include "data/Dataset.h"
+#include "session/ExplorerState.h"
+
+#include <QLabel>
+#include <QMessageBox>
+#include <QStatusBar>
+
+namespace lx::ui {
+
+StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogParent, QObject* parent)
+    : QObject(parent), state_(state), dialogParent_(dialogParent), label_(new QLabel(bar))
+{
+    label_->setObjectName("statusLine");
+    bar->addWidget(label_, 1);
+    TrainingSession* session = state_->session();
+    connect(session, &TrainingSession::progressText, this, [this](const QString& text) {
+        work_ = text;
+        refresh();
+    });
+    connect(session, &TrainingSession::failed, this, [this](const QString& message) {
+        work_.clear();
+        refresh();
+        showError(message);
+    });
+    connect(state_, &ExplorerState::datasetChanged, this, &StatusLine::refresh);
+    connect(state_, &ExplorerState::modelChanged, this, &StatusLine::refresh);
+    refresh();
+}
+
+void StatusLine::show(const QString& message)
+{
+    message_ = message;
+    refresh();
+}
+
+void StatusLine::showError(const QString& message)
+{
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Latent Explorer"), message, QMessageBox::Ok, dialogParent_);
+    box->setObjectName("errorMessage");
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+QString StatusLine::text() const
+{
+    return label_->text();
+}
+
+void StatusLine::refresh()
+{
+    QStringList parts;
+    if (const DatasetPtr data = state_->dataset())
+        parts << tr("%1: %L2 images").arg(state_->datasetName()).arg(data->totalCount());
+    if (const ModelSnapshotPtr model = state_->model())
+        parts << model->description();
+    if (const QString& m = work_.isEmpty() ? message_ : work_; !m.isEmpty())
+        parts << m;
+    label_->setText(parts.isEmpty() ? tr("No model loaded") : parts.join(QStringLiteral("  ·  ")));
+}
+
+} // namespace lx::ui

@@ -1,0 +1,104 @@
+#include "controllers/TrainingController.h"
+
+#include "panels/ArchitecturePanel.h"
+#include "panels/CurvesPanel.h"
+#include "panels/NewModelDialog.h"
+#include "session/ExplorerState.h"
+
+#include <QAction>
+
+namespace lx::ui {
+
+TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves, ArchitecturePanel* architecture,
+                                       QObject* parent)
+    : QObject(parent), state_(state), session_(state->session()), curves_(curves), architecture_(architecture)
+{
+    train_ = new QAction(tr("&Train"), this);
+    train_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    connect(train_, &QAction::triggered, this, &TrainingController::train);
+    pause_ = new QAction(tr("&Pause"), this);
+    pause_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    connect(pause_, &QAction::triggered, this, &TrainingController::togglePause);
+    stop_ = new QAction(tr("S&top"), this);
+    stop_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    connect(stop_, &QAction::triggered, session_, &TrainingSession::stop);
+    keepCurves_ = new QAction(tr("&Keep Curves for Comparison"), this);
+    keepCurves_->setToolTip(tr("Keep this model's validation curve on the plot, to compare the next model with it"));
+    connect(keepCurves_, &QAction::triggered, this, [this] {
+        const ModelSnapshotPtr m = state_->model();
+        curves_->keepForComparison(
+            m ? tr("%1, %2 epochs").arg(m->description()).arg(session_->history().size()) : QString());
+    });
+    clearCurves_ = new QAction(tr("C&lear Compared Curves"), this);
+    connect(clearCurves_, &QAction::triggered, curves_, &CurvesPanel::clearComparisons);
+
+    connect(session_, &TrainingSession::stepReported, curves_, &CurvesPanel::addStep);
+    connect(session_, &TrainingSession::epochFinished, curves_, &CurvesPanel::addEpoch);
+    connect(session_, &TrainingSession::trainingStarted, this, [this] {
+        Q_EMIT status(tr("Training…"));
+        updateActions();
+    });
+    connect(session_, &TrainingSession::stopping, this, [this] {
+        Q_EMIT status(tr("Stopping… then computing the exact map"));
+        updateActions();
+    });
+    connect(session_, &TrainingSession::trainingFinished, this, [this](TrainingOutcome outcome) {
+        const QString text = outcome == TrainingOutcome::Failed    ? tr("Training failed; the last good weights are kept")
+                             : outcome == TrainingOutcome::Stopped ? tr("Stopped; the weights trained so far are kept")
+                                                                   : tr("Finished");
+        curves_->setIdle(text);
+        Q_EMIT status(text);
+        updateActions();
+    });
+    connect(state_, &ExplorerState::modelChanged, this, &TrainingController::showModel);
+    connect(session_, &TrainingSession::idle, this, &TrainingController::updateActions);
+    connect(session_, &TrainingSession::failed, this, &TrainingController::updateActions);
+    updateActions();
+}
+
+void TrainingController::showModel()
+{
+    if (const ModelSnapshotPtr model = state_->model()) {
+        curves_->setVae(model->isVae());
+        if (const ModelSpec* spec = model->spec())
+            architecture_->setSpec(*spec);
+        else
+            architecture_->showText(tr("%1: a TorchScript module; its layers are Python's to show "
+                                       "(latent-explorer inspect lists its submodules).")
+                                        .arg(model->description()));
+    }
+    curves_->reset(session_->history());
+    updateActions();
+}
+
+void TrainingController::train()
+{
+    if (!session_->hasModel())
+        session_->newModel(NewModelDialog::remembered());
+    session_->train(std::max(1, session_->lastRequest().epochs));
+}
+
+void TrainingController::togglePause()
+{
+    if (session_->isPaused())
+        session_->resume();
+    else
+        session_->pause();
+    Q_EMIT status(session_->isPaused() ? tr("Pausing… then computing the exact map") : tr("Training…"));
+    updateActions();
+}
+
+void TrainingController::updateActions()
+{
+    const bool training = session_->isTraining();
+    const bool stopping = session_->isStopping();
+    const ModelSnapshotPtr model = state_->model();
+    const bool trainable = !model || model->isTrainable(); // TorchScript models are explored only
+    train_->setEnabled(!training && trainable);
+    train_->setToolTip(trainable ? tr("Train the model (Ctrl+T)") : tr("TorchScript models are explored here, not trained"));
+    pause_->setEnabled(training && !stopping);
+    pause_->setText(session_->isPaused() ? tr("&Resume") : tr("&Pause"));
+    stop_->setEnabled(training && !stopping);
+}
+
+} // namespace lx::ui
