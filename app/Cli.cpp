@@ -16,17 +16,26 @@
 
 #include <QBuffer>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <functional>
 #include <map>
 
 namespace {
+
+// A loss as inspect prints it: five decimals, or what it is when it is not a number.
+QString lossText(double loss)
+{
+    return std::isfinite(loss) ? QString::number(loss, 'f', 5) : QStringLiteral("not finite");
+}
+
 
 using lx::Error;
 
@@ -180,11 +189,16 @@ int runTrain(const QCommandLineParser& p)
     std::signal(SIGINT, SIG_DFL);
     g_activeTrainer = nullptr;
 
+    const bool existed = QFileInfo::exists(QString::fromStdString(out));
+    const std::string untouched = existed ? " (" + out + " keeps what it held)" : "";
     if (run.history.empty())
-        throw Error(failure.empty() ? "training stopped before the first step; nothing was saved" : failure);
-    lx::saveCheckpoint(run, out); // also after a stop or a divergence: the last good weights
+        throw Error((failure.empty() ? "training stopped before the first step" : failure) + "; nothing was saved" + untouched);
+    if (!lx::parametersAreFinite(run)) // a divergence that reached the weights: never over a good file
+        throw Error((failure.empty() ? std::string("training diverged") : failure)
+                    + "; the weights or the last validation loss are no longer finite, so nothing was saved" + untouched);
+    lx::saveCheckpoint(run, out); // also after a stop or a divergence caught in time
     if (!failure.empty())
-        throw Error(failure + " (the last good weights were saved to " + out + ")");
+        throw Error(failure + " (the weights trained until then were saved to " + out + ")");
 
     double seconds = 0, images = 0;
     const size_t firstOfRun = run.history.size() - std::min<size_t>(run.history.size(), size_t(config.epochs));
@@ -387,8 +401,7 @@ int runInspect(const QCommandLineParser& p)
         printLine(stdout, QStringLiteral("epochs: %1").arg(run.epochsDone()));
         if (!run.history.empty())
             printLine(stdout, QStringLiteral("last losses: train %1, validation %2")
-                                  .arg(run.history.back().trainLoss, 0, 'f', 5)
-                                  .arg(run.history.back().valLoss, 0, 'f', 5));
+                                  .arg(lossText(run.history.back().trainLoss), lossText(run.history.back().valLoss)));
         printPlan(run.spec);
         return 0;
     }

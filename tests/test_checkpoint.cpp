@@ -252,7 +252,7 @@ TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and ne
     REQUIRE(back);
     CHECK(back->codes == c.codes);
 
-    for (int which = 0; which < 5; ++which) {
+    for (int which = 0; which < 6; ++which) {
         CodesCache other = expected;
         switch (which) {
         case 0: other.checkpointCrc ^= 1; break; // another checkpoint
@@ -260,6 +260,7 @@ TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and ne
         case 2: other.trainCount = 4; break;
         case 3: other.validationCount = 1; break;
         case 4: other.dim = 5; break;
+        case 5: other.withLogVar = true; break; // a VAE needs its log σ² too
         }
         CHECK_FALSE(readCodesCache(path, other));
     }
@@ -274,6 +275,17 @@ TEST_CASE("a codes cache is used only for its own checkpoint and dataset, and ne
     CHECK_FALSE(readCodesCache(dir.file("absent.codes"), expected));
     c.codes.pop_back();
     CHECK_THROWS_AS(writeCodesCache(path, c), Error);
+
+    // A VAE's posterior log σ² comes back beside its codes.
+    c.codes.push_back(10);
+    c.withLogVar = true;
+    c.logVar = {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10};
+    writeCodesCache(path, c);
+    expected.withLogVar = true;
+    const auto vae = readCodesCache(path, expected);
+    REQUIRE(vae);
+    CHECK(vae->codes == c.codes);
+    CHECK(vae->logVar == c.logVar);
 }
 
 TEST_CASE("a session file round-trips, keeps a model beside it relative, and refuses bad fields", "[session]")

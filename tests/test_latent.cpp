@@ -399,3 +399,56 @@ TEST_CASE("a neighbourhood map sends data points both ways exactly and others by
     p.projectCovariance(codes.data(), xx, xyc, yy);
     CHECK(xx == 0);
 }
+
+TEST_CASE("off the data means where the decoder never saw codes, in any number of dimensions", "[latent]")
+{
+    std::mt19937_64 rng(5);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto fraction = [](const std::vector<bool>& v) { return double(std::count(v.begin(), v.end(), true)) / double(v.size()); };
+
+    SECTION("a plain autoencoder in 2-D: the gap between two clusters is off, the clusters are on")
+    {
+        std::vector<float> codes;
+        for (int i = 0; i < 1000; ++i) { // 800 training codes, then 200 held-out ones
+            codes.push_back((i % 2 ? 5.0f : -5.0f) + 0.3f * normal(rng));
+            codes.push_back(0.3f * normal(rng));
+        }
+        const OffDataTest off = offDataTest(codes, {}, 800, 2);
+        CHECK_FALSE(off.posterior);
+        CHECK(off({0.0f, 0.0f, -5.0f, 0.1f, 5.0f, -0.2f, 0.0f, 3.0f}) == std::vector<bool>{true, false, false, true});
+    }
+    SECTION("a VAE whose posteriors fill its prior: prior samples are on the data, even in 8-D")
+    {
+        // Means N(0, 0.5²) and σ² = 0.75 in every dimension: the draws the decoder was trained
+        // on are N(0, 0.25 + 0.75) = N(0, I), the prior itself.
+        const int d = 8, count = 4000, train = 3200;
+        std::vector<float> mu(size_t(count * d)), logVar(size_t(count * d), std::log(0.75f));
+        for (float& m : mu)
+            m = 0.5f * normal(rng);
+        const std::vector<float> prior = samplePrior(400, d, 3);
+        const double vaeOff = fraction(offDataTest(mu, logVar, train, d)(prior));
+        CHECK(vaeOff < 0.1);
+        // Judged by the means alone (what the decoder of a plain AE would have seen), most of
+        // the same samples are off: the means fill a smaller ball than the prior.
+        const double meansOff = fraction(offDataTest(mu, {}, train, d)(prior));
+        CHECK(meansOff > 0.5);
+        // The old rule (farther than 99 % of training codes are from their nearest neighbour)
+        // called most of them off too: the contradiction the lecture's VAE lesson hit.
+        const float old = neighbourDistanceQuantile(mu.data(), train, d, 0.99, 200);
+        int oldOff = 0;
+        for (float distance : nearestDistances(mu.data(), train, d, prior))
+            oldOff += distance > old;
+        CHECK(oldOff > 200);
+    }
+    SECTION("without held-out codes, the training codes' own neighbour distances are the measure")
+    {
+        std::vector<float> codes;
+        for (int i = 0; i < 300; ++i) {
+            codes.push_back(normal(rng));
+            codes.push_back(normal(rng));
+        }
+        const OffDataTest off = offDataTest(codes, {}, 300, 2);
+        CHECK(off.threshold == Approx(neighbourDistanceQuantile(codes, 2, 0.99, 400)));
+        CHECK(off({0.0f, 0.0f, 40.0f, 40.0f}) == std::vector<bool>{false, true});
+    }
+}

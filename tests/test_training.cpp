@@ -176,7 +176,7 @@ TEST_CASE("the trainer hands over the codes of every image it sees: the live map
     Trainer trainer(run, data, config);
     std::vector<int> seenTrain(200, 0), seenVal(60, 0);
     torch::Tensor valCodes = torch::zeros({60, 2});
-    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes, const torch::Tensor&) {
         REQUIRE(codes.size(0) == indices.size(0));
         REQUIRE(codes.size(1) == 2);
         CHECK_FALSE(codes.requires_grad());
@@ -206,7 +206,7 @@ TEST_CASE("a trainer told to abandon gives up at once, even during validation", 
     std::atomic<bool> abandon{false};
     trainer.abandonWhen(&abandon);
     int validationBatches = 0;
-    trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor&) {
+    trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {
         if (validation && ++validationBatches == 1)
             abandon = true; // in the middle of the first epoch's validation (several batches)
     });

@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -41,14 +42,20 @@ QJsonObject epochToJson(const EpochRecord& e)
 
 EpochRecord epochFromJson(const QJsonObject& o)
 {
+    // JSON has no infinity: a loss that was not finite is stored as null, and read back as NaN
+    // (not as 0, which would read as a perfect model).
+    auto loss = [&o](const char* key) {
+        const QJsonValue v = o.value(key);
+        return v.isDouble() ? v.toDouble() : v.isNull() ? std::nan("") : 0.0;
+    };
     EpochRecord e;
     e.epoch = o.value("epoch").toInt();
-    e.trainLoss = o.value("train_loss").toDouble();
-    e.valLoss = o.value("val_loss").toDouble();
-    e.trainRecon = o.value("train_recon").toDouble();
-    e.valRecon = o.value("val_recon").toDouble();
-    e.trainKl = o.value("train_kl").toDouble();
-    e.valKl = o.value("val_kl").toDouble();
+    e.trainLoss = loss("train_loss");
+    e.valLoss = loss("val_loss");
+    e.trainRecon = loss("train_recon");
+    e.valRecon = loss("val_recon");
+    e.trainKl = loss("train_kl");
+    e.valKl = loss("val_kl");
     e.seconds = o.value("seconds").toDouble();
     e.imagesPerSecond = o.value("images_per_second").toDouble();
     e.partial = o.value("partial").toBool();
@@ -132,6 +139,11 @@ bool parametersAreFinite(const TrainingRun& run)
 {
     if (!run.model)
         return false;
+    if (!run.history.empty()) {
+        const EpochRecord& last = run.history.back();
+        if (!std::isfinite(last.trainLoss) || !std::isfinite(last.valLoss))
+            return false;
+    }
     torch::NoGradGuard noGrad;
     for (const auto& p : run.model->named_parameters())
         if (!torch::isfinite(p.value()).all().item<bool>())
@@ -147,7 +159,8 @@ void saveCheckpoint(const TrainingRun& run, const std::string& path)
     if (!run.model || !run.optimizer)
         throw Error(path + ": there is no model to save");
     if (!parametersAreFinite(run))
-        throw Error(path + ": the model's weights are not finite (training diverged); nothing was written");
+        throw Error(path + ": the model's weights or its last losses are not finite (training diverged); nothing was "
+                           "written");
     torch::serialize::OutputArchive archive;
     for (const auto& p : run.model->named_parameters())
         archive.write(archiveKey(p.key()), p.value().detach());

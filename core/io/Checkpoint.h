@@ -13,11 +13,12 @@ namespace lx {
 // then LibTorch's archive of the weights and the optimizer state. Written atomically.
 constexpr int kCheckpointVersion = 1;
 
-// Refuses (lx::Error, nothing written) a model whose weights are not all finite: a diverged
-// run never replaces a good file.
+// Refuses (lx::Error, nothing written) a model whose weights or last losses are not all finite
+// (parametersAreFinite): a diverged run never replaces a good file.
 void saveCheckpoint(const TrainingRun& run, const std::string& path);
 
-// Every parameter and buffer of the model is finite (no NaN, no infinity).
+// Every parameter and buffer of the model is finite (no NaN, no infinity), and so are its last
+// epoch's training and validation losses: a model worth saving.
 bool parametersAreFinite(const TrainingRun& run);
 
 // Refuses, with lx::Error naming the file and the problem, anything that is not a complete

@@ -12,7 +12,8 @@
 namespace lx {
 namespace {
 
-constexpr char kMagic[8] = {'L', 'X', 'C', 'O', 'D', 'E', 'S', '1'};
+// Version 2 adds a VAE's log σ² (version 1 files are ignored: the codes are computed again).
+constexpr char kMagic[8] = {'L', 'X', 'C', 'O', 'D', 'E', 'S', '2'};
 
 template <typename T>
 void put(std::string& out, T value)
@@ -51,7 +52,8 @@ std::string codesCachePath(const std::string& checkpointPath)
 
 void writeCodesCache(const std::string& path, const CodesCache& c)
 {
-    if (c.dim <= 0 || c.codes.size() != size_t(c.trainCount + c.validationCount) * size_t(c.dim))
+    const size_t values = size_t(c.trainCount + c.validationCount) * size_t(c.dim);
+    if (c.dim <= 0 || c.codes.size() != values || c.logVar.size() != (c.withLogVar ? values : 0))
         throw Error("codes cache: the codes do not match their counts");
     std::string out(kMagic, sizeof kMagic);
     put(out, c.checkpointCrc);
@@ -60,7 +62,9 @@ void writeCodesCache(const std::string& path, const CodesCache& c)
     put(out, c.trainCount);
     put(out, c.validationCount);
     put(out, int32_t(c.dim));
+    put(out, int32_t(c.withLogVar));
     out.append(reinterpret_cast<const char*>(c.codes.data()), c.codes.size() * sizeof(float));
+    out.append(reinterpret_cast<const char*>(c.logVar.data()), c.logVar.size() * sizeof(float));
     put(out, crcOf(out.data(), out.size()));
     writeFileAtomically(path, out.data(), out.size());
 }
@@ -71,8 +75,9 @@ std::optional<CodesCache> readCodesCache(const std::string& path, const CodesCac
     if (!file)
         return std::nullopt;
     // Read no more than the expected file can hold: a huge or foreign file is not loaded.
-    const size_t expectedSize = sizeof kMagic + 4 + 4 + expected.dataset.size() + 8 + 8 + 4
-                                + size_t(expected.trainCount + expected.validationCount) * size_t(expected.dim) * 4 + 4;
+    const size_t values = size_t(expected.trainCount + expected.validationCount) * size_t(expected.dim);
+    const size_t expectedSize = sizeof kMagic + 4 + 4 + expected.dataset.size() + 8 + 8 + 4 + 4
+                                + values * 4 * (expected.withLogVar ? 2 : 1) + 4;
     std::string in(expectedSize + 1, '\0');
     file.read(in.data(), std::streamsize(in.size()));
     in.resize(size_t(file.gcount()));
@@ -85,19 +90,24 @@ std::optional<CodesCache> readCodesCache(const std::string& path, const CodesCac
     CodesCache c;
     size_t at = sizeof kMagic;
     uint32_t nameLength = 0;
-    int32_t dim = 0;
+    int32_t dim = 0, withLogVar = 0;
     if (!get(in, at, c.checkpointCrc) || !get(in, at, nameLength) || nameLength != expected.dataset.size())
         return std::nullopt;
     c.dataset = in.substr(at, nameLength);
     at += nameLength;
-    if (!get(in, at, c.trainCount) || !get(in, at, c.validationCount) || !get(in, at, dim))
+    if (!get(in, at, c.trainCount) || !get(in, at, c.validationCount) || !get(in, at, dim) || !get(in, at, withLogVar))
         return std::nullopt;
     c.dim = dim;
+    c.withLogVar = withLogVar != 0;
     if (c.checkpointCrc != expected.checkpointCrc || c.dataset != expected.dataset || c.trainCount != expected.trainCount
-        || c.validationCount != expected.validationCount || c.dim != expected.dim)
+        || c.validationCount != expected.validationCount || c.dim != expected.dim || c.withLogVar != expected.withLogVar)
         return std::nullopt;
-    c.codes.resize(size_t(c.trainCount + c.validationCount) * size_t(c.dim));
-    std::memcpy(c.codes.data(), in.data() + at, c.codes.size() * sizeof(float));
+    c.codes.resize(values);
+    std::memcpy(c.codes.data(), in.data() + at, values * sizeof(float));
+    if (c.withLogVar) {
+        c.logVar.resize(values);
+        std::memcpy(c.logVar.data(), in.data() + at + values * sizeof(float), values * sizeof(float));
+    }
     return c;
 }
 

@@ -7,7 +7,7 @@
 
 namespace lx {
 
-// The map's codes kept beside a checkpoint (<checkpoint>.codes), so that reopening a model
+// The map's codes (and a VAE's posterior log σ²) kept beside a checkpoint (<checkpoint>.codes), so that reopening a model
 // draws its map at once instead of encoding every image again (fashion: 70,000 images, 2–4 s
 // on 2 cores). A cache is only ever used for the exact checkpoint it was written with (the
 // CRC-32 of the checkpoint's payload) and the same dataset (name, sizes of both parts, code
@@ -18,7 +18,9 @@ struct CodesCache {
     int64_t trainCount = 0;
     int64_t validationCount = 0;
     int dim = 0;
-    std::vector<float> codes; // (train + validation)×dim
+    bool withLogVar = false;   // a VAE's: its posterior log σ² is kept beside the codes
+    std::vector<float> codes;  // (train + validation)×dim
+    std::vector<float> logVar; // the same shape when withLogVar, else empty
 };
 
 std::string codesCachePath(const std::string& checkpointPath);

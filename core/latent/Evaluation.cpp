@@ -22,6 +22,25 @@ torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t bat
     return torch::cat(parts);
 }
 
+std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& model, const Dataset& data,
+                                                                  int64_t batchSize, const std::atomic<bool>* cancel)
+{
+    torch::NoGradGuard noGrad;
+    const torch::Tensor images = datasetImages(data);
+    std::vector<torch::Tensor> mu, logVar;
+    for (int64_t start = 0; start < data.count; start += batchSize) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Cancelled();
+        auto [m, lv] = model.encodeDistribution(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count))));
+        mu.push_back(m);
+        if (lv.defined())
+            logVar.push_back(lv);
+    }
+    if (mu.empty())
+        return {torch::zeros({0, int64_t(model.latentDim())}), torch::Tensor()};
+    return {torch::cat(mu), logVar.size() == mu.size() ? torch::cat(logVar) : torch::Tensor()};
+}
+
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel)
 {
     NativeModel native(model);
@@ -111,15 +130,20 @@ LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std
 
 LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
 {
-    const torch::Tensor codes =
-        torch::cat({encodeDataset(model, data.train, kEvaluationBatch, cancel),
-                    encodeDataset(model, data.validation, kEvaluationBatch, cancel)})
-            .contiguous();
-    return cloudFromCodes(std::vector<float>(codes.data_ptr<float>(), codes.data_ptr<float>() + codes.numel()),
-                          int(codes.size(1)), data);
+    auto asVector = [](const torch::Tensor& t) {
+        const torch::Tensor c = t.to(torch::kFloat32).contiguous();
+        return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    };
+    const auto [trainMu, trainLogVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel);
+    const auto [valMu, valLogVar] = encodeDatasetDistribution(model, data.validation, kEvaluationBatch, cancel);
+    const torch::Tensor codes = torch::cat({trainMu, valMu});
+    std::vector<float> logVar;
+    if (trainLogVar.defined() && (valLogVar.defined() || data.validation.count == 0))
+        logVar = asVector(valLogVar.defined() ? torch::cat({trainLogVar, valLogVar}) : trainLogVar);
+    return cloudFromCodes(asVector(codes), int(codes.size(1)), data, std::move(logVar));
 }
 
-LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data)
+LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data, std::vector<float> logVar)
 {
     if (dim <= 0 || codes.size() != size_t(data.totalCount()) * size_t(dim))
         throw Error("latent codes do not match the dataset: " + std::to_string(codes.size()) + " values for " +
@@ -128,6 +152,8 @@ LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplit
     cloud.dim = dim;
     cloud.trainCount = data.train.count;
     cloud.codes = std::move(codes);
+    if (logVar.size() == cloud.codes.size())
+        cloud.logVar = std::move(logVar);
     if (data.train.hasLabels() && data.validation.hasLabels()) {
         cloud.labels = data.train.labels;
         cloud.labels.insert(cloud.labels.end(), data.validation.labels.begin(), data.validation.labels.end());

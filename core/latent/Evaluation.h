@@ -17,6 +17,10 @@ torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t bat
                             const std::atomic<bool>* cancel = nullptr);
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 256,
                             const std::atomic<bool>* cancel = nullptr);
+// The posterior of every image: (μ, log σ²), each N×D; log σ² undefined for an AE.
+std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& model, const Dataset& data,
+                                                                  int64_t batchSize = 256,
+                                                                  const std::atomic<bool>* cancel = nullptr);
 
 // Model output (N×1×H×W floats in [0,1]) to N×H×W bytes (0..255).
 torch::Tensor imagesToBytes(const torch::Tensor& images);
@@ -44,8 +48,10 @@ LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std
 LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
 
 // A cloud from codes already known ((train + validation)×dim, in that order), e.g. those the
-// trainer saw go by: labels from the data, the plane fitted to the codes.
-LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data);
+// trainer saw go by: labels from the data, the plane fitted to the codes. `logVar` (a VAE's,
+// the same shape) or empty.
+LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplits& data,
+                           std::vector<float> logVar = {});
 
 } // namespace lx
 

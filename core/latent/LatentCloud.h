@@ -13,6 +13,7 @@ struct LatentCloud {
     int dim = 0;
     std::vector<float> codes;      // count×dim
     std::vector<float> xy;         // count×2: where each point sits on the map
+    std::vector<float> logVar;     // count×dim: a VAE's posterior log σ² per image; empty for an AE
     std::vector<uint8_t> labels;   // empty when unlabelled
     int64_t trainCount = 0;        // rows [0, trainCount) are training images
     LatentProjection projection;

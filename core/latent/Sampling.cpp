@@ -116,6 +116,68 @@ float neighbourDistanceQuantile(const float* codes, int64_t count, int d, double
     return distances[at];
 }
 
+std::vector<bool> OffDataTest::operator()(const std::vector<float>& points) const
+{
+    std::vector<bool> off;
+    if (dim <= 0 || reference.empty())
+        return off;
+    for (float distance : nearestDistances(reference, dim, points))
+        off.push_back(distance > threshold);
+    return off;
+}
+
+OffDataTest offDataTest(const std::vector<float>& codes, const std::vector<float>& logVar, int64_t trainCount, int dim,
+                        double quantile, uint64_t seed, int64_t maxReference, int probes)
+{
+    const int64_t count = rowsOf(codes, dim);
+    trainCount = std::clamp<int64_t>(trainCount, 1, count);
+    const bool posterior = logVar.size() == codes.size();
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    // Row i as the decoder saw it: the code, or one draw from its posterior.
+    auto row = [&](int64_t i, float* out) {
+        for (int k = 0; k < dim; ++k) {
+            const size_t at = size_t(i) * size_t(dim) + size_t(k);
+            out[k] = posterior ? codes[at] + std::exp(0.5f * logVar[at]) * normal(rng) : codes[at];
+        }
+    };
+    // A seeded subset of `n` of rows [from, from + available), in order.
+    auto pickRows = [&](int64_t from, int64_t available, int64_t n) {
+        std::vector<int64_t> rows(static_cast<size_t>(available));
+        for (int64_t i = 0; i < available; ++i)
+            rows[size_t(i)] = from + i;
+        if (n < available) {
+            std::shuffle(rows.begin(), rows.end(), rng);
+            rows.resize(size_t(n));
+            std::sort(rows.begin(), rows.end());
+        }
+        return rows;
+    };
+    OffDataTest test;
+    test.dim = dim;
+    test.posterior = posterior;
+    for (int64_t i : pickRows(0, trainCount, std::min(trainCount, maxReference))) {
+        test.reference.resize(test.reference.size() + size_t(dim));
+        row(i, test.reference.data() + test.reference.size() - size_t(dim));
+    }
+    const int64_t heldOut = count - trainCount;
+    if (heldOut < 2) { // no held-out images: the training codes' own nearest-neighbour distances
+        test.threshold = neighbourDistanceQuantile(test.reference, dim, quantile, probes, seed);
+        return test;
+    }
+    std::vector<float> queries;
+    for (int64_t i : pickRows(trainCount, heldOut, std::min<int64_t>(heldOut, std::max(1, probes)))) {
+        queries.resize(queries.size() + size_t(dim));
+        row(i, queries.data() + queries.size() - size_t(dim));
+    }
+    std::vector<float> distances = nearestDistances(test.reference, dim, queries);
+    const size_t at =
+        std::min(distances.size() - 1, size_t(std::clamp(quantile, 0.0, 1.0) * double(distances.size() - 1) + 0.5));
+    std::nth_element(distances.begin(), distances.begin() + long(at), distances.end());
+    test.threshold = distances[at];
+    return test;
+}
+
 float neighbourDistanceQuantile(const std::vector<float>& codes, int d, double q, int probes, uint64_t seed)
 {
     return neighbourDistanceQuantile(codes.data(), rowsOf(codes, d), d, q, probes, seed);

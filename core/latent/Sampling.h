@@ -35,4 +35,25 @@ float neighbourDistanceQuantile(const float* codes, int64_t count, int d, double
 float neighbourDistanceQuantile(const std::vector<float>& codes, int d, double q, int probes = 400,
                                 uint64_t seed = 1);
 
+// "Off the data": where the decoder never saw a code. A plain autoencoder's decoder was
+// trained on the training codes themselves; a VAE's on draws from each training image's
+// posterior N(μ, σ²), which fill far more of the space than the means do. How far is far is
+// measured the same way in any number of dimensions: against held-out images (validation),
+// whose codes (or draws) lie as far from the training ones as any new image's would. A point
+// farther from every reference code than `quantile` of the held-out ones lies off the data.
+// Without held-out images, each training code's nearest other training code is the measure.
+struct OffDataTest {
+    int dim = 0;
+    std::vector<float> reference; // what the decoder was trained on (or a seeded subset)
+    float threshold = 0;
+    bool posterior = false; // the reference is posterior draws (a VAE)
+
+    std::vector<bool> operator()(const std::vector<float>& points) const; // true: off the data
+};
+
+// `codes` (count×dim, the training part first), `logVar` (the same shape, a VAE's) or empty.
+// At most `maxReference` training codes and `probes` held-out ones are used (seeded).
+OffDataTest offDataTest(const std::vector<float>& codes, const std::vector<float>& logVar, int64_t trainCount, int dim,
+                        double quantile = 0.99, uint64_t seed = 1, int64_t maxReference = 20000, int probes = 400);
+
 } // namespace lx

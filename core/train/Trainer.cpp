@@ -71,7 +71,7 @@ EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data, const Codes
         const ModelOutput out = run.model->forward(x);
         const LossTerms t = computeLoss(run.spec, out, x);
         if (codes)
-            codes(true, torch::arange(start, start + x.size(0), torch::kLong), out.mu);
+            codes(true, torch::arange(start, start + x.size(0), torch::kLong), out.mu, out.logVar);
         const double w = double(x.size(0)) / double(data.count);
         r.valLoss += w * t.total.item<double>();
         r.valRecon += w * t.reconstruction.item<double>();
@@ -138,13 +138,13 @@ TrainOutcome Trainer::run()
             if (!std::isfinite(loss))
                 throw Error("training diverged at epoch " + std::to_string(record.epoch) + ", step " + std::to_string(s + 1)
                             + ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite")
-                            + "; the weights before that step are kept. Try a lower learning rate.");
+                            + ". Try a lower learning rate.");
             t.total.backward();
             adamStep(*run_.optimizer);
 
             const double stepSeconds = secondsSince(stepStart);
             if (onCodes_)
-                onCodes_(false, idx, out.mu.detach());
+                onCodes_(false, idx, out.mu.detach(), out.logVar.defined() ? out.logVar.detach() : torch::Tensor());
             trainSeconds += stepSeconds;
             epochSeconds += stepSeconds;
             imagesSeen += x.size(0);

@@ -28,7 +28,8 @@ enum class TrainOutcome { Finished, Stopped, TimeLimit };
 // part after each epoch, and reports both through callbacks (called on the training thread).
 // requestStop() may be called from any thread; the trainer stops after the current step,
 // keeping the weights trained so far. A loss that becomes NaN or infinite stops training with
-// lx::Error before that step's update, so the run keeps its last good weights.
+// lx::Error before that step's update; the weights may already have left the finite numbers
+// in the step before (parametersAreFinite says), and then no save takes them.
 class Trainer {
 public:
     using StepCallback = std::function<void(const StepReport&)>;
@@ -36,7 +37,9 @@ public:
     // The codes (μ for a VAE) the model computed for images it just saw, with their indices
     // in the training or validation part: free embeddings, as the trainer's own forward passes
     // produce them (training steps in train mode; the epoch's validation pass in eval mode).
-    using CodesCallback = std::function<void(bool validation, const torch::Tensor& indices, const torch::Tensor& codes)>;
+    // `logVar`: a VAE's posterior log σ² of the same images; undefined for an AE.
+    using CodesCallback = std::function<void(bool validation, const torch::Tensor& indices, const torch::Tensor& codes,
+                                             const torch::Tensor& logVar)>;
 
     Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig& config);
 
