@@ -13,6 +13,8 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QImageWriter>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTimer>
 
 #include <cstdio>
@@ -22,7 +24,7 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
 {
     const QString& png = options.png;
     using lx::TrainingSession;
-    window.resize(1280, 800);
+    window.resize(options.size);
     window.show();
     int exitCode = 0;
     TrainingSession* session = window.session();
@@ -70,9 +72,20 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
             Q_EMIT map->hovered(map->planeAt(p), map->pointAt(p));
         }
         QTimer::singleShot(options.grid ? 600 : 300, &app, [&] {
-            if (const QString error = lx::ui::saveImageAtomically(window.grab().toImage(), png); !error.isEmpty()) {
+            const QImage picture = window.grab().toImage();
+            if (const QString error = lx::ui::saveImageAtomically(picture, png); !error.isEmpty()) {
                 std::fprintf(stderr, "latent-explorer: error: %s\n", qPrintable(error));
                 exitCode = 1;
+            } else {
+                // What was drawn, as the commands report: a script can check it.
+                const auto model = window.session()->snapshot();
+                const QJsonObject said{{"file", png},
+                                       {"width", picture.width()},
+                                       {"height", picture.height()},
+                                       {"model", model ? model->description() : QString()},
+                                       {"dataset", window.session()->datasetName()},
+                                       {"points", double(window.map()->visiblePointCount())}};
+                std::printf("%s\n", QJsonDocument(said).toJson(QJsonDocument::Compact).constData());
             }
             app.quit();
         });

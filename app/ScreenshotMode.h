@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QSize>
 #include <QString>
 
 class QApplication;
@@ -7,9 +8,10 @@ namespace lx::ui {
 class MainWindow;
 }
 
-// Opens the window at 1280×800 with a model (or the default model trained for `epochs` on
+// Opens the window at `size` (1280×800) with a model (or the default model trained for `epochs` on
 // `dataset`), waits until everything is computed, hovers a data point so the panels show
-// something, writes the PNG and returns the exit code. For docs and visual checks.
+// something, writes the PNG, prints one JSON line saying what it drew (file, size, model,
+// dataset, points) and returns the exit code. For docs and visual checks.
 // `panel` names a side panel to bring to the front (e.g. "Samples"); `grid` turns the decoded
 // grid on.
 struct ScreenshotOptions {
@@ -18,5 +20,6 @@ struct ScreenshotOptions {
     bool grid = false;
     bool tsne = false; // map by t-SNE (perplexity 30, seed 1) before the picture
     bool datasetGiven = false; // with a model: open it on `dataset`, not the one it names
+    QSize size{1280, 800};
 };
 int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const ScreenshotOptions& options);

@@ -53,7 +53,8 @@ int main(int argc, char* argv[])
     const QCommandLineOption grid("grid", "With --screenshot: show the decoded grid.");
     const QCommandLineOption compare("compare", "With --screenshot: another model's samples beside.", "file");
     const QCommandLineOption tsne("tsne", "With --screenshot: map the codes by t-SNE first.");
-    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne});
+    const QCommandLineOption size("size", "With --screenshot: the window's size.", "WxH", "1280x800");
+    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne, size});
     parser.addVersionOption();
     parser.process(app);
 
@@ -68,12 +69,20 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());
         window.showStatus(QString::fromStdString(w));
     }
-    if (parser.isSet(screenshot))
+    if (parser.isSet(screenshot)) {
+        const QStringList wh = parser.value(size).split('x');
+        const QSize windowSize = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+        if (windowSize.width() < 320 || windowSize.height() < 240 || windowSize.width() > 8192 || windowSize.height() > 8192) {
+            std::fprintf(stderr, "latent-explorer: --size must be WxH, from 320x240 to 8192x8192 (not '%s')\n",
+                         qPrintable(parser.value(size)));
+            return 2;
+        }
         return runScreenshotMode(app, window,
                                  {parser.value(screenshot), parser.value(model),
                                   parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
                                   parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid),
-                                  parser.isSet(tsne), parser.isSet(data)});
+                                  parser.isSet(tsne), parser.isSet(data), windowSize});
+    }
     window.show();
     lx::ui::ModelController* models = window.models();
     if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset

@@ -25,7 +25,18 @@ ExplorerState::ExplorerState(TrainingSession* session, QObject* parent)
         Q_EMIT interpolationChanged();
         applyPendingSession();
     });
-    connect(session_, &TrainingSession::snapshotUpdated, this, &ExplorerState::weightsChanged);
+    connect(session_, &TrainingSession::snapshotUpdated, this, [this] {
+        // Pins show what the decoder makes of their codes now, as every other panel does.
+        const ModelSnapshotPtr model = session_->snapshot();
+        if (model && pins_->rowCount() > 0) {
+            std::vector<float> all;
+            for (const std::vector<float>& z : pins_->codes())
+                if (int(z.size()) == model->latentDim())
+                    all.insert(all.end(), z.begin(), z.end());
+            pins_->setImages(model->decodeMany(all));
+        }
+        Q_EMIT weightsChanged();
+    });
     connect(session_, &TrainingSession::datasetChanged, this, [this] {
         classNames_.clear();
         if (const DatasetPtr data = session_->dataset())

@@ -140,7 +140,8 @@ std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<floa
     return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
 }
 
-std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel) const
+std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel,
+                                             std::vector<float>* logVar) const
 {
     computeOnThisThreadOnly();
     torch::NoGradGuard noGrad;
@@ -148,12 +149,19 @@ std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t coun
         torch::from_blob(const_cast<uint8_t*>(pixels), {count, imageRows(), imageCols()}, torch::kUInt8);
     std::vector<float> codes;
     codes.reserve(size_t(count) * size_t(latentDim()));
+    if (logVar)
+        logVar->clear();
     for (int64_t start = 0; start < count; start += 256) {
         if (cancel && cancel->load())
             throw Cancelled();
-        const torch::Tensor z =
-            impl_->model->encode(imagesToTensor(bytes.slice(0, start, std::min(count, start + 256)))).contiguous();
-        codes.insert(codes.end(), z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+        auto [mu, lv] =
+            impl_->model->encodeDistribution(imagesToTensor(bytes.slice(0, start, std::min(count, start + 256))));
+        mu = mu.contiguous();
+        codes.insert(codes.end(), mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
+        if (logVar && lv.defined()) {
+            lv = lv.contiguous();
+            logVar->insert(logVar->end(), lv.data_ptr<float>(), lv.data_ptr<float>() + lv.numel());
+        }
     }
     return codes;
 }

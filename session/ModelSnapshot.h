@@ -32,9 +32,11 @@ public:
     std::vector<QImage> decodeMany(const std::vector<float>& z) const;
     // The code of one image (rows×cols bytes); for a VAE, the mean; `logVar` gets log σ² if given.
     std::vector<float> encode(const uint8_t* pixels, std::vector<float>* logVar = nullptr) const;
-    // The codes of `count` images (count×rows×cols bytes), count×latentDim() values. When
-    // `cancel` becomes true, throws lx::Cancelled between batches.
-    std::vector<float> encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel = nullptr) const;
+    // The codes of `count` images (count×rows×cols bytes), count×latentDim() values; a VAE's
+    // log σ² to `logVar` if given (left empty for an AE). When `cancel` becomes true, throws
+    // lx::Cancelled between batches.
+    std::vector<float> encodeMany(const uint8_t* pixels, int64_t count, const std::atomic<bool>* cancel = nullptr,
+                                  std::vector<float>* logVar = nullptr) const;
 
     struct Impl;
     explicit ModelSnapshot(std::unique_ptr<Impl> impl);

@@ -52,6 +52,14 @@ void PinsModel::add(const std::vector<float>& code, const QImage& image)
     endInsertRows();
 }
 
+void PinsModel::setImages(std::vector<QImage> images)
+{
+    if (images.size() != codes_.size() || images.empty())
+        return;
+    images_ = std::move(images);
+    Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::DecorationRole});
+}
+
 void PinsModel::clear()
 {
     if (codes_.empty())

@@ -21,6 +21,7 @@ public:
     QVariant data(const QModelIndex& index, int role) const override;
 
     void add(const std::vector<float>& code, const QImage& image);
+    void setImages(std::vector<QImage> images); // the same pins decoded again (new weights)
     void clear();
     const std::vector<std::vector<float>>& codes() const { return codes_; }
     QImage image(int row) const { return images_.at(size_t(row)); }

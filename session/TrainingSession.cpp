@@ -78,6 +78,7 @@ struct TrainingSession::Private {
     CloudPtr cloud;
     QString datasetName;
     QString modelPath;
+    QString trainedOn;
     QString autosavePath;
     TrainingRequest request;
     std::vector<EpochRecord> history;
@@ -185,6 +186,7 @@ struct TrainingSession::Private {
             cloud.reset();
             history = std::move(records);
             modelPath = path;
+            trainedOn = run ? QString::fromStdString(run->dataset) : QString();
         }
         toGui([q = q] {
             Q_EMIT q->cloudChanged();
@@ -226,6 +228,7 @@ struct TrainingSession::Private {
         c.trainCount = data->train.count;
         c.validationCount = data->validation.count;
         c.dim = run->spec.latentDim;
+        c.withLogVar = run->spec.isVae();
         return c;
     }
 
@@ -239,7 +242,8 @@ struct TrainingSession::Private {
         std::optional<CodesCache> cache = readCodesCache(codesCachePath(fileName(path)), *expected);
         if (!cache)
             return false;
-        setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(std::move(cache->codes), cache->dim, *data)));
+        setCloud(std::make_shared<const LatentCloud>(
+            cloudFromCodes(std::move(cache->codes), cache->dim, *data, std::move(cache->logVar))));
         cloudExact = true;
         return true;
     }
@@ -276,6 +280,7 @@ struct TrainingSession::Private {
             cache && cloudExact && current && current->dim == cache->dim
             && current->count() == cache->trainCount + cache->validationCount) {
             cache->codes = current->codes;
+            cache->logVar = cache->withLogVar ? current->logVar : std::vector<float>();
             try {
                 writeCodesCache(cachePath, *cache);
             } catch (const Error&) {
@@ -345,20 +350,29 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     // current cloud; the exact re-embedding (eval mode, all images) comes when training ends
     // or pauses.
     const int dim = run->spec.latentDim;
-    std::vector<float> live;
-    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data.totalCount())
+    const size_t liveSize = size_t(data.totalCount()) * size_t(dim);
+    std::vector<float> live, liveLogVar; // log σ²: a VAE's, for what its decoder was trained on
+    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data.totalCount()) {
         live = current->codes;
-    else
-        live.assign(size_t(data.totalCount()) * size_t(dim), 0.0f);
+        liveLogVar = current->logVar;
+    }
+    live.resize(liveSize, 0.0f);
+    if (run->spec.isVae())
+        liveLogVar.resize(liveSize, 0.0f);
     bool liveChanged = false;
-    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes) {
-        const torch::Tensor c = codes.to(torch::kFloat32).contiguous();
-        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
+    auto scatter = [&](std::vector<float>& to, int64_t offset, const int64_t* at, int64_t n, const torch::Tensor& rows) {
+        const torch::Tensor c = rows.to(torch::kFloat32).contiguous();
         const float* from = c.data_ptr<float>();
-        const int64_t* at = ix.data_ptr<int64_t>();
+        for (int64_t i = 0; i < n; ++i)
+            std::copy_n(from + i * dim, dim, to.data() + (offset + at[i]) * dim);
+    };
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes,
+                        const torch::Tensor& logVar) {
+        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
         const int64_t offset = validation ? data.train.count : 0;
-        for (int64_t i = 0; i < ix.numel(); ++i)
-            std::copy_n(from + i * dim, dim, live.data() + (offset + at[i]) * dim);
+        scatter(live, offset, ix.data_ptr<int64_t>(), ix.numel(), codes);
+        if (logVar.defined() && !liveLogVar.empty())
+            scatter(liveLogVar, offset, ix.data_ptr<int64_t>(), ix.numel(), logVar);
         liveChanged = true;
     });
 
@@ -394,7 +408,9 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             TrainingProgress p;
             p.step = r;
             p.lastEpoch = lastEpoch;
-            p.fractionDone = double(stepsDone) / double(std::max<int64_t>(totalSteps, 1));
+            // Through the epochs the label counts ("Epoch 7 of 20"), so the bar matches it.
+            p.fractionDone = std::clamp(
+                (double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(r.stepsPerEpoch, 1))) / lastEpoch, 0.0, 1.0);
             p.secondsLeft = r.imagesPerSecond > 0
                                 ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
                                 : -1;
@@ -405,7 +421,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             lastSnapshot = Clock::now();
         }
         if (liveChanged && now - lastCloud >= kLiveCloudInterval) {
-            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, data)));
+            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, data, liveLogVar)));
             liveChanged = false;
             lastCloud = Clock::now();
         }
@@ -439,6 +455,11 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     }
     Trainer trainer(*run, *data, config);
     trainer.abandonWhen(&shuttingDown);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        run->dataset = datasetName.toStdString(); // what it is trained on from now on
+        trainedOn = datasetName;
+    }
     cloudExact = false; // from the first step on, the weights move away from the map
 
     gate.reset();
@@ -468,7 +489,10 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         return;
     }
     publishSnapshot();
-    publishCloud();
+    // The exact map, unless more work waits behind this (a stop, then another dataset or
+    // model): that work replaces the map anyway, and should not wait for it.
+    if (pending.load() <= 1)
+        publishCloud();
     autosave(); // after the exact map, so that its codes are saved beside it
 }
 
@@ -635,6 +659,12 @@ QString TrainingSession::datasetName() const
 {
     std::lock_guard<std::mutex> lock(d_->mutex);
     return d_->datasetName;
+}
+
+QString TrainingSession::trainedOn() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->trainedOn;
 }
 
 QString TrainingSession::modelPath() const

@@ -35,7 +35,7 @@ struct TrainingRequest {
 struct TrainingProgress {
     StepReport step;
     int lastEpoch = 0;       // the epoch this run ends at
-    double fractionDone = 0; // of this run
+    double fractionDone = 0; // of the epochs up to lastEpoch, as the label counts them
     double secondsLeft = -1; // -1: not known yet
 };
 
@@ -94,7 +94,8 @@ public:
     DatasetPtr dataset() const;
     CloudPtr cloud() const;
     QString datasetName() const;
-    QString modelPath() const; // where it was last opened from or saved to, or ""
+    QString modelPath() const;    // where it was last opened from or saved to, or ""
+    QString trainedOn() const;    // the dataset the model was trained on (its checkpoint says), or ""
     TrainingRequest lastRequest() const;
     std::vector<EpochRecord> history() const;
 

@@ -199,3 +199,51 @@ TEST_CASE("the CLI explores a TorchScript model from Python: inspect, eval, embe
     CHECK(bad.err.contains("no method decode"));
     CHECK(bad.err.trimmed().count('\n') == 0);
 }
+
+TEST_CASE("screenshot mode opens a model on the dataset --data names, at --size, and says what it drew", "[cli]")
+{
+    test::TempDir dir;
+    // A checkpoint trained on one dataset, shown on another of the same image size.
+    const QString trainedOn = QString::fromStdString(test::writeDataset(test::syntheticDataset(120), dir.path().string(), "a"));
+    const QString shownOn = QString::fromStdString(test::writeDataset(test::syntheticDataset(90, 3), dir.path().string(), "b"));
+    const QString model = QString::fromStdString(dir.file("model.ckpt"));
+    REQUIRE(cli({"train", "--data", trainedOn, "--arch", "mlp", "--epochs", "1", "--batch", "32", "--out", model}).exitCode == 0);
+    const QString png = QString::fromStdString(dir.file("shot.png"));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("HOME", QString::fromStdString(dir.path().string())); // its own settings, not the user's
+    const Run shot = cli({"--screenshot", png, "--model", model, "--data", shownOn, "--size", "800x600"}, env);
+    INFO(shot.err.toStdString());
+    REQUIRE(shot.exitCode == 0);
+    const QJsonObject said = shot.json();
+    CHECK(said["dataset"].toString() == shownOn);
+    CHECK(said["points"].toInt() == 90);
+    CHECK(said["width"].toInt() == 800);
+    CHECK(said["height"].toInt() == 600);
+    CHECK(said["model"].toString().startsWith("mlp AE"));
+    const QImage image(png);
+    CHECK(image.size() == QSize(800, 600));
+    // Without --data the checkpoint's own dataset.
+    const Run own = cli({"--screenshot", png, "--model", model}, env);
+    REQUIRE(own.exitCode == 0);
+    CHECK(own.json()["dataset"].toString() == trainedOn);
+    CHECK(cli({"--screenshot", png, "--size", "12x3"}, env).exitCode == 2);
+}
+
+TEST_CASE("a run that diverges never replaces a good checkpoint, and says so", "[cli]")
+{
+    test::TempDir dir;
+    const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "d"));
+    const QString out = QString::fromStdString(dir.file("m.ckpt"));
+    REQUIRE(cli({"train", "--data", data, "--arch", "mlp", "--epochs", "1", "--out", out}).exitCode == 0);
+    const std::vector<uint8_t> good = test::readBytes(out.toStdString());
+    // A learning rate of 10 on a VAE: the loss runs away within a few epochs.
+    const Run bad = cli({"train", "--data", data, "--model", "vae", "--arch", "lecture", "--lr", "10", "--batch", "300",
+                         "--epochs", "12", "--out", out});
+    INFO(bad.err.toStdString());
+    CHECK(bad.exitCode != 0);
+    CHECK(bad.err.contains("diverged"));
+    CHECK(bad.err.contains("nothing was saved"));
+    CHECK(bad.err.contains("keeps what it held"));
+    CHECK(test::readBytes(out.toStdString()) == good);
+}

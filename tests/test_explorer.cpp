@@ -44,6 +44,7 @@
 #include <QTableWidget>
 #include <QCoreApplication>
 #include <QSignalSpy>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <catch2/catch.hpp>
@@ -125,7 +126,11 @@ TEST_CASE("hovering a data point shows its original image and its reconstruction
     const ImageTile* original = e.window.decodePanel()->originalTile();
     CHECK_FALSE(original->image().isNull());
     CHECK_FALSE(e.window.decodePanel()->reconstructionTile()->image().isNull());
-    CHECK(original->caption().startsWith("original: "));
+    CHECK(original->caption() == "original");
+    // Its label on a line of its own, where a long class name fits.
+    const qint64 under = map->pointAt(p);
+    CHECK(e.window.decodePanel()->dataPointText() == "Data point: " + e.window.state()->labelText(under));
+    CHECK(e.window.state()->labelText(under).startsWith(e.window.state()->classNames()[cloud->labels[size_t(under)]]));
 }
 
 TEST_CASE("clicking the map pins that point's decode", "[gui]")
@@ -864,4 +869,77 @@ TEST_CASE("a comparison being prepared can be cancelled: nothing is shown and no
     // A window closed and destroyed while one runs: the job is cancelled and joined.
     REQUIRE(e.window.samples()->compareWith(QString::fromStdString(vaePath)) == "");
     e.window.close();
+}
+
+TEST_CASE("the overfitting gap fills exactly the space between the curves drawn, only where validation is above",
+          "[gui]")
+{
+    CurvesPanel panel;
+    panel.resize(600, 300);
+    auto step = [&](int epoch, int s, double loss) {
+        TrainingProgress p;
+        p.step.epoch = epoch;
+        p.step.step = s;
+        p.step.stepsPerEpoch = 10;
+        p.step.loss = loss;
+        panel.addStep(p);
+    };
+    auto epochEnd = [&](int epoch, double val) {
+        EpochRecord e;
+        e.epoch = epoch;
+        e.trainLoss = 0.2; // the epoch's mean: not the curve drawn (the smoothed steps are)
+        e.valLoss = val;
+        panel.addEpoch(e);
+    };
+    // The drawn training curve stays at 0.1; validation below it for two epochs: no gap.
+    for (int epoch = 1; epoch <= 2; ++epoch) {
+        for (int s = 1; s <= 10; ++s)
+            step(epoch, s, 0.1);
+        epochEnd(epoch, epoch == 1 ? 0.08 : 0.09);
+    }
+    CHECK_FALSE(panel.saysGap());
+    for (const QPointF& p : panel.gapOutline(true))
+        CHECK(p.y() == Approx(0.1)); // nothing shaded: top and bottom both on the training curve
+    // Then validation rises above training: shaded from where the curves cross.
+    for (int epoch = 3; epoch <= 4; ++epoch) {
+        for (int s = 1; s <= 10; ++s)
+            step(epoch, s, 0.1);
+        epochEnd(epoch, epoch == 3 ? 0.12 : 0.15);
+    }
+    CHECK(panel.saysGap());
+    const std::vector<QPointF> top = panel.gapOutline(true), bottom = panel.gapOutline(false);
+    REQUIRE(top.size() == bottom.size());
+    REQUIRE_FALSE(top.empty());
+    bool crossed = false;
+    for (size_t i = 0; i < top.size(); ++i) {
+        CHECK(bottom[i].y() == Approx(0.1));  // the training curve as drawn, not the epoch mean 0.2
+        CHECK(top[i].y() >= bottom[i].y() - 1e-12);
+        if (top[i].x() == Approx(3.0))
+            CHECK(top[i].y() == Approx(0.12));
+        if (top[i].x() == Approx(4.0))
+            CHECK(top[i].y() == Approx(0.15));
+        if (top[i].x() > 2.0 && top[i].x() < 3.0 && top[i].y() == Approx(0.1))
+            crossed = true; // the crossing point, where the shading starts
+    }
+    CHECK(crossed);
+}
+
+TEST_CASE("a VAE's status line gives its loss terms in units that add up", "[gui][vae]")
+{
+    CurvesPanel panel;
+    panel.setVae(true, 0.5, 784);
+    TrainingProgress p;
+    p.step.epoch = 1;
+    p.step.step = 1;
+    p.step.stepsPerEpoch = 10;
+    p.step.recon = 0.1076;
+    p.step.kl = 3.10;
+    p.step.loss = p.step.recon + 0.5 * p.step.kl / 784; // what computeLoss minimises
+    panel.addStep(p);
+    const QString text = panel.statusText();
+    const QRegularExpressionMatch m =
+        QRegularExpression("loss ([0-9.]+) = reconstruction ([0-9.]+) \\+ β·KL/pixel ([0-9.]+) \\(KL 3.10 nats per image\\)")
+            .match(text);
+    REQUIRE(m.hasMatch());
+    CHECK(m.captured(2).toDouble() + m.captured(3).toDouble() == Approx(m.captured(1).toDouble()).margin(1.5e-4));
 }

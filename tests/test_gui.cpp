@@ -1,4 +1,11 @@
 #include "MainWindow.h"
+#include "map/LatentMapView.h"
+#include "panels/ShortcutsDialog.h"
+
+#include <QAction>
+#include <QMenu>
+#include <QSlider>
+#include <QTableWidget>
 
 #include <QLabel>
 #include <QMenuBar>
@@ -6,6 +13,8 @@
 #include <QTest>
 
 #include <catch2/catch.hpp>
+
+#include <map>
 
 TEST_CASE("the main window opens with its menus and status bar", "[gui]")
 {
@@ -20,4 +29,41 @@ TEST_CASE("the main window opens with its menus and status bar", "[gui]")
     CHECK(std::any_of(labels.begin(), labels.end(), [](QLabel* l) { return l->text() == "mnist loaded"; }));
     window.close();
     CHECK_FALSE(window.isVisible());
+}
+
+TEST_CASE("Help lists every menu shortcut, and New Model sits in the Model menu", "[gui]")
+{
+    lx::ui::MainWindow window;
+    lx::ui::ShortcutsDialog dialog(window.menuBar());
+    auto* table = dialog.findChild<QTableWidget*>("shortcuts");
+    REQUIRE(table);
+    std::map<QString, QString> byKeys;
+    for (int r = 0; r < table->rowCount(); ++r)
+        byKeys[table->item(r, 0)->text()] = table->item(r, 1)->text();
+    CHECK(byKeys["Ctrl+T"] == "Model ▸ Train");
+    CHECK(byKeys["Ctrl+N"] == "Model ▸ New Model…");
+    CHECK(byKeys["Ctrl+Shift+S"] == "File ▸ Save Session…");
+    CHECK(byKeys["Home or R"] == "View ▸ Reset View");
+    int withKeys = 0;
+    for (QAction* top : window.menuBar()->actions())
+        if (top->menu())
+            for (QAction* a : top->menu()->actions())
+                withKeys += !a->shortcut().isEmpty();
+    CHECK(withKeys >= 14);
+    CHECK(byKeys["F1"] == "Help ▸ Keyboard Shortcuts");
+    CHECK(table->rowCount() == withKeys + 8); // and the map's mouse and keys
+}
+
+TEST_CASE("R resets the map's view wherever the focus is", "[gui]")
+{
+    lx::ui::MainWindow window;
+    window.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    window.map()->setView(5, 6, 5, 6);
+    auto* slider = window.findChild<QSlider*>("interpolationSlider");
+    REQUIRE(slider);
+    slider->setFocus();
+    QTest::keyClick(slider, Qt::Key_R);
+    CHECK(window.map()->xAxis->range().lower == Approx(-1)); // an empty map's view
 }

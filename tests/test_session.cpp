@@ -9,6 +9,7 @@
 #include "MainWindow.h"
 #include "controllers/ModelController.h"
 #include "map/LatentMapView.h"
+#include "panels/CurvesPanel.h"
 #include "panels/DecodePanel.h"
 #include "panels/ImageTile.h"
 #include "panels/InterpolationPanel.h"
@@ -227,6 +228,8 @@ TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][sess
     REQUIRE(window.state()->interpolation().hasBothEnds());
     REQUIRE_FALSE(window.decodePanel()->decodedTile()->image().isNull());
     REQUIRE_FALSE(window.interpolationPanel()->endImage(0).isNull());
+    // The pointer leaves the map (over it, the decoder would show the new model's decode there).
+    QTest::mouseMove(window.curvesPanel(), QPoint(5, 5));
 
     request.seed = 3;
     request.latentDim = 3;

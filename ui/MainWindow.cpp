@@ -21,6 +21,7 @@
 #include "panels/InterpolationPanel.h"
 #include "panels/PinsPanel.h"
 #include "panels/SamplesPanel.h"
+#include "panels/ShortcutsDialog.h"
 #include "session/ExplorerState.h"
 #include "session/TrainingSession.h"
 
@@ -30,8 +31,10 @@
 #include <QDockWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QToolBar>
 
 namespace lx::ui {
@@ -50,6 +53,7 @@ MainWindow::MainWindow(QWidget* parent)
     setObjectName("MainWindow");
     resize(1280, 800);
     map_ = new LatentMapView(this);
+    map_->setMinimumSize(240, 180); // the docks give up room before the map does
     setCentralWidget(map_);
     buildDocks();
     buildControllers();
@@ -58,6 +62,19 @@ MainWindow::MainWindow(QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
+    keepTabTitlesWhole();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        connect(dock, &QDockWidget::dockLocationChanged, this, &MainWindow::keepTabTitlesWhole);
+}
+
+void MainWindow::keepTabTitlesWhole()
+{
+    // The docks' tab bars are Qt's own, made as docks are tabbed together: their titles read
+    // whole ("Interpolate", not "Int…"), and the bar scrolls when the column is short.
+    for (QTabBar* bar : findChildren<QTabBar*>()) {
+        bar->setElideMode(Qt::ElideNone);
+        bar->setUsesScrollButtons(true);
+    }
 }
 
 MainWindow::~MainWindow()
@@ -77,7 +94,13 @@ QDockWidget* MainWindow::addDock(const QString& title, const char* name, QWidget
 {
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName(QString::fromLatin1(name));
-    dock->setWidget(panel);
+    // In a scroll area: a panel taller than its share of a small window scrolls instead of
+    // forcing the window taller than the screen (800×600 holds).
+    auto* scroll = new QScrollArea(dock);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(panel);
+    dock->setWidget(scroll);
     addDockWidget(area, dock);
     return dock;
 }
@@ -149,20 +172,21 @@ void MainWindow::buildControllers()
 void MainWindow::buildMenus()
 {
     auto* resetView = new QAction(tr("&Reset View"), this);
-    resetView->setShortcut(QKeySequence(Qt::Key_Home));
+    resetView->setShortcuts({QKeySequence(Qt::Key_Home), QKeySequence(Qt::Key_R)}); // wherever the focus is
     connect(resetView, &QAction::triggered, map_, &LatentMapView::resetView);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addActions({models_->openDatasetAction(), models_->newModelAction(), models_->openModelAction(),
-                      models_->saveModelAction()});
+    file->addActions({models_->openDatasetAction(), models_->openModelAction(), models_->saveModelAction()});
     file->addSeparator();
     file->addActions({models_->openSessionAction(), models_->saveSessionAction()});
     exports_->fillMenu(file->addMenu(tr("&Export")));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q)); // not every platform theme has one for Quit
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(models_->newModelAction());
+    model->addSeparator();
     model->addActions({training_->trainAction(), training_->pauseAction(), training_->stopAction()});
     model->addSeparator();
     model->addActions({training_->keepCurvesAction(), training_->clearCurvesAction()});
@@ -177,7 +201,14 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
-    menuBar()->addMenu(tr("&Help"))->addAction(tr("&About Latent Explorer"), this, &MainWindow::showAbout);
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        auto* dialog = new ShortcutsDialog(menuBar(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    keys->setShortcut(QKeySequence(Qt::Key_F1));
+    help->addAction(tr("&About Latent Explorer"), this, &MainWindow::showAbout);
 
     QToolBar* bar = addToolBar(tr("Main"));
     bar->setObjectName("mainToolBar");
@@ -197,6 +228,8 @@ void MainWindow::connectMap()
         map_->setCloud(state_->cloud(), state_->classNames());
         map_->setHiddenClasses(state_->hiddenClasses());
     });
+    connect(state_, &ExplorerState::datasetChanged, map_, // the legend says the new classes at once
+            [this] { map_->setCloud(state_->cloud(), state_->classNames()); });
     connect(state_, &ExplorerState::hiddenClassesChanged, map_,
             [this] { map_->setHiddenClasses(state_->hiddenClasses()); });
     connect(map_, &LatentMapView::classVisibilityChanged, state_,

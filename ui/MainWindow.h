@@ -72,6 +72,7 @@ private:
     void buildControllers();
     void buildMenus();
     void connectMap();
+    void keepTabTitlesWhole();
     void showAbout();
 
     TrainingSession* session_;

@@ -9,7 +9,7 @@
 namespace lx::ui {
 namespace {
 
-const QColor kLineColor(120, 60, 160);
+const QColor kLineColor(20, 20, 20); // black, like every mark: no class's colour
 
 } // namespace
 
@@ -36,7 +36,7 @@ void ArithmeticController::setShown(bool shown)
 void ArithmeticController::clear(const QString& hint)
 {
     map_->setOutline("arithmetic", {}, QPen());
-    map_->setMarker("arithmetic", {}, Qt::black, false);
+    map_->setMark(LatentMapView::Mark::Arithmetic, std::nullopt);
     panel_->showStart(QImage());
     panel_->showResult(QImage(), {}, hint);
 }
@@ -82,7 +82,7 @@ void ArithmeticController::update()
     for (double t : {0.0, 1.0, choice.strength})
         line.push_back(projected(cloud.projection, moveAlong(start, a, b, t)));
     map_->setOutline("arithmetic", line, QPen(kLineColor, 2, Qt::DashDotLine));
-    map_->setMarker("arithmetic", line.back(), kLineColor);
+    map_->setMark(LatentMapView::Mark::Arithmetic, line.back());
 }
 
 } // namespace lx::ui

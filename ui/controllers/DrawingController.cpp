@@ -22,7 +22,7 @@ void DrawingController::update()
     const ExplorerState::Current now = state_->current();
     if (panel_->canvas()->isEmpty() || !now || !now.dataset || now.model->imageRows() != 28
         || now.model->imageCols() != 28) {
-        map_->setMarker("drawing", {}, Qt::black, false);
+        map_->setMark(LatentMapView::Mark::Drawing, std::nullopt);
         map_->setOutline("drawingSigma", {}, QPen());
         panel_->showResult(QImage(), QImage(), {}, tr("reconstruction"));
         return;
@@ -31,8 +31,8 @@ void DrawingController::update()
     std::vector<float> logVar;
     const std::vector<float> z = now.model->encode(pixels.data(), &logVar);
     const LatentCloud& cloud = *now.cloud;
-    map_->setMarker("drawing", projected(cloud.projection, z), QColor(230, 50, 50));
-    map_->setOutline("drawingSigma", sigmaEllipse(cloud.projection, z, logVar), QPen(QColor(230, 50, 50), 1.5));
+    map_->setMark(LatentMapView::Mark::Drawing, projected(cloud.projection, z));
+    map_->setOutline("drawingSigma", sigmaEllipse(cloud.projection, z, logVar), QPen(Qt::black, 1.5, Qt::DashLine));
 
     // The nearest training images in latent space (one scan of the training codes: a few
     // thousand distances, well under a millisecond).

@@ -5,6 +5,8 @@
 #include "panels/DecodePanel.h"
 #include "session/ExplorerState.h"
 
+#include <QCursor>
+
 namespace lx::ui {
 
 HoverController::HoverController(ExplorerState* state, LatentMapView* map, DecodePanel* panel, QObject* parent)
@@ -18,11 +20,37 @@ HoverController::HoverController(ExplorerState* state, LatentMapView* map, Decod
     });
     connect(state_, &ExplorerState::modelChanged, this, &HoverController::clear);
     connect(state_, &ExplorerState::datasetChanged, this, &HoverController::clear);
+    // Pins are marked where they are, on whatever map is shown.
+    connect(state_, &ExplorerState::pinsChanged, this, &HoverController::markPins);
+    connect(state_, &ExplorerState::cloudChanged, this, &HoverController::markPins);
+    // New weights, or the map moved under a still pointer: what is under it now.
+    // Queued: the map takes the new cloud (and maybe a new view) first.
+    connect(state_, &ExplorerState::weightsChanged, this, &HoverController::hoverAgain, Qt::QueuedConnection);
+    connect(state_, &ExplorerState::cloudChanged, this, &HoverController::hoverAgain, Qt::QueuedConnection);
+}
+
+void HoverController::hoverAgain()
+{
+    if (!map_->underMouse() || !map_->isVisible())
+        return;
+    const QPoint at = map_->mapFromGlobal(QCursor::pos());
+    if (map_->rect().contains(at))
+        hover(map_->planeAt(at), map_->pointAt(at));
+}
+
+void HoverController::markPins()
+{
+    std::vector<QPointF> marks;
+    if (const ExplorerState::Current now = state_->current())
+        for (const std::vector<float>& z : state_->pins()->codes())
+            if (int(z.size()) == now.cloud->dim)
+                marks.push_back(projected(now.cloud->projection, z));
+    map_->setPinMarks(marks);
 }
 
 void HoverController::clearMarks()
 {
-    map_->setMarker("hover", {}, Qt::black, false);
+    map_->setMark(LatentMapView::Mark::Hover, std::nullopt);
     map_->setOutline("hoverSigma", {}, QPen());
 }
 
@@ -56,8 +84,8 @@ void HoverController::hover(QPointF plane, qint64 point)
     panel_->showDecoded(decoded[0], codeText(z));
     map_->setOutline("hoverSigma", sigmaEllipse(now.cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
     panel_->showDataPoint(original, decoded[1], state_->labelText(point));
-    map_->setMarker("hover", QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]),
-                    Qt::black);
+    map_->setMark(LatentMapView::Mark::Hover,
+                  QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]));
 }
 
 } // namespace lx::ui

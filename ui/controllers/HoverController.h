@@ -14,7 +14,8 @@ class LatentMapView;
 
 // Hovering and clicking the map: the Decoder panel shows the decode of the latent point under
 // the pointer and, over a data point, its original, reconstruction and error, with the hover
-// marker and (VAE) the posterior's 1-σ ellipse on the map; a click pins the decode.
+// marker and (VAE) the posterior's 1-σ ellipse on the map; a click pins the decode, and the
+// pins are marked on the map.
 class HoverController : public QObject {
     Q_OBJECT
 public:
@@ -23,6 +24,8 @@ public:
 private:
     void hover(QPointF plane, qint64 point);
     void clearMarks();
+    void markPins();
+    void hoverAgain();
     void clear(); // another model or map: nothing shown belongs to it
 
     ExplorerState* state_;

@@ -27,8 +27,8 @@ InterpolationController::InterpolationController(ExplorerState* state, LatentMap
 void InterpolationController::hideOnMap()
 {
     map_->setPath({});
-    for (const char* name : {"A", "B", "t"})
-        map_->setMarker(name, {}, Qt::black, false);
+    for (auto mark : {LatentMapView::Mark::EndA, LatentMapView::Mark::EndB, LatentMapView::Mark::Position})
+        map_->setMark(mark, std::nullopt);
 }
 
 void InterpolationController::update()
@@ -46,7 +46,7 @@ void InterpolationController::update()
         panel_->setHint(hasA ? tr("Now right-click B.")
                              : tr("Right-click the map (or a data point) twice to choose A and B."));
         if (hasA)
-            map_->setMarker("A", projected(now.cloud->projection, in.a), QColor(0, 0, 0));
+            map_->setMark(LatentMapView::Mark::EndA, projected(now.cloud->projection, in.a));
         return;
     }
     panel_->setHint(tr("Drag the slider to move along the path from A to B."));
@@ -57,9 +57,9 @@ void InterpolationController::update()
     // The path as the map shows it: many points, projected (a slerp or a PCA plane bends it).
     const std::vector<QPointF> path = toPoints(now.cloud->projection.projectAll(interpolationPath(in.a, in.b, 48, in.kind)));
     map_->setPath(path);
-    map_->setMarker("A", path.front(), QColor(0, 0, 0));
-    map_->setMarker("B", path.back(), QColor(0, 0, 0));
-    map_->setMarker("t", projected(now.cloud->projection, here), QColor(230, 50, 50));
+    map_->setMark(LatentMapView::Mark::EndA, path.front());
+    map_->setMark(LatentMapView::Mark::EndB, path.back());
+    map_->setMark(LatentMapView::Mark::Position, projected(now.cloud->projection, here));
 }
 
 } // namespace lx::ui

@@ -97,9 +97,14 @@ void ModelController::startFromSettings()
     QString last = settings.value("session/lastModel").toString();
     if (last.isEmpty() || !QFileInfo::exists(last))
         last = QFileInfo::exists(autosavePath()) ? autosavePath() : QString();
+    const QString dataset = settings.value("session/lastDataset").toString();
+    if (!last.isEmpty() && !dataset.isEmpty()) { // as they were at the end: the model on that dataset
+        openDataset(dataset);
+        return openModel(last, TrainingSession::DatasetChoice::KeepCurrent);
+    }
     if (!last.isEmpty())
         return openModel(last);
-    startDefaultTraining(settings.value("session/lastDataset", "mnist").toString());
+    startDefaultTraining(dataset.isEmpty() ? QStringLiteral("mnist") : dataset);
 }
 
 void ModelController::startDefaultTraining(const QString& dataset, int epochs)

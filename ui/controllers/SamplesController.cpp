@@ -79,15 +79,16 @@ void SamplesController::update()
     if (!shown_)
         return;
     const ExplorerState::Current now = state_->current();
-    if (!now || now.cloud->trainCount == 0)
+    if (!now || now.cloud->trainCount == 0) {
+        map_->setSampleMarks({}); // no map (a new one is computed): no marks from the old one
         return;
+    }
     const LatentCloud& cloud = *now.cloud;
     const int d = cloud.dim;
-    const float* train = cloud.codes.data(); // its first trainCount rows
     if (measuredGeneration_ != state_->cloudGeneration()) {
-        // "Far": farther from every training code than 99% of training codes are from their
-        // nearest neighbour. Measured once per cloud (a few milliseconds).
-        farThreshold_ = neighbourDistanceQuantile(train, cloud.trainCount, d, 0.99, 200);
+        // Off the data: farther from every code the decoder was trained on than 99 % of
+        // held-out images' codes are. Measured once per cloud (a few milliseconds).
+        offData_ = offDataTest(cloud.codes, cloud.logVar, cloud.trainCount, d, 0.99, 1, 20000, 200);
         measuredGeneration_ = state_->cloudGeneration();
         // The data's box moves with the codes (a new map every second while training, from an
         // untrained model's tiny box at first): the same draws, placed in the box of now.
@@ -96,21 +97,21 @@ void SamplesController::update()
     }
     if (points_.empty() || points_.size() != size_t(SamplesPanel::kCount * d))
         return resample();
-    const std::vector<float> distances = nearestDistances(train, cloud.trainCount, d, points_);
-    std::vector<bool> far;
+    const std::vector<bool> far = offData_(points_);
     std::vector<QPointF> marks;
-    for (size_t i = 0; i < distances.size(); ++i) {
-        far.push_back(distances[i] > farThreshold_);
+    for (size_t i = 0; i < far.size(); ++i)
         marks.push_back(projected(cloud.projection, std::vector<float>(points_.begin() + long(i) * d,
                                                                         points_.begin() + long(i + 1) * d)));
-    }
     const auto farCount = std::count(far.begin(), far.end(), true);
-    panel_->showSamples(
-        now.model->decodeMany(points_), far,
-        tr("%1 of %2 points (red) land off the data: farther from every training code than 99% of "
-           "training codes are from their nearest neighbour. The decoder never saw codes there.")
-            .arg(farCount)
-            .arg(far.size()));
+    panel_->showSamples(now.model->decodeMany(points_), far,
+                        (offData_.posterior
+                             ? tr("%1 of %2 points (red) land off the data: farther from every code the decoder was "
+                                  "trained on (draws from each training image's posterior) than 99% of held-out "
+                                  "images' draws are.")
+                             : tr("%1 of %2 points (red) land off the data: farther from every training code than "
+                                  "99% of held-out images' codes are. The decoder never saw codes there."))
+                            .arg(farCount)
+                            .arg(far.size()));
     map_->setSampleMarks(marks);
 }
 
@@ -129,14 +130,17 @@ QString SamplesController::compareWith(const QString& path)
             if (other->imageRows() != data->train.rows || other->imageCols() != data->train.cols)
                 throw std::runtime_error("the model takes other image sizes than this dataset's");
             const int d = other->latentDim();
-            const std::vector<float> codes = other->encodeMany(data->train.pixels.data(), data->train.count,
-                                                               job.cancelFlag());
-            const std::vector<float> points = other->isVae() ? samplePrior(SamplesPanel::kCount, d, seed)
-                                                             : sampleBox(codes, d, SamplesPanel::kCount, seed);
-            const float threshold = neighbourDistanceQuantile(codes, d, 0.99, 200);
-            std::vector<bool> far;
-            for (float distance : nearestDistances(codes, d, points))
-                far.push_back(distance > threshold);
+            // Its codes (and a VAE's log σ²) of the training images, then of the held-out ones.
+            std::vector<float> codes, logVar, heldOutLogVar;
+            codes = other->encodeMany(data->train.pixels.data(), data->train.count, job.cancelFlag(), &logVar);
+            const std::vector<float> heldOut = other->encodeMany(data->validation.pixels.data(), data->validation.count,
+                                                                 job.cancelFlag(), &heldOutLogVar);
+            codes.insert(codes.end(), heldOut.begin(), heldOut.end());
+            logVar.insert(logVar.end(), heldOutLogVar.begin(), heldOutLogVar.end());
+            const std::vector<float> points =
+                other->isVae() ? samplePrior(SamplesPanel::kCount, d, seed)
+                               : sampleBox(codes.data(), data->train.count, d, SamplesPanel::kCount, seed);
+            const std::vector<bool> far = offDataTest(codes, logVar, data->train.count, d, 0.99, 1, 20000, 200)(points);
             const std::vector<QImage> images = other->decodeMany(points);
             const QString title =
                 tr("%1\n(%2)").arg(other->description(), other->isVae() ? tr("prior") : tr("box of its codes"));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "latent/Sampling.h"
+
 #include <QObject>
 #include <QString>
 
@@ -54,8 +56,8 @@ private:
     bool shown_ = false;
     uint64_t seed_ = 1;
     std::vector<float> points_;
-    quint64 measuredGeneration_ = 0; // the cloud farThreshold_ was measured on
-    float farThreshold_ = 0;
+    quint64 measuredGeneration_ = 0; // the cloud offData_ was measured on
+    OffDataTest offData_;
 };
 
 } // namespace lx::ui

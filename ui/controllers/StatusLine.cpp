@@ -24,8 +24,12 @@ StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogPar
         refresh();
         showError(message);
     });
-    connect(state_, &ExplorerState::datasetChanged, this, &StatusLine::refresh);
-    connect(state_, &ExplorerState::modelChanged, this, &StatusLine::refresh);
+    // A message was about what was shown before: another dataset or model starts afresh.
+    for (auto signal : {&ExplorerState::datasetChanged, &ExplorerState::modelChanged})
+        connect(state_, signal, this, [this] {
+            message_.clear();
+            refresh();
+        });
     refresh();
 }
 
@@ -53,8 +57,13 @@ void StatusLine::refresh()
     QStringList parts;
     if (const DatasetPtr data = state_->dataset())
         parts << tr("%1: %L2 images").arg(state_->datasetName()).arg(data->totalCount());
-    if (const ModelSnapshotPtr model = state_->model())
-        parts << model->description();
+    if (const ModelSnapshotPtr model = state_->model()) {
+        // A model shown on another dataset than it learned from says so.
+        const QString trainedOn = state_->session()->trainedOn();
+        parts << (trainedOn.isEmpty() || trainedOn == state_->datasetName()
+                      ? model->description()
+                      : tr("%1 (trained on %2)").arg(model->description(), trainedOn));
+    }
     if (const QString& m = work_.isEmpty() ? message_ : work_; !m.isEmpty())
         parts << m;
     label_->setText(parts.isEmpty() ? tr("No model loaded") : parts.join(QStringLiteral("  ·  ")));

@@ -35,11 +35,12 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
     connect(session_, &TrainingSession::stepReported, curves_, &CurvesPanel::addStep);
     connect(session_, &TrainingSession::epochFinished, curves_, &CurvesPanel::addEpoch);
     connect(session_, &TrainingSession::trainingStarted, this, [this] {
-        Q_EMIT status(tr("Training…"));
+        Q_EMIT status(startMessage_.isEmpty() ? tr("Training…") : startMessage_);
+        startMessage_.clear();
         updateActions();
     });
     connect(session_, &TrainingSession::stopping, this, [this] {
-        Q_EMIT status(tr("Stopping… then computing the exact map"));
+        Q_EMIT status(tr("Stopping…"));
         updateActions();
     });
     connect(session_, &TrainingSession::trainingFinished, this, [this](TrainingOutcome outcome) {
@@ -59,8 +60,9 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
 void TrainingController::showModel()
 {
     if (const ModelSnapshotPtr model = state_->model()) {
-        curves_->setVae(model->isVae());
-        if (const ModelSpec* spec = model->spec())
+        const ModelSpec* spec = model->spec();
+        curves_->setVae(model->isVae(), spec ? spec->beta : 1.0, model->imageRows() * model->imageCols());
+        if (spec)
             architecture_->setSpec(*spec);
         else
             architecture_->showText(tr("%1: a TorchScript module; its layers are Python's to show "
@@ -75,7 +77,18 @@ void TrainingController::train()
 {
     if (!session_->hasModel())
         session_->newModel(NewModelDialog::remembered());
-    session_->train(std::max(1, session_->lastRequest().epochs));
+    // Up to the planned number of epochs (a stopped run goes on where it stopped), or, once
+    // they are done, that many more; said either way.
+    const int planned = std::max(1, session_->lastRequest().epochs);
+    int done = 0;
+    for (const EpochRecord& e : session_->history())
+        done += !e.partial;
+    const int epochs = done < planned ? planned - done : planned;
+    session_->train(epochs);
+    startMessage_ = done == 0         ? tr("Training %1 epochs").arg(epochs)
+                    : done < planned ? tr("Training on to epoch %1").arg(planned)
+                                     : tr("Training %1 more epochs (%2 done)").arg(epochs).arg(done);
+    Q_EMIT status(startMessage_);
 }
 
 void TrainingController::togglePause()
@@ -84,7 +97,10 @@ void TrainingController::togglePause()
         session_->resume();
     else
         session_->pause();
-    Q_EMIT status(session_->isPaused() ? tr("Pausing… then computing the exact map") : tr("Training…"));
+    const bool paused = session_->isPaused();
+    if (paused)
+        curves_->setIdle(tr("Paused (Ctrl+P resumes)"));
+    Q_EMIT status(paused ? tr("Pausing… then computing the exact map") : tr("Training…"));
     updateActions();
 }
 

@@ -48,6 +48,7 @@ private:
     QAction* stop_;
     QAction* keepCurves_;
     QAction* clearCurves_;
+    QString startMessage_; // what the next trainingStarted says ("Training on to epoch 20")
 };
 
 } // namespace lx::ui

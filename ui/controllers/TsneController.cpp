@@ -115,7 +115,10 @@ void TsneController::compute(double perplexity, quint64 seed)
 
 void TsneController::cancel()
 {
+    if (!job_->isRunning())
+        return;
     job_->cancel();
+    Q_EMIT status(tr("t-SNE cancelled: the map is as it was"));
 }
 
 bool TsneController::isRunning() const

@@ -373,20 +373,74 @@ int64_t LatentMapView::pointAt(const QPoint& pos) const
     return grid_.nearest(p.x(), p.y(), radius, accept);
 }
 
-void LatentMapView::setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible)
+void LatentMapView::setMark(Mark mark, const std::optional<QPointF>& at)
 {
-    QCPItemTracer*& marker = markers_[name];
-    if (!marker) {
-        marker = new QCPItemTracer(this);
-        marker->setStyle(QCPItemTracer::tsCircle);
-        marker->setSize(14);
-        marker->setSelectable(false);
-        marker->setLayer("marks");
+    // Every kind its own shape, in black and white (no class's colour), so that a mark never
+    // reads as a data point of some class, and two kinds never read as one.
+    struct Style {
+        const char* name;
+        QCPScatterStyle::ScatterShape shape;
+        double size;
+        QColor pen, brush;
+        const char* label;
+    };
+    static const Style kStyles[] = {
+        {"mark:hover", QCPScatterStyle::ssCircle, 15, Qt::black, Qt::transparent, nullptr},
+        {"mark:A", QCPScatterStyle::ssSquare, 10, Qt::black, Qt::white, "A"},
+        {"mark:B", QCPScatterStyle::ssSquare, 10, Qt::black, Qt::white, "B"},
+        {"mark:t", QCPScatterStyle::ssDiamond, 14, Qt::white, Qt::black, nullptr},
+        {"mark:drawing", QCPScatterStyle::ssStar, 18, Qt::black, Qt::transparent, nullptr},
+        {"mark:arithmetic", QCPScatterStyle::ssTriangle, 13, Qt::black, Qt::white, nullptr},
+    };
+    const Style& style = kStyles[int(mark)];
+    QCPCurve* curve = overlay(QString::fromLatin1(style.name));
+    curve->setLineStyle(QCPCurve::lsNone);
+    curve->setScatterStyle(QCPScatterStyle(style.shape, QPen(style.pen, 2.2), QBrush(style.brush), style.size));
+    setOverlayPoints(curve, at ? std::vector<QPointF>{*at} : std::vector<QPointF>());
+    if (style.label) {
+        QCPItemText*& text = labels_[int(mark)];
+        QCPItemTracer*& anchor = labelAnchors_[int(mark)];
+        if (!text) {
+            // An invisible anchor at the mark, and the label a few pixels from it at any zoom.
+            anchor = new QCPItemTracer(this);
+            anchor->setStyle(QCPItemTracer::tsNone);
+            anchor->setLayer("marks");
+            anchor->setSelectable(false);
+            text = new QCPItemText(this);
+            text->position->setParentAnchor(anchor->position);
+            text->position->setType(QCPItemPosition::ptAbsolute);
+            text->position->setCoords(7, -5);
+            text->setText(QString::fromLatin1(style.label));
+            text->setLayer("marks");
+            text->setSelectable(false);
+            QFont bold = font();
+            bold.setBold(true);
+            text->setFont(bold);
+            text->setColor(Qt::black);
+            text->setBrush(QColor(255, 255, 255, 210));
+            text->setPadding(QMargins(2, 0, 2, 0));
+            text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        }
+        text->setVisible(at.has_value());
+        if (at)
+            anchor->position->setCoords(at->x(), at->y());
     }
-    marker->setPen(QPen(color, 2.5));
-    marker->setVisible(visible);
-    marker->position->setCoords(plane.x(), plane.y());
     replotMarks();
+}
+
+std::optional<QPointF> LatentMapView::mark(Mark mark) const
+{
+    static const char* const kNames[] = {"mark:hover", "mark:A", "mark:B", "mark:t", "mark:drawing", "mark:arithmetic"};
+    const std::vector<QPointF> points = outline(QString::fromLatin1(kNames[int(mark)]));
+    return points.empty() ? std::nullopt : std::optional<QPointF>(points.front());
+}
+
+void LatentMapView::setPinMarks(const std::vector<QPointF>& points)
+{
+    QCPCurve* marks = overlay("pins");
+    marks->setLineStyle(QCPCurve::lsNone);
+    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssPlusCircle, QPen(Qt::black, 1.8), QBrush(Qt::white), 11));
+    setOverlayPoints(marks, points);
 }
 
 void LatentMapView::replotMarks()

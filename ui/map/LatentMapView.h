@@ -6,6 +6,7 @@
 #include "QCustomPlot.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace lx::ui {
@@ -40,8 +41,11 @@ public:
     void setView(double xLow, double xHigh, double yLow, double yHigh);
     QRectF view() const; // the visible area, in map coordinates
 
-    // Marks drawn over the points: the hovered point, pins, a drawing's place.
-    void setMarker(const QString& name, const QPointF& plane, const QColor& color, bool visible = true);
+    // Single marks over the points, each kind with its own shape (A and B labelled); none hides.
+    enum class Mark { Hover, EndA, EndB, Position, Drawing, Arithmetic };
+    void setMark(Mark mark, const std::optional<QPointF>& at);
+    std::optional<QPointF> mark(Mark mark) const;
+    void setPinMarks(const std::vector<QPointF>& points); // every pin, as a circled plus
 
     // A polyline over the points (an interpolation path); empty hides it.
     void setPath(const std::vector<QPointF>& points);
@@ -102,7 +106,8 @@ private:
     std::vector<QString> classNames_;
     std::vector<bool> classVisible_;
     std::vector<QCPGraph*> legendGraphs_;
-    std::map<QString, QCPItemTracer*> markers_;
+    std::map<int, QCPItemText*> labels_; // "A", "B" beside their marks
+    std::map<int, QCPItemTracer*> labelAnchors_;
     std::map<QString, QCPCurve*> outlines_; // lines and marks over the points, by name
     DecodedGridLayer* gridLayer_ = nullptr;
     QTimer* gridTimer_ = nullptr;

@@ -6,13 +6,52 @@
 #include <QProgressBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace lx::ui {
+namespace {
+
+// Ticks on a log axis at 1, 2 and 5 times the powers of ten: evenly spread on the axis, and
+// a label for every part of a loss curve, also within one decade (QCPAxisTickerLog falls
+// back to evenly spaced values there, which crowd at the top: 0.225, 0.2, 0.175 overlapping).
+class OneTwoFiveTicker : public QCPAxisTicker {
+protected:
+    QVector<double> createTickVector(double, const QCPRange& range) override
+    {
+        QVector<double> ticks;
+        if (range.lower <= 0 || range.upper <= range.lower)
+            return ticks;
+        for (int e = int(std::floor(std::log10(range.lower))); e <= int(std::ceil(std::log10(range.upper))); ++e)
+            for (double m : {1.0, 2.0, 5.0}) {
+                const double v = m * std::pow(10.0, e);
+                if (v >= range.lower && v <= range.upper)
+                    ticks << v;
+            }
+        if (ticks.size() < 2) // a narrow range: every multiple of the decade instead
+            for (int e = int(std::floor(std::log10(range.lower))); e <= int(std::ceil(std::log10(range.upper))); ++e)
+                for (int m = 1; m <= 9; ++m) {
+                    const double v = m * std::pow(10.0, e);
+                    if (v >= range.lower && v <= range.upper && !ticks.contains(v))
+                        ticks << v;
+                }
+        std::sort(ticks.begin(), ticks.end());
+        return ticks;
+    }
+    int getSubTickCount(double) override { return 0; }
+    QString getTickLabel(double tick, const QLocale& locale, QChar, int) override
+    {
+        return locale.toString(tick, 'g', 3);
+    }
+};
+
+} // namespace
 
 CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
 {
     plot_ = new QCustomPlot(this);
     plot_->setObjectName("curves");
-    plot_->setMinimumHeight(160);
+    plot_->setMinimumHeight(100);
     plot_->xAxis->setLabel(tr("epoch"));
     auto epochTicks = QSharedPointer<QCPAxisTickerFixed>::create();
     epochTicks->setTickStep(1.0); // whole epochs, or multiples of them on long runs
@@ -20,7 +59,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->xAxis->setTicker(epochTicks);
     plot_->yAxis->setLabel(tr("loss"));
     plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    plot_->yAxis->setTicker(QSharedPointer<OneTwoFiveTicker>::create());
     train_ = plot_->addGraph();
     train_->setName(tr("training (smoothed)"));
     train_->setPen(QPen(QColor(31, 119, 180), 1.5));
@@ -28,11 +67,18 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     validation_->setName(tr("validation"));
     validation_->setPen(QPen(QColor(214, 39, 40), 2));
     validation_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-    trainEpoch_ = plot_->addGraph();
-    trainEpoch_->setName(tr("gap"));
-    trainEpoch_->setPen(QPen(QColor(214, 39, 40, 60), 1, Qt::DotLine));
-    trainEpoch_->setBrush(QColor(214, 39, 40, 40));
-    trainEpoch_->setChannelFillGraph(validation_);
+    // The gap: exactly the area between the two curves drawn, where validation is above
+    // training (two invisible outlines, filled between).
+    gapTop_ = plot_->addGraph();
+    gapTop_->setPen(Qt::NoPen);
+    gapTop_->removeFromLegend();
+    gapTop_->setSelectable(QCP::stNone);
+    gapBottom_ = plot_->addGraph();
+    gapBottom_->setName(tr("gap: validation above training"));
+    gapBottom_->setPen(Qt::NoPen);
+    gapBottom_->setBrush(QColor(214, 39, 40, 50));
+    gapBottom_->setChannelFillGraph(gapTop_);
+    gapBottom_->setSelectable(QCP::stNone);
     recon_ = plot_->addGraph();
     recon_->setName(tr("reconstruction"));
     recon_->setPen(QPen(QColor(44, 160, 44), 1.5, Qt::DashLine));
@@ -45,6 +91,9 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     validationKl_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 5));
     plot_->yAxis2->setLabel(tr("KL (nats)"));
     setVae(false);
+    plot_->xAxis->setRange(0, 1);
+    plot_->yAxis->setRange(0.01, 1);
+    plot_->yAxis2->setRange(0, 1); // KL is never negative
     plot_->legend->setVisible(true);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.9);
@@ -72,9 +121,11 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     layout->addWidget(status_);
 }
 
-void CurvesPanel::setVae(bool vae)
+void CurvesPanel::setVae(bool vae, double beta, int pixels)
 {
     vae_ = vae;
+    beta_ = beta;
+    pixels_ = std::max(1, pixels);
     for (QCPGraph* g : {recon_, kl_, validationKl_}) {
         g->setVisible(vae);
         if (vae)
@@ -88,15 +139,20 @@ void CurvesPanel::setVae(bool vae)
 
 void CurvesPanel::reset(const std::vector<EpochRecord>& history)
 {
-    for (QCPGraph* g : {train_, validation_, trainEpoch_, recon_, kl_, validationKl_})
+    for (QCPGraph* g : {train_, validation_, gapTop_, gapBottom_, recon_, kl_, validationKl_})
         g->data()->clear();
     smoothed_ = smoothedRecon_ = smoothedKl_ = -1;
+    // Nothing of a previous model's run stays: the bar, the line, the axis.
+    progress_->setValue(0);
+    int epochs = 0;
+    for (const EpochRecord& e : history)
+        epochs += !e.partial;
+    status_->setText(epochs == 0 ? tr("Not trained yet") : epochs == 1 ? tr("1 epoch trained") : tr("%1 epochs trained").arg(epochs));
     for (const EpochRecord& e : history) {
         if (e.partial)
             continue;
         train_->addData(e.epoch, e.trainLoss);
         validation_->addData(e.epoch, e.valLoss);
-        trainEpoch_->addData(e.epoch, e.trainLoss);
         recon_->addData(e.epoch, e.trainRecon);
         kl_->addData(e.epoch, e.trainKl);
         validationKl_->addData(e.epoch, e.valKl);
@@ -104,9 +160,82 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
     rescale();
 }
 
+void CurvesPanel::updateGap()
+{
+    gapTop_->data()->clear();
+    gapBottom_->data()->clear();
+    const auto val = validation_->data();
+    const auto train = train_->data();
+    bool any = false;
+    if (val->size() >= 2 && !train->isEmpty()) {
+        // Both curves as drawn: straight lines between their points on a logarithmic axis,
+        // so values between points are interpolated in log space.
+        auto at = [](const QSharedPointer<QCPGraphDataContainer>& curve, double x) {
+            auto hi = curve->findBegin(x, false);
+            if (hi == curve->constEnd())
+                return std::log((curve->constEnd() - 1)->value);
+            if (hi == curve->constBegin() || hi->key <= x)
+                return std::log(hi->value);
+            const auto lo = hi - 1;
+            const double f = (x - lo->key) / (hi->key - lo->key);
+            return std::log(lo->value) + f * (std::log(hi->value) - std::log(lo->value));
+        };
+        const double from = std::max(val->constBegin()->key, train->constBegin()->key);
+        const double to = std::min((val->constEnd() - 1)->key, (train->constEnd() - 1)->key);
+        std::vector<double> xs;
+        for (const auto* curve : {val.data(), train.data()})
+            for (auto it = curve->constBegin(); it != curve->constEnd(); ++it)
+                if (it->key >= from && it->key <= to)
+                    xs.push_back(it->key);
+        std::sort(xs.begin(), xs.end());
+        xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+        QVector<double> keys, top, bottom;
+        auto add = [&](double x, double lv, double lt) {
+            keys << x;
+            bottom << std::exp(lt);
+            top << std::exp(std::max(lv, lt));
+            any = any || lv > lt;
+        };
+        for (size_t i = 0; i < xs.size(); ++i) {
+            const double lv = at(val, xs[i]), lt = at(train, xs[i]);
+            if (i > 0) { // where the curves cross between two points, a point on the crossing
+                const double pv = at(val, xs[i - 1]), pt = at(train, xs[i - 1]);
+                if ((pv - pt) * (lv - lt) < 0) {
+                    const double f = (pv - pt) / ((pv - pt) - (lv - lt));
+                    const double x = xs[i - 1] + f * (xs[i] - xs[i - 1]);
+                    add(x, at(val, x), at(train, x));
+                }
+            }
+            add(xs[i], lv, lt);
+        }
+        gapTop_->setData(keys, top, true);
+        gapBottom_->setData(keys, bottom, true);
+    }
+    // Only said where there is a gap to say it of.
+    if (any)
+        gapBottom_->addToLegend();
+    else
+        gapBottom_->removeFromLegend();
+}
+
 void CurvesPanel::rescale()
 {
+    updateGap();
+    if (train_->data()->isEmpty() && validation_->data()->isEmpty()) {
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+        return; // an empty chart keeps its plain axes
+    }
     plot_->rescaleAxes(); // every curve, the kept ones too
+    // Epochs start at 0; one point alone gets a whole epoch around it, not −1 … 1; and a
+    // little room at each end, so that no marker is cut by the plot's edge.
+    const QCPRange x = plot_->xAxis->range();
+    const double lower = std::max(0.0, x.size() < 1 ? x.center() - 1 : x.lower), upper = std::max(x.upper, 1.0);
+    plot_->xAxis->setRange(std::max(0.0, lower - 0.02 * (upper - lower)), upper + 0.03 * (upper - lower));
+    const QCPRange y = plot_->yAxis->range();
+    if (y.lower > 0)
+        plot_->yAxis->setRange(y.lower / 1.15, y.upper * 1.15);
+    const QCPRange kl = plot_->yAxis2->range();
+    plot_->yAxis2->setRange(std::max(0.0, kl.lower - 0.08 * kl.size()), kl.upper + 0.08 * kl.size() + 1e-9);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -138,8 +267,16 @@ void CurvesPanel::addStep(const TrainingProgress& p)
     const StepReport& s = p.step;
     // An exponential moving average: per-step losses are noisy at batch 128.
     auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
-    smooth(smoothed_, s.loss);
     const double x = (s.epoch - 1) + double(s.step) / double(std::max<int64_t>(1, s.stepsPerEpoch));
+    // Training resumed over an epoch a stop had cut short: that epoch starts again, so its old
+    // tail (and the partial epoch's validation point) goes, and the curve never runs backwards.
+    if (!train_->data()->isEmpty() && x < (train_->data()->constEnd() - 1)->key) {
+        for (QCPGraph* g : {train_, recon_, kl_})
+            g->data()->removeAfter(x - 1e-9);
+        for (QCPGraph* g : {validation_, validationKl_})
+            g->data()->removeAfter(std::floor(x) + 1e-9);
+    }
+    smooth(smoothed_, s.loss);
     train_->addData(x, smoothed_);
     if (vae_) {
         smooth(smoothedRecon_, s.recon);
@@ -153,7 +290,12 @@ void CurvesPanel::addStep(const TrainingProgress& p)
         const int secs = int(p.secondsLeft + 0.5);
         left = tr(" · %1:%2 left").arg(secs / 60).arg(secs % 60, 2, 10, QChar('0'));
     }
-    const QString terms = vae_ ? tr(" (reconstruction %1 + KL %2 nats)").arg(s.recon, 0, 'f', 4).arg(s.kl, 0, 'f', 2)
+    // Per pixel, the units the loss is in: reconstruction + β·KL/pixels = loss. The KL itself
+    // (nats per image, what the right axis shows) in brackets.
+    const QString terms = vae_ ? tr(" = reconstruction %1 + β·KL/pixel %2 (KL %3 nats per image)")
+                                     .arg(s.recon, 0, 'f', 4)
+                                     .arg(beta_ * s.kl / pixels_, 0, 'f', 4)
+                                     .arg(s.kl, 0, 'f', 2)
                                : QString();
     status_->setText(tr("Epoch %1 of %2 · loss %3%4 · %L5 images/s%6")
                          .arg(s.epoch)
@@ -169,10 +311,14 @@ void CurvesPanel::addEpoch(const EpochRecord& e)
 {
     const double x = e.epoch - (e.partial ? 0.5 : 0.0);
     validation_->addData(x, e.valLoss);
-    trainEpoch_->addData(x, e.trainLoss);
     if (vae_)
         validationKl_->addData(x, e.valKl);
     rescale();
+}
+
+QString CurvesPanel::statusText() const
+{
+    return status_->text();
 }
 
 void CurvesPanel::setIdle(const QString& text)
@@ -198,6 +344,19 @@ int CurvesPanel::reconstructionPointCount() const
 int CurvesPanel::klPointCount() const
 {
     return kl_->dataCount() + validationKl_->dataCount();
+}
+
+std::vector<QPointF> CurvesPanel::gapOutline(bool top) const
+{
+    std::vector<QPointF> points;
+    for (auto it = (top ? gapTop_ : gapBottom_)->data()->constBegin(); it != (top ? gapTop_ : gapBottom_)->data()->constEnd(); ++it)
+        points.emplace_back(it->key, it->value);
+    return points;
+}
+
+bool CurvesPanel::saysGap() const
+{
+    return plot_->legend->hasItemWithPlottable(gapBottom_);
 }
 
 } // namespace lx::ui

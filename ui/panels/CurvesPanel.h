@@ -2,7 +2,10 @@
 
 #include "session/TrainingSession.h"
 
+#include <QPointF>
 #include <QWidget>
+
+#include <vector>
 
 class QCustomPlot;
 class QCPGraph;
@@ -25,7 +28,10 @@ public:
     void addStep(const TrainingProgress& progress);
     void addEpoch(const EpochRecord& epoch);
     void setIdle(const QString& text);
-    void setVae(bool vae); // shows or hides the VAE's terms
+    // Shows or hides the VAE's terms. Its loss per pixel is reconstruction + β·KL / pixels:
+    // the status line says the terms in those units, so that they add up.
+    void setVae(bool vae, double beta = 1.0, int pixels = 784);
+    QString statusText() const;
 
     // Keeps the current validation curve on the plot, under `label`, for comparison.
     void keepForComparison(const QString& label);
@@ -37,19 +43,26 @@ public:
     int validationPointCount() const;
     int reconstructionPointCount() const;
     int klPointCount() const;
+    // The shaded gap's outlines (empty when validation is nowhere above training).
+    std::vector<QPointF> gapOutline(bool top) const;
+    bool saysGap() const; // its legend entry is shown
 
 private:
     void rescale();
+    void updateGap();
 
     QCustomPlot* plot_;
     QCPGraph* train_;
     QCPGraph* validation_;
-    QCPGraph* trainEpoch_;  // the training loss per epoch: the lower edge of the shaded gap
+    QCPGraph* gapTop_;      // the gap's outlines: validation where it is above training,
+    QCPGraph* gapBottom_;   // and training (filled between: the area between the curves drawn)
     QCPGraph* recon_;       // VAE: reconstruction term, training (smoothed)
     QCPGraph* kl_;          // VAE: KL term per image, training (smoothed), right axis
     QCPGraph* validationKl_;
     std::vector<QCPGraph*> kept_;
     bool vae_ = false;
+    double beta_ = 1.0;
+    int pixels_ = 784;
     double smoothedRecon_ = -1, smoothedKl_ = -1;
     QProgressBar* progress_;
     QLabel* status_;

@@ -20,14 +20,19 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     error_->setToolTip(tr("Per-pixel error |original − reconstruction|: darker red is larger"));
     setToolTip(tr("Top: the decoder's image of the latent point under the mouse.\n"
                   "Below, over a data point: its image and what the model makes of it."));
+    point_ = new QLabel(this);
+    point_->setObjectName("dataPoint");
+    point_->setWordWrap(true);
+    point_->setAlignment(Qt::AlignHCenter);
     auto* pair = new QHBoxLayout;
     pair->addWidget(original_);
     pair->addWidget(reconstruction_);
     pair->addWidget(error_);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(decoded_);
-    layout->addLayout(pair);
-    layout->addStretch(1);
+    // The room the dock gives goes to the images: most to the decode, the rest to the trio.
+    layout->addWidget(decoded_, 3);
+    layout->addWidget(point_);
+    layout->addLayout(pair, 1);
 }
 
 void DecodePanel::showDecoded(const QImage& image, const QString& caption)
@@ -39,7 +44,9 @@ void DecodePanel::showDecoded(const QImage& image, const QString& caption)
 void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruction, const QString& label)
 {
     original_->setImage(original);
-    original_->setCaption(tr("original: %1").arg(label));
+    original_->setCaption(tr("original"));
+    // The label on a line of its own: "Ankle boot (validation)" fits there, not under a tile.
+    point_->setText(tr("Data point: %1").arg(label));
     reconstruction_->setImage(reconstruction);
     reconstruction_->setCaption(tr("reconstruction"));
     double mse = 0;
@@ -72,6 +79,11 @@ QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruct
     return out;
 }
 
+QString DecodePanel::dataPointText() const
+{
+    return point_->text();
+}
+
 void DecodePanel::clear()
 {
     showDecoded(QImage(), tr("move over the map"));
@@ -82,6 +94,7 @@ void DecodePanel::clearDataPoint()
 {
     original_->setImage(QImage());
     original_->setCaption(tr("original"));
+    point_->clear();
     reconstruction_->setImage(QImage());
     error_->setImage(QImage());
     error_->setCaption(tr("error"));

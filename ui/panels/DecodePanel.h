@@ -25,6 +25,7 @@ public:
     ImageTile* originalTile() const { return original_; }
     ImageTile* reconstructionTile() const { return reconstruction_; }
     ImageTile* errorTile() const { return error_; }
+    QString dataPointText() const; // "Data point: 7 (validation)" over a data point, else 
 
     // |original − reconstruction| per pixel, from white (none) to dark red (all); the mean
     // squared error (pixels in [0, 1]) goes to `mse` if given.
@@ -35,6 +36,7 @@ private:
     ImageTile* original_;
     ImageTile* reconstruction_;
     ImageTile* error_;
+    QLabel* point_;
 };
 
 } // namespace lx::ui

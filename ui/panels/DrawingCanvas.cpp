@@ -10,7 +10,7 @@ DrawingCanvas::DrawingCanvas(QWidget* parent) : QWidget(parent)
     setObjectName("drawingCanvas");
     setMinimumSize(140, 140);
     setCursor(Qt::CrossCursor);
-    setToolTip(tr("Draw a digit with the mouse"));
+    setToolTip(tr("Draw with the mouse: white on black, like the data"));
 }
 
 void DrawingCanvas::render(QPainter& painter, const QSize& size) const
@@ -61,7 +61,7 @@ void DrawingCanvas::paintEvent(QPaintEvent*)
     if (strokes_.empty()) {
         painter.resetTransform();
         painter.setPen(QColor(150, 150, 150));
-        painter.drawText(rect(), Qt::AlignCenter, tr("draw a digit here"));
+        painter.drawText(rect(), Qt::AlignCenter, tr("draw here"));
     }
 }
 

@@ -2,12 +2,16 @@
 
 #include <QPainter>
 
+#include <algorithm>
+
 namespace lx::ui {
 
 ImageTile::ImageTile(const QString& caption, int side, QWidget* parent) : QWidget(parent), caption_(caption), side_(side)
 {
-    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
-    setMinimumSize(sizeHint());
+    // Takes the room its panel gives it (up to 3× its usual side; a layout decides how much)
+    // and shrinks to half of it on small screens; never asks for more than its usual side.
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+    setToolTip(caption);
 }
 
 void ImageTile::setImage(const QImage& image)
@@ -19,18 +23,40 @@ void ImageTile::setImage(const QImage& image)
 void ImageTile::setCaption(const QString& caption)
 {
     caption_ = caption;
+    setToolTip(caption); // the whole of it, when the tile is too narrow to show it
     update();
+}
+
+int ImageTile::captionHeight() const
+{
+    return fontMetrics().height() + 6;
 }
 
 QSize ImageTile::sizeHint() const
 {
-    return QSize(side_ + 8, side_ + fontMetrics().height() + 10);
+    return QSize(side_ + 8, side_ + captionHeight() + 4);
+}
+
+QSize ImageTile::minimumSizeHint() const
+{
+    return QSize(side_ / 2 + 8, side_ / 2 + captionHeight() + 4);
+}
+
+int ImageTile::imageSide() const
+{
+    int side = std::clamp(std::min(width() - 8, height() - captionHeight() - 4), 8, 3 * side_);
+    // Whole multiples of the image's own size: every pixel of a digit the same square.
+    const int n = image_.isNull() ? 0 : image_.width();
+    if (n > 0 && side >= n)
+        side -= side % n;
+    return side;
 }
 
 void ImageTile::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
-    const QRect box((width() - side_) / 2, 2, side_, side_);
+    const int side = imageSide();
+    const QRect box((width() - side) / 2, 2, side, side);
     if (image_.isNull()) {
         p.setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
         p.drawRect(box.adjusted(0, 0, -1, -1));

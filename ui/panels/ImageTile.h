@@ -5,8 +5,9 @@
 
 namespace lx::ui {
 
-// A small image shown with square, unsmoothed pixels (a 28×28 digit stays crisp), with a
-// caption underneath. Empty tiles show a dashed frame.
+// An image shown with square, unsmoothed pixels (a 28×28 digit stays crisp, every pixel the
+// same size), with a caption underneath; it grows with its panel. Empty tiles show a dashed
+// frame.
 class ImageTile : public QWidget {
     Q_OBJECT
 public:
@@ -17,11 +18,15 @@ public:
     const QImage& image() const { return image_; }
     QString caption() const { return caption_; }
     QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+    int imageSide() const; // the image's side as painted now
 
 protected:
     void paintEvent(QPaintEvent* event) override;
 
 private:
+    int captionHeight() const;
+
     QImage image_;
     QString caption_;
     int side_;

@@ -64,7 +64,7 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     noise_->setRange(0, 2);
     noise_->setDecimals(2);
     noise_->setSingleStep(0.05);
-    noise_->setSpecialValueText(tr("none (a plain autoencoder)"));
+    noise_->setSpecialValueText(tr("none"));
     noise_->setToolTip(tr("Denoising: Gaussian noise of this standard deviation is added to every training image, and "
                           "the model must reconstruct the clean one (a denoising autoencoder)."));
     learningRate_ = new QDoubleSpinBox(this);

@@ -56,9 +56,13 @@ SamplesPanel::SamplesPanel(QWidget* parent) : QWidget(parent)
 {
     source_ = new QComboBox(this);
     source_->setObjectName("sampleSource");
-    source_->addItems({tr("prior N(0, I)"), tr("uniform over the data's box")});
-    source_->setToolTip(tr("Where random points come from. A VAE is trained to fill its prior;\n"
-                           "a plain autoencoder fills no region in particular."));
+    source_->addItems({tr("prior N(0, I)"), tr("the data's box")});
+    // Narrow enough for the side column at 800×600; the full text is in the list.
+    source_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    source_->setMinimumContentsLength(8);
+    source_->setToolTip(tr("Where random points come from: the prior N(0, I), or uniformly over the box of the\n"
+                           "training codes. A VAE is trained to fill its prior; a plain autoencoder fills no region\n"
+                           "in particular."));
     sample_ = new QPushButton(tr("New samples"), this);
     sample_->setObjectName("newSamples");
     sample_->setShortcut(QKeySequence(Qt::Key_F5));
