@@ -16,6 +16,7 @@
 
 #include <cmath>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,12 +129,33 @@ TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong",
     SECTION("a header for another architecture")
     {
         // Keep the weights but claim a latent size of 3: the tensors no longer fit.
+        // (A file from before the header had its own checksum: else that refuses it first.)
         QJsonObject header = QJsonDocument::fromJson(QByteArray::fromStdString(headerOf(bytes))).object();
         QJsonObject spec = header["spec"].toObject();
         spec["latent_dim"] = 3;
         header["spec"] = spec;
+        header.remove("header_crc32");
         refusedWith(withHeader(bytes, QJsonDocument(header).toJson().toStdString()),
                     "have shape [2, 3136], the architecture needs [3, 3136]");
+    }
+    SECTION("an edited header: the activation, the learning rate")
+    {
+        for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"relu\"", "\"silu\""},
+                                       std::pair<std::string, std::string>{"\"learning_rate\": 0.001", "\"learning_rate\": 0.009"}}) {
+            std::string header = headerOf(bytes);
+            const size_t at = header.find(from);
+            REQUIRE(at != std::string::npos);
+            header.replace(at, from.size(), to);
+            refusedWith(withHeader(bytes, header), "header: it fails its checksum");
+        }
+    }
+    SECTION("a header without its own checksum (an older file) still opens")
+    {
+        QJsonObject header = QJsonDocument::fromJson(QByteArray::fromStdString(headerOf(bytes))).object();
+        REQUIRE(header.contains("header_crc32"));
+        header.remove("header_crc32");
+        test::writeBytes(path, withHeader(bytes, QJsonDocument(header).toJson().toStdString()));
+        CHECK(loadCheckpoint(path).spec.arch == "lecture");
     }
     SECTION("a newer format version")
     {
@@ -226,6 +248,20 @@ TEST_CASE("writing a file replaces only a regular file, keeps its mode and write
         REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
         CHECK_THROWS_WITH(write(fifo), Catch::Contains("nobody is reading"));
         CHECK(S_ISFIFO(modeOf(fifo)));
+    }
+    SECTION("a save killed before it renamed leaves a temporary that the next save removes once it is old")
+    {
+        const std::string path = dir.file("model.ckpt");
+        const std::string stale = path + ".tmp-4242-0", fresh = path + ".tmp-aB3dE9";
+        test::writeBytes(stale, {1, 2, 3});
+        test::writeBytes(fresh, {4, 5, 6}); // another save, under way now
+        const timespec twoHoursAgo[2] = {{::time(nullptr) - 7200, 0}, {::time(nullptr) - 7200, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, stale.c_str(), twoHoursAgo, 0) == 0);
+        write(path);
+        CHECK_FALSE(std::filesystem::exists(stale));
+        CHECK(std::filesystem::exists(fresh));
+        CHECK(test::readBytes(path).size() == text.size());
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 2); // the file and `fresh`
     }
     SECTION("a folder is refused")
     {

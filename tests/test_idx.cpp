@@ -121,6 +121,32 @@ TEST_CASE("every kind of bad IDX file is refused with its name and the problem",
         gzclose(f);
         refusedWith(test::readBytes(lying), "truncated data");
     }
+    auto gzipped = [&](const std::vector<uint8_t>& raw) {
+        const std::string file = dir.file("packed.gz");
+        gzFile f = gzopen(file.c_str(), "wb9");
+        REQUIRE(f != nullptr);
+        gzwrite(f, raw.data(), unsigned(raw.size()));
+        gzclose(f);
+        return test::readBytes(file);
+    };
+    SECTION("a gzip bomb behind an absurd header is refused at its header, before its data is inflated")
+    {
+        // 10⁹ images claimed, then 8 MiB of zeros whose compressed form is damaged near its end:
+        // checked header first, the refusal names the header, not the damage far behind it.
+        auto raw = idxBytes(0x08, {1000000000, 28, 28}, 8 << 20);
+        std::vector<uint8_t> b = gzipped(raw);
+        b[b.size() - 40] ^= 0xFF;
+        refusedWith(b, "absurd size");
+    }
+    SECTION("a header that declares more than its compressed bytes could hold is refused without allocating it")
+    {
+        // 1,000,000 images (784 MB, under the cap) claimed by a file of a hundred bytes.
+        refusedWith(gzipped(idxBytes(0x08, {1000000, 28, 28}, 784)), "compressed bytes can hold");
+    }
+    SECTION("gzip data that runs on past the declared array")
+    {
+        refusedWith(gzipped(idxBytes(0x08, {2, 28, 28}, 2 * 784 + 9)), "9 bytes after");
+    }
 }
 
 TEST_CASE("a labels file that does not fit its images is refused", "[idx]")

@@ -108,8 +108,14 @@ std::vector<uint8_t> readWholeFile(const std::string& path)
     return bytes;
 }
 
-// Inflates a gzip stream, growing the output only as real data arrives, so a lying header
-// cannot make us allocate more than the stream actually holds.
+// deflate never compresses better than about 1032:1: a header that declares more than the
+// compressed bytes could ever hold is refused before anything is allocated for it.
+constexpr uint64_t kDeflateMaxRatio = 1032;
+
+// Inflates a gzip'd IDX file: its header first (the first 4 + 4·ndims bytes of the stream),
+// checked like a raw file's; then exactly the array it declares, into a buffer of that size,
+// and not a byte more. A lying header (a gzip bomb behind a claim of 10⁹ images) is refused
+// after inflating a few dozen bytes, never after gigabytes.
 std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string& what)
 {
     z_stream zs{};
@@ -118,27 +124,43 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
     std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
     zs.next_in = const_cast<Bytef*>(bytes);
     zs.avail_in = uInt(std::min<size_t>(size, UINT32_MAX));
-    std::vector<uint8_t> out;
-    size_t produced = 0;
-    for (;;) {
-        if (out.size() - produced < 65536) {
-            if (out.size() > kIdxMaxPayloadBytes)
-                fail(what, "gzip data expands past " + std::to_string(kIdxMaxPayloadBytes >> 20) + " MiB");
-            out.resize(std::max<size_t>(out.size() * 2, 1 << 20));
+    bool ended = false;
+    // Inflates into out[0, n); returns how many bytes came before the stream ended.
+    auto inflateInto = [&](uint8_t* out, size_t n) {
+        size_t produced = 0;
+        while (produced < n && !ended) {
+            zs.next_out = out + produced;
+            zs.avail_out = uInt(std::min<size_t>(n - produced, UINT32_MAX));
+            const int rc = inflate(&zs, Z_NO_FLUSH);
+            produced = size_t(zs.next_out - out);
+            if (rc == Z_STREAM_END)
+                ended = true;
+            else if (rc == Z_BUF_ERROR && zs.avail_in == 0)
+                fail(what, "corrupt gzip data (the compressed stream ends early)");
+            else if (rc != Z_OK && rc != Z_BUF_ERROR)
+                fail(what, std::string("corrupt gzip data (") + (zs.msg ? zs.msg : "inflate failed") + ")");
         }
-        zs.next_out = out.data() + produced;
-        zs.avail_out = uInt(std::min<size_t>(out.size() - produced, UINT32_MAX));
-        const int rc = inflate(&zs, Z_NO_FLUSH);
-        produced = size_t(zs.next_out - out.data());
-        if (rc == Z_STREAM_END)
-            break;
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0)
-            fail(what, "corrupt gzip data (the compressed stream ends early)");
-        if (rc != Z_OK && rc != Z_BUF_ERROR)
-            fail(what, std::string("corrupt gzip data (") + (zs.msg ? zs.msg : "inflate failed") + ")");
-    }
-    out.resize(produced);
-    out.shrink_to_fit();
+        return produced;
+    };
+    uint8_t head[4 + 4 * kMaxDims];
+    size_t got = inflateInto(head, 4);
+    const size_t ndims = got == 4 ? std::min<size_t>(head[3], kMaxDims) : 0;
+    got += inflateInto(head + got, 4 * ndims);
+    const Header h = parseHeader(head, got, what); // refuses a bad or absurd header here
+    if (h.payloadBytes > uint64_t(size) * kDeflateMaxRatio + 4096)
+        fail(what, "truncated data: header declares " + dimsText(h.dims) + " = " + std::to_string(h.payloadBytes)
+                       + " bytes, more than " + std::to_string(size) + " compressed bytes can hold");
+    std::vector<uint8_t> out(h.headerBytes + size_t(h.payloadBytes));
+    std::copy_n(head, h.headerBytes, out.data());
+    const size_t payload = inflateInto(out.data() + h.headerBytes, size_t(h.payloadBytes));
+    if (payload < h.payloadBytes)
+        fail(what, "truncated data: header declares " + dimsText(h.dims) + " = " + std::to_string(h.payloadBytes)
+                       + " bytes, the file holds " + std::to_string(payload));
+    uint8_t extra[4096];
+    const size_t more = inflateInto(extra, sizeof extra);
+    if (more > 0)
+        fail(what, "file has " + std::string(more == sizeof extra ? "at least " : "") + std::to_string(more)
+                       + " bytes after the " + dimsText(h.dims) + " array its header declares");
     return out;
 }
 

@@ -6,16 +6,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace lx {
 namespace {
+
+constexpr char kTemporarySuffix[] = ".tmp-XXXXXX";
 
 std::string reason()
 {
@@ -96,6 +100,28 @@ void writeStraight(const std::string& path, const std::string& target, bool fifo
         throw Error(path + ": closing failed (" + reason() + ")");
 }
 
+// Our own temporaries beside `target` that a killed process left (name `<target>.tmp-…`),
+// older than an hour: no save still running wrote them.
+void removeStaleTemporaries(const std::string& target)
+{
+    const std::string folder = folderOf(target);
+    const std::string prefix = target.substr(target.rfind('/') == std::string::npos ? 0 : target.rfind('/') + 1) + ".tmp-";
+    DIR* dir = ::opendir(folder.c_str());
+    if (!dir)
+        return;
+    const time_t now = ::time(nullptr);
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name.rfind(prefix, 0) != 0)
+            continue;
+        const std::string full = folder + "/" + name;
+        struct stat st {};
+        if (::lstat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > 3600)
+            std::remove(full.c_str());
+    }
+    ::closedir(dir);
+}
+
 } // namespace
 
 void writeFileAtomically(const std::string& path, const void* data, size_t size)
@@ -119,16 +145,27 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
         throw Error(path + ": cannot look at it (" + reason() + "); nothing was written");
     }
 
-    std::vector<char> tmpl(target.begin(), target.end());
-    const char suffix[] = ".tmp-XXXXXX";
-    tmpl.insert(tmpl.end(), suffix, suffix + sizeof suffix); // includes the terminating NUL
-    const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd < 0)
-        throw Error(path + ": cannot create a file there (" + reason() + ")");
-    const std::string tmp(tmpl.data());
+    removeStaleTemporaries(target);
+    // The contents go into a file with no name (O_TMPFILE): a crash or a kill -9 while writing
+    // leaves nothing behind. Only once they are complete and on disk does it get a name beside
+    // the target, for the rename over it. Where the filesystem has no O_TMPFILE, a named
+    // temporary file from the start (removed on any failure, and by the next save if killed).
+    bool anonymous = true;
+    int fd = ::open(folderOf(target).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    std::string tmp;
+    if (fd < 0) {
+        anonymous = false;
+        std::vector<char> tmpl(target.begin(), target.end());
+        tmpl.insert(tmpl.end(), kTemporarySuffix, kTemporarySuffix + sizeof kTemporarySuffix); // with the NUL
+        fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+        if (fd < 0)
+            throw Error(path + ": cannot create a file there (" + reason() + ")");
+        tmp = tmpl.data();
+    }
     auto abandon = [&](const std::string& what) {
         ::close(fd);
-        std::remove(tmp.c_str());
+        if (!tmp.empty())
+            std::remove(tmp.c_str());
         throw Error(path + ": " + what + "; nothing was written");
     };
     try {
@@ -140,6 +177,18 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
         abandon("setting permissions failed (" + reason() + ")");
     if (::fsync(fd) != 0)
         abandon("flushing to disk failed (" + reason() + ")");
+    if (anonymous) { // now a name, beside the target
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        for (int attempt = 0; tmp.empty() && attempt < 100; ++attempt) {
+            const std::string name = target + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+            if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
+                tmp = name;
+            else if (errno != EEXIST)
+                abandon("naming the new file failed (" + reason() + ")");
+        }
+        if (tmp.empty())
+            abandon("naming the new file failed (too many temporary files beside it)");
+    }
     if (::close(fd) != 0) {
         const std::string why = reason();
         std::remove(tmp.c_str());

@@ -12,7 +12,10 @@ namespace lx {
 // nothing) is ever replaced: a symbolic link is written through to its target, an existing
 // file keeps its permissions (a new one gets 0666 less the umask), a character device or a
 // FIFO with a reader is written to directly (so /dev/full fails as it should), and a folder,
-// a socket or a FIFO nobody reads is refused.
+// a socket or a FIFO nobody reads is refused. The new contents are written into a file with
+// no name (O_TMPFILE) and named only once complete, so a process killed mid-save leaves
+// nothing behind; older named temporaries of ours beside the target (<name>.tmp-…, over an
+// hour old) are removed.
 void writeFileAtomically(const std::string& path, const void* data, size_t size);
 
 } // namespace lx

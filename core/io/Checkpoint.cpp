@@ -62,6 +62,17 @@ EpochRecord epochFromJson(const QJsonObject& o)
     return e;
 }
 
+uint32_t crcOf(const std::string& bytes);
+
+// The CRC-32 of a header's compact JSON without its own checksum field: keys come out sorted
+// and numbers in their shortest exact form, so the text read back gives the same value.
+uint32_t headerCrc(QJsonObject header)
+{
+    header.remove("header_crc32");
+    const QByteArray text = QJsonDocument(header).toJson(QJsonDocument::Compact);
+    return crcOf(std::string(text.constData(), size_t(text.size())));
+}
+
 uint32_t crcOf(const std::string& bytes)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -118,6 +129,10 @@ RawCheckpoint readRaw(const std::string& path, bool withPayload)
     if (version > kCheckpointVersion)
         refuse(path, "checkpoint format version " + std::to_string(version) + " is newer than this program reads ("
                          + std::to_string(kCheckpointVersion) + "); update Latent Explorer");
+    // The header's own checksum (files from before it have none and open as they did).
+    if (raw.header.contains("header_crc32")
+        && uint32_t(raw.header.value("header_crc32").toDouble(-1)) != headerCrc(raw.header))
+        refuse(path, "damaged checkpoint header: it fails its checksum (the file was edited or corrupted)");
     const double declared = raw.header.value("payload_bytes").toDouble(-1);
     const uint64_t available = uint64_t(size) - kPrefixBytes - headerBytes;
     if (declared < 0 || declared != double(available))
@@ -178,7 +193,7 @@ void saveCheckpoint(const TrainingRun& run, const std::string& path)
     QJsonArray history;
     for (const EpochRecord& e : run.history)
         history.append(epochToJson(e));
-    const QJsonObject header{
+    QJsonObject header{
         {"format", "latent-explorer-checkpoint"},
         {"version", kCheckpointVersion},
         {"spec", specToJson(run.spec)},
@@ -191,6 +206,7 @@ void saveCheckpoint(const TrainingRun& run, const std::string& path)
         {"payload_bytes", double(payload.size())},
         {"payload_crc32", double(crcOf(payload))},
     };
+    header["header_crc32"] = double(headerCrc(header));
     const QByteArray headerText = QJsonDocument(header).toJson(QJsonDocument::Indented);
     std::string file(kMagic, sizeof kMagic);
     const uint32_t n = uint32_t(headerText.size());

@@ -9,7 +9,8 @@
 namespace lx {
 
 // One file: 8-byte magic "LXCKPT\r\n", a 4-byte little-endian header length, a JSON header
-// (format version, model spec, dataset, learning rate, history, payload size and CRC-32),
+// (format version, model spec, dataset, learning rate, history, payload size and CRC-32, and
+// the CRC-32 of the header itself: an edited activation or learning rate is refused too),
 // then LibTorch's archive of the weights and the optimizer state. Written atomically.
 constexpr int kCheckpointVersion = 1;
 
