@@ -10,6 +10,19 @@
 #include <algorithm>
 
 namespace lx {
+namespace {
+
+// Sets `member` to `value`; true if that changed it (then the caller says so).
+template <typename T>
+bool changeTo(T& member, T value)
+{
+    if (member == value)
+        return false;
+    member = std::move(value);
+    return true;
+}
+
+} // namespace
 
 ExplorerState::ExplorerState(TrainingSession* session, QObject* parent)
     : QObject(parent), session_(session), pins_(new PinsModel(this))
@@ -160,28 +173,20 @@ void ExplorerState::clearEnds()
 
 void ExplorerState::setInterpolationPosition(double t)
 {
-    t = std::clamp(t, 0.0, 1.0);
-    if (t == interpolation_.t)
-        return;
-    interpolation_.t = t;
-    Q_EMIT interpolationChanged();
+    if (changeTo(interpolation_.t, std::clamp(t, 0.0, 1.0)))
+        Q_EMIT interpolationChanged();
 }
 
 void ExplorerState::setPathKind(PathKind kind)
 {
-    if (kind == interpolation_.kind)
-        return;
-    interpolation_.kind = kind;
-    Q_EMIT interpolationChanged();
+    if (changeTo(interpolation_.kind, kind))
+        Q_EMIT interpolationChanged();
 }
 
 void ExplorerState::setStripLength(int steps)
 {
-    steps = std::clamp(steps, 2, 64);
-    if (steps == interpolation_.steps)
-        return;
-    interpolation_.steps = steps;
-    Q_EMIT interpolationChanged();
+    if (changeTo(interpolation_.steps, std::clamp(steps, 2, 64)))
+        Q_EMIT interpolationChanged();
 }
 
 void ExplorerState::setArithmetic(const Arithmetic& a)
@@ -196,18 +201,14 @@ void ExplorerState::setHiddenClasses(std::vector<int> hidden)
 {
     std::sort(hidden.begin(), hidden.end());
     hidden.erase(std::unique(hidden.begin(), hidden.end()), hidden.end());
-    if (hidden == hidden_)
-        return;
-    hidden_ = std::move(hidden);
-    Q_EMIT hiddenClassesChanged();
+    if (changeTo(hidden_, std::move(hidden)))
+        Q_EMIT hiddenClassesChanged();
 }
 
 void ExplorerState::setDecodedGridShown(bool shown)
 {
-    if (shown == decodedGrid_)
-        return;
-    decodedGrid_ = shown;
-    Q_EMIT decodedGridShownChanged(shown);
+    if (changeTo(decodedGrid_, shown))
+        Q_EMIT decodedGridShownChanged(shown);
 }
 
 QString ExplorerState::saveSession(const QString& path)

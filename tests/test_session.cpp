@@ -61,6 +61,17 @@ struct Session {
     }
 };
 
+// The window on 300 synthetic images with a fresh mlp model, everything computed.
+void openShapes(MainWindow& window, const test::TempDir& dir, TrainingRequest request)
+{
+    window.session()->openDataset(
+        QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
+    request.arch = "mlp";
+    window.session()->newModel(request);
+    REQUIRE(QTest::qWaitFor([&] { return !window.session()->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+}
+
 QAction* actionNamed(QWidget& window, const QString& text)
 {
     for (QAction* a : window.findChildren<QAction*>())
@@ -102,13 +113,9 @@ TEST_CASE("training that fails with any exception ends, says why, and frees the 
     test::TempDir dir;
     MainWindow window;
     TrainingSession* session = window.session();
-    session->openDataset(
-        QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
     TrainingRequest request;
-    request.arch = "mlp";
     request.batchSize = 32;
-    session->newModel(request);
-    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+    openShapes(window, dir, request);
 
     // What LibTorch throws on a failed allocation or a bad shape, what new throws, and what a
     // oneDNN call can throw: none of them is an lx::Error.
@@ -211,13 +218,9 @@ TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][sess
     window.show();
     REQUIRE(QTest::qWaitForWindowExposed(&window));
     TrainingSession* session = window.session();
-    session->openDataset(
-        QString::fromStdString(test::writeDataset(test::syntheticDataset(300), dir.path().string(), "shapes")));
     TrainingRequest request;
     request.arch = "mlp";
-    session->newModel(request);
-    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
-    QCoreApplication::processEvents();
+    openShapes(window, dir, request);
     LatentMapView* map = window.map();
     const QPoint centre = map->axisRect()->rect().center();
     QTest::mouseClick(map, Qt::LeftButton, {}, centre);
@@ -241,7 +244,6 @@ TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][sess
     CHECK(window.interpolationPanel()->endImage(0).isNull());
     CHECK(window.interpolationPanel()->strip().empty());
     CHECK(window.decodePanel()->decodedTile()->image().isNull());
-
 }
 
 TEST_CASE("switching from mnist to fashion puts fashion's class names in the legend", "[gui][session][installed]")

@@ -1,0 +1,162 @@
+// The session's training loop: the trainer on the worker thread, with the live map, the
+// step reports and the pause gate between steps.
+#include "session/TrainingSessionPrivate.h"
+
+namespace lx {
+
+// The training loop proper; throws whatever the trainer or the callbacks throw.
+TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const DatasetSplits& data,
+                                                    const TrainConfig& config, int epochs)
+{
+    // The live map: every image's code as the trainer last computed it (its own forward
+    // passes, so the map moves at no extra cost), published once a second. Starts from the
+    // current cloud; the exact re-embedding (eval mode, all images) comes when training ends
+    // or pauses.
+    const int dim = run->spec.latentDim;
+    const size_t liveSize = size_t(data.totalCount()) * size_t(dim);
+    std::vector<float> live, liveLogVar; // log σ²: a VAE's, for what its decoder was trained on
+    if (const CloudPtr current = q->cloud(); current && current->dim == dim && current->count() == data.totalCount()) {
+        live = current->codes;
+        liveLogVar = current->logVar;
+    }
+    live.resize(liveSize, 0.0f);
+    if (run->spec.isVae())
+        liveLogVar.resize(liveSize, 0.0f);
+    bool liveChanged = false;
+    auto scatter = [&](std::vector<float>& to, int64_t offset, const int64_t* at, int64_t n, const torch::Tensor& rows) {
+        const torch::Tensor c = rows.to(torch::kFloat32).contiguous();
+        const float* from = c.data_ptr<float>();
+        for (int64_t i = 0; i < n; ++i)
+            std::copy_n(from + i * dim, dim, to.data() + (offset + at[i]) * dim);
+    };
+    trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes,
+                        const torch::Tensor& logVar) {
+        const torch::Tensor ix = indices.to(torch::kLong).contiguous();
+        const int64_t offset = validation ? data.train.count : 0;
+        scatter(live, offset, ix.data_ptr<int64_t>(), ix.numel(), codes);
+        if (logVar.defined() && !liveLogVar.empty())
+            scatter(liveLogVar, offset, ix.data_ptr<int64_t>(), ix.numel(), logVar);
+        liveChanged = true;
+    });
+
+    const int lastEpoch = run->epochsDone() + epochs;
+    const int64_t totalSteps = int64_t(epochs) * ((data.train.count + config.batchSize - 1) / config.batchSize);
+    int64_t stepsDone = 0;
+    auto lastReport = Clock::time_point{};
+    auto lastSnapshot = Clock::now();
+    auto lastCloud = Clock::now();
+
+    trainer.onStep([&](const StepReport& r) {
+        ++stepsDone;
+        if (stepHook)
+            stepHook();
+        if (gate.isPaused()) {
+            say(tr("Paused"));
+            publishSnapshot();
+            interruptEmbed = false;
+            if (gate.isPaused() && !gate.isStopped())
+                publishCloud(true); // while paused, the exact map of the weights so far
+            say(tr("Paused"));
+            gate.waitWhilePaused();
+            if (!gate.isStopped())
+                say(tr("Training…"));
+            cloudExact = false;
+        }
+        if (gate.isStopped())
+            trainer.requestStop();
+        flushPendingSaves();
+        const auto now = Clock::now();
+        if (now - lastReport >= kStepReportInterval || r.step == r.stepsPerEpoch) {
+            lastReport = now;
+            TrainingProgress p;
+            p.step = r;
+            p.lastEpoch = lastEpoch;
+            // Through the epochs the label counts ("Epoch 7 of 20"), so the bar matches it.
+            p.fractionDone = std::clamp(
+                (double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(r.stepsPerEpoch, 1))) / lastEpoch, 0.0, 1.0);
+            p.secondsLeft = r.imagesPerSecond > 0
+                                ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
+                                : -1;
+            toGui([q = q, p] { Q_EMIT q->stepReported(p); });
+        }
+        if (now - lastSnapshot >= kSnapshotInterval) {
+            publishSnapshot();
+            lastSnapshot = Clock::now();
+        }
+        if (liveChanged && now - lastCloud >= kLiveCloudInterval) {
+            setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(live, dim, data, liveLogVar)));
+            liveChanged = false;
+            lastCloud = Clock::now();
+        }
+    });
+    trainer.onEpoch([&](const EpochRecord& e) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            history.push_back(e);
+        }
+        toGui([q = q, e] { Q_EMIT q->epochFinished(e); });
+    });
+    return trainer.run() == TrainOutcome::Finished ? TrainingOutcome::Finished : TrainingOutcome::Stopped;
+}
+
+void TrainingSession::Private::trainOnWorker(int epochs)
+{
+    const DatasetPtr data = currentDataset();
+    if (scripted)
+        throw Error("TorchScript models are explored here, not trained: train it in Python and save it again, "
+                    "or create a new model here (Model ▸ New Model)");
+    if (!run)
+        throw Error("there is no model to train: create or open one first");
+    if (!data)
+        throw Error("there is no dataset to train on: open one first");
+    TrainConfig config;
+    config.epochs = epochs;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        config.batchSize = request.batchSize;
+        config.seed = request.seed;
+    }
+    Trainer trainer(*run, *data, config);
+    trainer.abandonWhen(&shuttingDown);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        run->dataset = datasetName.toStdString(); // what it is trained on from now on
+        trainedOn = datasetName;
+    }
+    cloudExact = false; // from the first step on, the weights move away from the map
+
+    gate.reset();
+    training = true;
+    toGui([q = q] { Q_EMIT q->trainingStarted(); });
+
+    // From here on, however training ends (an error of any kind included), `training` goes
+    // back to false and trainingFinished is sent: the window's actions never stay locked.
+    TrainingOutcome outcome = TrainingOutcome::Failed;
+    try {
+        outcome = runTrainer(trainer, *data, config, epochs);
+    } catch (const Cancelled&) {
+        // The session is closing: keep what was trained, then let it go.
+        training = false;
+        flushPendingSaves();
+        autosave();
+        return;
+    } catch (...) {
+        fail(messageOf(std::current_exception()));
+    }
+    training = false;
+    gate.reset();
+    toGui([q = q, outcome] { Q_EMIT q->trainingFinished(outcome); });
+    flushPendingSaves();
+    if (shuttingDown) {
+        autosave();
+        return;
+    }
+    publishSnapshot();
+    // The exact map, unless more work waits behind this (a stop, then another dataset or
+    // model): that work replaces the map anyway, and should not wait for it.
+    if (pending.load() <= 1)
+        publishCloud();
+    autosave(); // after the exact map, so that its codes are saved beside it
+}
+
+} // namespace lx
