@@ -943,3 +943,25 @@ TEST_CASE("a VAE's status line gives its loss terms in units that add up", "[gui
     REQUIRE(m.hasMatch());
     CHECK(m.captured(2).toDouble() + m.captured(3).toDouble() == Approx(m.captured(1).toDouble()).margin(1.5e-4));
 }
+
+TEST_CASE("the architecture panel names the one value that makes the shapes meet, and frames it", "[gui]")
+{
+    ArchitecturePanel panel;
+    panel.setSpec(presetSpec("lecture", 2));
+    CHECK(panel.fixRow() == -1);
+    // A kernel of 5 on the decoder's first layer: 7 → 16 → 32, not 28.
+    panel.editConvolution(2, 1, 5);
+    CHECK(panel.verdict().contains("decoder gives 32×32, expected 28×28: decoder layer 2: padding 1 → 3 fixes it"));
+    CHECK(panel.fixRow() == 3);
+    CHECK(panel.fixColumn() == 3);
+    // Taking the advice makes them meet, and nothing is framed any more.
+    panel.editConvolution(3, 3, 3);
+    CHECK(panel.verdict().contains("shapes meet"));
+    CHECK(panel.fixRow() == -1);
+    // The lecture's own case keeps the lecture's words.
+    panel.editConvolution(3, 3, 1);
+    panel.editConvolution(2, 1, 3);
+    panel.editConvolution(3, 4, 0);
+    CHECK(panel.verdict().contains("output_padding = 1 on the last layer fixes it"));
+    CHECK(panel.fixColumn() == 4);
+}

@@ -221,6 +221,10 @@ TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][sess
     TrainingRequest request;
     request.arch = "mlp";
     openShapes(window, dir, request);
+    session->train(1);
+    REQUIRE(QTest::qWaitFor([&] { return !session->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    REQUIRE(window.curvesPanel()->validationPointCount() == 1);
     LatentMapView* map = window.map();
     const QPoint centre = map->axisRect()->rect().center();
     QTest::mouseClick(map, Qt::LeftButton, {}, centre);
@@ -244,6 +248,10 @@ TEST_CASE("a new model clears the old one's pins, ends and decoder", "[gui][sess
     CHECK(window.interpolationPanel()->endImage(0).isNull());
     CHECK(window.interpolationPanel()->strip().empty());
     CHECK(window.decodePanel()->decodedTile()->image().isNull());
+    // The Training panel too: nothing of the old run's curves or words.
+    CHECK(window.curvesPanel()->trainPointCount() == 0);
+    CHECK(window.curvesPanel()->validationPointCount() == 0);
+    CHECK(window.curvesPanel()->statusText() == "Not trained yet");
 }
 
 TEST_CASE("switching from mnist to fashion puts fashion's class names in the legend", "[gui][session][installed]")

@@ -42,7 +42,7 @@ namespace {
 
 // Bumped whenever the docks change, so that a layout saved by an older version is not
 // restored over panels it does not know.
-constexpr int kLayoutVersion = 2;
+constexpr int kLayoutVersion = 3;
 
 } // namespace
 

@@ -106,7 +106,73 @@ int64_t ArchitecturePlan::parameterCount() const
     return n;
 }
 
+namespace {
+
+ArchitecturePlan plan(const ModelSpec& spec, bool searchFix);
+
+const char* const kFieldNames[5] = {"channels", "kernel", "stride", "padding", "output_padding"};
+
+int& field(ConvLayerSpec& c, int column)
+{
+    int* fields[5] = {&c.channels, &c.kernel, &c.stride, &c.padding, &c.outputPadding};
+    return *fields[column];
+}
+
+// "decoder layer 1: padding 0 → 1" for the fix found in `plan`.
+std::string fixText(const ModelSpec& spec, const ArchitecturePlan& plan)
+{
+    const int encoders = int(spec.encoderConvs.size());
+    const bool decoder = plan.fixRow >= encoders;
+    ConvLayerSpec c = decoder ? spec.decoderConvs[size_t(plan.fixRow - encoders)] : spec.encoderConvs[size_t(plan.fixRow)];
+    return std::string(decoder ? "decoder" : "encoder") + " layer " + std::to_string((decoder ? plan.fixRow - encoders : plan.fixRow) + 1)
+           + ": " + kFieldNames[plan.fixColumn] + " " + std::to_string(field(c, plan.fixColumn)) + " → "
+           + std::to_string(plan.fixValue);
+}
+
+} // namespace
+
+// Tries one value at a time: the decoder's convolutions from the last back (output_padding,
+// padding, kernel, stride), then the encoder's (padding, kernel, stride).
+bool findFix(const ModelSpec& spec, ArchitecturePlan& found)
+{
+    const int encoders = int(spec.encoderConvs.size()), decoders = int(spec.decoderConvs.size());
+    auto tryRow = [&](int row, std::initializer_list<int> columns) {
+        for (int column : columns) {
+            const int lo = column == 3 || column == 4 ? 0 : 1, hi = column == 1 ? 7 : column == 2 ? 3 : 4;
+            for (int v = lo; v <= hi; ++v) {
+                ModelSpec changed = spec;
+                ConvLayerSpec& c = row < encoders ? changed.encoderConvs[size_t(row)]
+                                                  : changed.decoderConvs[size_t(row - encoders)];
+                if (field(c, column) == v)
+                    continue;
+                field(c, column) = v;
+                if (plan(changed, false).ok()) { // (no search of its own: one change only)
+                    found.fixRow = row;
+                    found.fixColumn = column;
+                    found.fixValue = v;
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    for (int row = encoders + decoders - 1; row >= encoders; --row)
+        if (tryRow(row, {4, 3, 1, 2}))
+            return true;
+    for (int row = encoders - 1; row >= 0; --row)
+        if (tryRow(row, {3, 1, 2}))
+            return true;
+    return false;
+}
+
 ArchitecturePlan planArchitecture(const ModelSpec& spec)
+{
+    return plan(spec, true);
+}
+
+namespace {
+
+ArchitecturePlan plan(const ModelSpec& spec, bool searchFix)
 {
     ArchitecturePlan plan;
     const FeatureShape image{1, spec.imageRows, spec.imageCols, false};
@@ -184,17 +250,20 @@ ArchitecturePlan planArchitecture(const ModelSpec& spec)
                        + " channels; a greyscale image has 1";
     } else if (out.rows != image.rows || out.cols != image.cols) {
         plan.problem = "decoder gives " + side(out) + ", expected " + side(image);
-        if (!spec.decoderConvs.empty()) {
-            const ConvLayerSpec& last = spec.decoderConvs.back();
-            const int64_t fix = last.outputPadding + (image.rows - out.rows);
-            if (out.rows == out.cols && image.rows == image.cols && fix >= 0 && fix < last.stride)
-                plan.problem += ": output_padding = " + std::to_string(fix) + " on the last layer fixes it";
+        if (searchFix && !spec.decoderConvs.empty() && findFix(spec, plan)) {
+            const bool lastOutputPadding = plan.fixColumn == 4 && plan.fixRow == int(spec.encoderConvs.size() + spec.decoderConvs.size()) - 1;
+            if (lastOutputPadding) // the lecture's own case, said the lecture's way
+                plan.problem += ": output_padding = " + std::to_string(plan.fixValue) + " on the last layer fixes it";
             else
-                plan.problem += ": change the strides, padding or output_padding so the sizes meet";
+                plan.problem += ": " + fixText(spec, plan) + " fixes it";
+        } else if (searchFix && !spec.decoderConvs.empty()) {
+            plan.problem += ": no single value fixes it; change the strides, padding or output_padding so the sizes meet";
         }
     }
     return plan;
 }
+
+} // namespace
 
 ArchitecturePlan validPlan(const ModelSpec& spec)
 {

@@ -41,12 +41,19 @@ struct ArchitecturePlan {
     std::vector<PlannedLayer> encoder;
     std::vector<PlannedLayer> decoder;
     std::string problem;
+    // When the decoder misses the image's size: the one value that fixes it, found by trying
+    // each field of each convolution (the decoder's from its last layer back, then the
+    // encoder's). Row: encoder convolutions first, then decoder ones; column: 0 channels,
+    // 1 kernel, 2 stride, 3 padding, 4 output_padding. -1 when no single change fixes it.
+    int fixRow = -1, fixColumn = -1, fixValue = 0;
 
     bool ok() const { return problem.empty(); }
     int64_t parameterCount() const;
 };
 
 ArchitecturePlan planArchitecture(const ModelSpec& spec);
+// Fills plan.fix* with a single change that makes `spec` plan, if there is one.
+bool findFix(const ModelSpec& spec, ArchitecturePlan& plan);
 
 // A plan that must be valid: throws lx::Error with its problem otherwise.
 ArchitecturePlan validPlan(const ModelSpec& spec);

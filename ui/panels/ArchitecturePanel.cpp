@@ -44,7 +44,10 @@ ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent)
     convs_ = new QTableWidget(0, 5, this);
     convs_->setObjectName("architectureConvolutions");
     convs_->setHorizontalHeaderLabels({tr("Channels"), tr("Kernel"), tr("Stride"), tr("Padding"), tr("Out. pad.")});
-    convs_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Whole headers ("Channels", "Out. pad."), and room for the lecture's four rows at least.
+    convs_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    convs_->horizontalHeader()->setStretchLastSection(true);
+    convs_->setMinimumHeight(convs_->horizontalHeader()->sizeHint().height() + 4 * (fontMetrics().height() + 14) + 4);
     convs_->setToolTip(tr("Try other values: the shapes are checked at once (the model itself is not changed)"));
     auto* reset = new QPushButton(tr("Back to the model's values"), this);
     connect(reset, &QPushButton::clicked, this, [this] { setSpec(model_); });
@@ -157,6 +160,15 @@ void ArchitecturePanel::replan()
         verdict_->setText(tr("✗ %1").arg(QString::fromStdString(plan.problem)));
         verdict_->setStyleSheet("color: #b22222");
     }
+    // The value that fixes it, framed and scrolled into view.
+    for (int r = 0; r < convs_->rowCount(); ++r)
+        for (int c = 0; c < convs_->columnCount(); ++c)
+            if (QWidget* box = convs_->cellWidget(r, c))
+                box->setStyleSheet(r == plan.fixRow && c == plan.fixColumn ? "border: 2px solid #b22222" : "");
+    if (plan.fixRow >= 0)
+        convs_->scrollTo(convs_->model()->index(plan.fixRow, plan.fixColumn));
+    fixRow_ = plan.fixRow;
+    fixColumn_ = plan.fixColumn;
 }
 
 QString ArchitecturePanel::verdict() const

@@ -28,6 +28,9 @@ public:
     // Edits one value of one convolution as the spin boxes do. `column`: 0 channels, 1 kernel,
     // 2 stride, 3 padding, 4 output_padding; `row`: encoder convolutions first, then decoder.
     void editConvolution(int row, int column, int value);
+    // The cell whose value would fix the shapes (framed in the table), or -1, -1.
+    int fixRow() const { return fixRow_; }
+    int fixColumn() const { return fixColumn_; }
 
 private:
     void rebuildEditors();
@@ -38,6 +41,7 @@ private:
     QLabel* verdict_;
     QTableWidget* layers_;
     QTableWidget* convs_;
+    int fixRow_ = -1, fixColumn_ = -1;
 };
 
 } // namespace lx::ui

@@ -94,6 +94,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->xAxis->setRange(0, 1);
     plot_->yAxis->setRange(0.01, 1);
     plot_->yAxis2->setRange(0, 1); // KL is never negative
+    plot_->yAxis2->ticker()->setTickCount(3); // a short axis: few labels, none on top of another
     plot_->legend->setVisible(true);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.9);

@@ -29,8 +29,8 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     pair->addWidget(reconstruction_);
     pair->addWidget(error_);
     auto* layout = new QVBoxLayout(this);
-    // The room the dock gives goes to the images: most to the decode, the rest to the trio.
-    layout->addWidget(decoded_, 3);
+    // The room the dock gives goes to the images, shared by the decode and the trio.
+    layout->addWidget(decoded_, 1);
     layout->addWidget(point_);
     layout->addLayout(pair, 1);
 }
