@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "latent/Evaluation.h"
+#include "io/ZipArchive.h"
 #include "model/ScriptedModel.h"
 
 #include <catch2/catch.hpp>
@@ -100,4 +101,83 @@ TEST_CASE("a TorchScript file that is not the model we need is refused, saying w
         CHECK((result == "(loaded)" || result.find("damaged.pt") != std::string::npos)); // names the file
     }
     CHECK_THAT(refusal(dir.file("absent.pt")), Catch::Contains("cannot read"));
+}
+
+TEST_CASE("a TorchScript model whose outputs are not finite is refused, naming the file and the method", "[scripted]")
+{
+    auto refusal = [](const std::string& file) {
+        try {
+            ScriptedModel::load(dataFile(file));
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("loaded");
+    };
+    const std::string decode = refusal("nan_decode.pt");
+    CHECK(decode.find("nan_decode.pt: decode returned values that are not finite") != std::string::npos);
+    const std::string encode = refusal("nan_encode.pt");
+    CHECK(encode.find("nan_encode.pt: encode returned values that are not finite") != std::string::npos);
+}
+
+TEST_CASE("a TorchScript decode outside [0, 1] is clamped into it", "[scripted]")
+{
+    const auto model = ScriptedModel::load(dataFile("no_sigmoid.pt"));
+    torch::NoGradGuard noGrad;
+    const torch::Tensor images = model->decode(torch::randn({16, model->latentDim()}));
+    CHECK(images.min().item<float>() >= 0.0f);
+    CHECK(images.max().item<float>() <= 1.0f);
+    // Clamped, not squashed: the values that were inside stay as they were.
+    CHECK((images == 0).any().item<bool>());
+    CHECK((images == 1).any().item<bool>());
+    CHECK(((images > 0) & (images < 1)).any().item<bool>());
+}
+
+TEST_CASE("an exception inside a TorchScript method is one line naming the file and the method", "[scripted]")
+{
+    std::string message;
+    try {
+        ScriptedModel::load(dataFile("raises.pt"));
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(message.find("raises.pt: decode failed") != std::string::npos);
+    CHECK(message.find("this model refuses every code") != std::string::npos);
+    CHECK(message.find('\n') == std::string::npos); // not the interpreter's traceback
+}
+
+TEST_CASE("a TorchScript file with any byte of any entry flipped is refused, and so is a damaged directory",
+          "[scripted]")
+{
+    test::TempDir dir;
+    const std::vector<uint8_t> good = test::readBytes(dataFile("tiny_ae.pt"));
+    const std::string text(good.begin(), good.end());
+    const std::vector<ZipEntry> entries = readZipDirectory(text, "tiny_ae.pt");
+    REQUIRE(entries.size() >= 10);
+    const std::string path = dir.file("flipped.pt");
+    int refused = 0, tried = 0;
+    for (const ZipEntry& e : entries) {
+        if (e.compressedSize == 0)
+            continue;
+        // One flipped bit in the middle of the entry's bytes (weights, code, pickles alike).
+        std::vector<uint8_t> bytes = good;
+        bytes[size_t(e.dataOffset + e.compressedSize / 2)] ^= 0x10;
+        test::writeBytes(path, bytes);
+        ++tried;
+        try {
+            ScriptedModel::load(path);
+        } catch (const Error& error) {
+            INFO(error.what());
+            CHECK(std::string(error.what()).find(e.name) != std::string::npos);
+            ++refused;
+        }
+    }
+    CHECK(refused == tried);
+    // A central directory that points elsewhere.
+    std::vector<uint8_t> bytes = good;
+    const size_t eocd = text.rfind("PK\x05\x06");
+    REQUIRE(eocd != std::string::npos);
+    bytes[eocd + 16] ^= 0x01;
+    test::writeBytes(path, bytes);
+    CHECK_THROWS_WITH(ScriptedModel::load(path), Catch::Contains("damaged zip archive"));
 }

@@ -1,16 +1,30 @@
 #include "model/ScriptedModel.h"
 
 #include "common/Error.h"
+#include "io/ZipArchive.h"
 
 #include <torch/script.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <sstream>
 
 namespace lx {
 namespace {
+
+// An exception raised inside a TorchScript method comes with the interpreter's traceback (a
+// dozen lines); its last line says what went wrong ("RuntimeError: …"): that one line.
+std::string lastLine(const std::string& message)
+{
+    size_t end = message.find_last_not_of(" \n\r\t");
+    if (end == std::string::npos)
+        return message;
+    const size_t start = message.rfind('\n', end);
+    return message.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
 
 constexpr uintmax_t kMaxBytes = uintmax_t(2) << 30; // 2 GiB: far beyond any 28×28 model
 
@@ -55,6 +69,14 @@ void checkArchive(const std::string& path)
     if (end.find("data.pkl") == std::string::npos || end.find("/code/") == std::string::npos)
         throw Error(path + ": a zip archive but not a TorchScript module (no data.pkl and code/ entries); "
                            "save the model with torch.jit.save(torch.jit.script(model), path)");
+    // Every entry against its CRC-32 (LibTorch's loader checks none: a flipped byte in the
+    // weights loaded silently, and a damaged record could crash it).
+    std::string all(size_t(size), '\0');
+    f.seekg(0);
+    f.read(all.data(), std::streamsize(size));
+    if (!f)
+        throw Error(path + ": cannot read the file");
+    verifyZipEntries(all, path);
 }
 
 } // namespace
@@ -111,11 +133,19 @@ torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input
         out = module_->get_method(method)({input.to(torch::kFloat32)});
     } catch (const c10::Error& e) {
         throw Error(name(path_) + ": " + method + " failed on a " + shapeText(input)
-                    + " input: " + e.what_without_backtrace());
+                    + " input: " + lastLine(e.what_without_backtrace()));
+    } catch (const std::exception& e) { // what a `raise` inside the method becomes (JITException)
+        throw Error(name(path_) + ": " + method + " failed on a " + shapeText(input) + " input: " + lastLine(e.what()));
     }
     if (!out.isTensor())
         throw Error(name(path_) + ": " + method + " must return one tensor, not " + out.tagKind());
-    return out.toTensor().to(torch::kFloat32);
+    torch::Tensor t = out.toTensor().to(torch::kFloat32);
+    // A model from elsewhere is checked at every call: NaN or infinity would become a black
+    // image, a CSV of "nan", or LibTorch's raw complaint several steps later.
+    if (!torch::isfinite(t).all().item<bool>())
+        throw Error(name(path_) + ": " + method + " returned values that are not finite (NaN or infinity) for a "
+                    + shapeText(input) + " input");
+    return t;
 }
 
 std::pair<torch::Tensor, torch::Tensor> ScriptedModel::encodeDistribution(const torch::Tensor& x)
@@ -132,7 +162,16 @@ torch::Tensor ScriptedModel::decode(const torch::Tensor& z)
     if (y.dim() != 4 || y.size(0) != z.size(0) || y.size(1) != 1 || y.size(2) != 28 || y.size(3) != 28)
         throw Error(name(path_) + ": decode(z) of " + shapeText(z) + " codes returned " + shapeText(y) + "; it must return "
                     + std::to_string(z.size(0)) + "×1×28×28 (images in [0,1])");
-    return y.clamp(0.0, 1.0);
+    // Images are in [0, 1]: a decode beyond that (a missing sigmoid) is clamped, said once.
+    const double lo = y.min().item<double>(), hi = y.max().item<double>();
+    if (lo < 0.0 || hi > 1.0) {
+        std::call_once(*outOfRangeSaid_, [&] {
+            std::fprintf(stderr, "latent-explorer: warning: %s: decode returns values from %g to %g, outside [0, 1]; "
+                                 "they are clamped\n", name(path_).c_str(), lo, hi);
+        });
+        y = y.clamp(0.0, 1.0);
+    }
+    return y;
 }
 
 std::string ScriptedModel::description() const

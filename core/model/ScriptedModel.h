@@ -3,6 +3,7 @@
 #include "model/LatentModel.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace torch::jit {
@@ -40,6 +41,7 @@ private:
     std::string path_;
     std::unique_ptr<torch::jit::Module> module_;
     int dim_ = 0;
+    std::unique_ptr<std::once_flag> outOfRangeSaid_ = std::make_unique<std::once_flag>();
 };
 
 // Whether a file looks like a TorchScript archive (a zip) rather than one of our checkpoints.

@@ -8,6 +8,10 @@ tiny_ae.pt      a small fully connected autoencoder, 784 -> 32 -> 3 -> 32 -> 784
                 and decode() of a known code, for the tests to compare with.
 no_decode.pt    has encode but no decode.
 wrong_shape.pt  decode returns N x 784 instead of N x 1 x 28 x 28.
+nan_decode.pt   decode returns NaN for every code.
+nan_encode.pt   encode returns NaN for every image.
+no_sigmoid.pt   decode has no sigmoid: its values run outside [0, 1].
+raises.pt       decode raises an exception (TorchScript gives it a long traceback).
 """
 import os
 import torch
@@ -53,11 +57,40 @@ class WrongShape(TinyAE):
         return self.dec(z)
 
 
+class NanDecode(TinyAE):
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.dec(z).view(-1, 1, 28, 28) * float("nan")
+
+
+class NanEncode(TinyAE):
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.enc(x) * float("nan")
+
+
+class NoSigmoid(TinyAE):
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return (self.dec(z) * 4.0 - 1.5).view(-1, 1, 28, 28)
+
+
+class Raises(TinyAE):
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if z.size(0) > 0:
+            raise RuntimeError("this model refuses every code")
+        return self.dec(z).view(-1, 1, 28, 28)
+
+
 torch.manual_seed(0)
 tiny = TinyAE().eval()
 torch.jit.save(torch.jit.script(tiny), os.path.join(here, "tiny_ae.pt"))
 torch.jit.save(torch.jit.script(NoDecode().eval()), os.path.join(here, "no_decode.pt"))
 torch.jit.save(torch.jit.script(WrongShape().eval()), os.path.join(here, "wrong_shape.pt"))
+for cls, file in ((NanDecode, "nan_decode.pt"), (NanEncode, "nan_encode.pt"), (NoSigmoid, "no_sigmoid.pt"), (Raises, "raises.pt")):
+    torch.manual_seed(0)
+    torch.jit.save(torch.jit.script(cls().eval()), os.path.join(here, file))
 
 # Reference values: the image whose pixel i is (i % 256) / 255, and the code (0.5, -1, 2).
 with torch.no_grad():
