@@ -25,6 +25,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
@@ -43,6 +44,18 @@ using lx::Error;
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// A value the user typed that core refuses (an unknown --model, --arch or --loss) is a usage
+// mistake like any other: exit 2, not 1.
+template <typename F>
+auto typed(F&& f) -> decltype(f())
+{
+    try {
+        return f();
+    } catch (const lx::Error& e) {
+        throw UsageError(e.what());
+    }
+}
 
 struct Command {
     const char* summary;
@@ -87,9 +100,10 @@ double number(const QCommandLineParser& p, const char* name, double lo, double h
 {
     bool ok = false;
     const double v = p.value(name).toDouble(&ok);
-    if (!ok || !(v >= lo && v <= hi))
-        throw UsageError(std::string("--") + name + " must be a number from " + std::to_string(lo) + " to "
-                         + std::to_string(hi) + ", not '" + p.value(name).toStdString() + "'");
+    if (!ok || !(v >= lo && v <= hi)) // bounds as a person writes them: 1e-09, 0, 1e+06
+        throw UsageError(std::string("--") + name + " must be a number from " + QString::number(lo, 'g', 6).toStdString()
+                         + " to " + QString::number(hi, 'g', 6).toStdString() + ", not '" + p.value(name).toStdString()
+                         + "'");
     return v;
 }
 
@@ -149,8 +163,10 @@ QJsonObject epochJson(const lx::TrainingRun& run, const lx::EpochRecord& last)
 int runTrain(const QCommandLineParser& p)
 {
     const std::string out = required(p, "out");
-    lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
-                                        lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
+    const int latent = int(wholeNumber(p, "latent", 1, 1024));
+    lx::ModelSpec spec = typed([&] {
+        return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
+    });
     spec.beta = number(p, "beta", 0, 1e6);
     spec.inputNoise = number(p, "input-noise", 0, 10);
     lx::TrainConfig config;
@@ -405,8 +421,8 @@ int runInspect(const QCommandLineParser& p)
         printPlan(run.spec);
         return 0;
     }
-    lx::ModelSpec spec = lx::presetSpec(text(p, "arch"), int(wholeNumber(p, "latent", 1, 1024)),
-                                        lx::parseKind(text(p, "type")));
+    const int latent = int(wholeNumber(p, "latent", 1, 1024));
+    const lx::ModelSpec spec = typed([&] { return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(text(p, "type"))); });
     printPlan(spec);
     return 0;
 }
@@ -490,7 +506,12 @@ int runCli(const QStringList& arguments)
         if (!parser.parse(args))
             throw UsageError(parser.errorText().toStdString());
         if (parser.isSet(help)) {
-            printLine(stdout, parser.helpText());
+            // Qt names the program by its path ("Usage: /usr/bin/latent-explorer [options]"):
+            // the usage line a person types, with the command.
+            QString helpText = parser.helpText();
+            const int endOfUsage = helpText.indexOf('\n');
+            helpText.replace(0, endOfUsage, QStringLiteral("Usage: latent-explorer %1 [options]").arg(name));
+            printLine(stdout, helpText);
             return 0;
         }
         if (!parser.positionalArguments().isEmpty())
@@ -507,4 +528,14 @@ int runCli(const QStringList& arguments)
         printLine(stderr, QStringLiteral("latent-explorer %1: error: %2").arg(name, QString::fromStdString(e.what())));
         return 1;
     }
+}
+
+int endProcess(int code)
+{
+    if (lx::runawayModelCalls() > 0) {
+        std::fflush(stdout);
+        std::fflush(stderr);
+        std::_Exit(code);
+    }
+    return code;
 }

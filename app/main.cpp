@@ -23,7 +23,7 @@ int main(int argc, char* argv[])
 
     if (isCliCommand(first)) {
         QCoreApplication app(argc, argv);
-        return runCli(app.arguments());
+        return endProcess(runCli(app.arguments()));
     }
     if (!first.isEmpty() && !first.startsWith('-')) {
         std::fprintf(stderr, "latent-explorer: unknown command '%s' (see latent-explorer --help)\n", argv[1]);
@@ -64,36 +64,39 @@ int main(int argc, char* argv[])
         QCoreApplication::setApplicationName("Latent Explorer (screenshot)");
         QSettings().clear(); // and the same picture every time: no layout from a previous run
     }
-    lx::ui::MainWindow window;
-    if (const std::string w = lx::blasWarning(lx::systemInfo()); !w.empty()) {
-        std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());
-        window.showStatus(QString::fromStdString(w));
-    }
-    if (parser.isSet(screenshot)) {
-        const QStringList wh = parser.value(size).split('x');
-        const QSize windowSize = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
-        if (windowSize.width() < 320 || windowSize.height() < 240 || windowSize.width() > 8192 || windowSize.height() > 8192) {
-            std::fprintf(stderr, "latent-explorer: --size must be WxH, from 320x240 to 8192x8192 (not '%s')\n",
-                         qPrintable(parser.value(size)));
-            return 2;
+    const int code = [&] {
+        lx::ui::MainWindow window;
+        if (const std::string w = lx::blasWarning(lx::systemInfo()); !w.empty()) {
+            std::fprintf(stderr, "latent-explorer: warning: %s\n", w.c_str());
+            window.showStatus(QString::fromStdString(w));
         }
-        return runScreenshotMode(app, window,
-                                 {parser.value(screenshot), parser.value(model),
-                                  parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
-                                  parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid),
-                                  parser.isSet(tsne), parser.isSet(data), windowSize});
-    }
-    window.show();
-    lx::ui::ModelController* models = window.models();
-    if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset
-        models->openDataset(parser.value(data));
-        models->openModel(parser.value(model), lx::TrainingSession::DatasetChoice::KeepCurrent);
-    } else if (parser.isSet(model)) {
-        models->openModel(parser.value(model));
-    } else if (parser.isSet(data)) {
-        models->startDefaultTraining(parser.value(data));
-    } else {
-        models->startFromSettings();
-    }
-    return app.exec();
+        if (parser.isSet(screenshot)) {
+            const QStringList wh = parser.value(size).split('x');
+            const QSize windowSize = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+            if (windowSize.width() < 320 || windowSize.height() < 240 || windowSize.width() > 8192 || windowSize.height() > 8192) {
+                std::fprintf(stderr, "latent-explorer: --size must be WxH, from 320x240 to 8192x8192 (not '%s')\n",
+                             qPrintable(parser.value(size)));
+                return 2;
+            }
+            return runScreenshotMode(app, window,
+                                     {parser.value(screenshot), parser.value(model),
+                                      parser.isSet(data) ? parser.value(data) : QString("mnist"), parser.value(panel),
+                                      parser.value(compare), parser.value(epochs).toInt(), parser.isSet(grid),
+                                      parser.isSet(tsne), parser.isSet(data), windowSize});
+        }
+        window.show();
+        lx::ui::ModelController* models = window.models();
+        if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset
+            models->openDataset(parser.value(data));
+            models->openModel(parser.value(model), lx::TrainingSession::DatasetChoice::KeepCurrent);
+        } else if (parser.isSet(model)) {
+            models->openModel(parser.value(model));
+        } else if (parser.isSet(data)) {
+            models->startDefaultTraining(parser.value(data));
+        } else {
+            models->startFromSettings();
+        }
+        return app.exec();
+    }(); // the window is closed, its autosave written
+    return endProcess(code);
 }

@@ -9,7 +9,9 @@
 
 #include <QFile>
 
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 
 namespace lx {
 namespace {
@@ -30,7 +32,49 @@ void computeOnThisThreadOnly()
     }
 }
 
+std::mutex g_reporterMutex;
+std::function<void(const QString&)> g_reporter;
+
+void reportProblem(const std::exception& e)
+{
+    const QString message = QString::fromStdString(e.what());
+    std::function<void(const QString&)> report;
+    {
+        std::lock_guard<std::mutex> lock(g_reporterMutex);
+        report = g_reporter;
+    }
+    if (report)
+        report(message);
+    else
+        std::fprintf(stderr, "latent-explorer: %s\n", qPrintable(message));
+}
+
+// A GUI-thread call that must not throw into Qt's event loop: the model's failure is reported
+// and the caller gets `fallback`. An imported model's decode waits at most 2 s there (not the
+// 10 s a command waits): a hover must not freeze the window.
+template <typename F, typename R>
+R guarded(F&& f, R fallback)
+{
+    ScriptedModel::ThreadTimeout interactive(std::chrono::milliseconds(2000));
+    try {
+        return f();
+    } catch (const Cancelled&) {
+        return fallback;
+    } catch (const Error& e) {
+        reportProblem(e);
+    } catch (const c10::Error& e) {
+        reportProblem(Error(e.what_without_backtrace()));
+    }
+    return fallback;
+}
+
 } // namespace
+
+void setModelProblemReporter(std::function<void(const QString& message)> report)
+{
+    std::lock_guard<std::mutex> lock(g_reporterMutex);
+    g_reporter = std::move(report);
+}
 
 ModelSnapshot::ModelSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ModelSnapshot::~ModelSnapshot() = default;
@@ -100,20 +144,22 @@ std::vector<QImage> ModelSnapshot::decodeMany(const std::vector<float>& z) const
 {
     const int64_t d = latentDim();
     const int64_t n = int64_t(z.size()) / d;
-    std::vector<QImage> images;
     if (n == 0)
+        return {};
+    return guarded([&] {
+        // The snapshot is shared between threads and stays in eval mode: forward passes only
+        // read its weights (no mode switch, no gradient).
+        computeOnThisThreadOnly();
+        torch::NoGradGuard noGrad;
+        const torch::Tensor codes = torch::from_blob(const_cast<float*>(z.data()), {n, d}, torch::kFloat32);
+        const torch::Tensor bytes = imagesToBytes(impl_->model->decode(codes)).contiguous();
+        const int rows = int(bytes.size(1)), cols = int(bytes.size(2));
+        std::vector<QImage> images;
+        images.reserve(size_t(n));
+        for (int64_t i = 0; i < n; ++i)
+            images.push_back(greyImage(bytes.data_ptr<uint8_t>() + i * rows * cols, rows, cols));
         return images;
-    // The snapshot is shared between threads and stays in eval mode: forward passes only
-    // read its weights (no mode switch, no gradient).
-    computeOnThisThreadOnly();
-    torch::NoGradGuard noGrad;
-    const torch::Tensor codes = torch::from_blob(const_cast<float*>(z.data()), {n, d}, torch::kFloat32);
-    const torch::Tensor bytes = imagesToBytes(impl_->model->decode(codes)).contiguous();
-    const int rows = int(bytes.size(1)), cols = int(bytes.size(2));
-    images.reserve(size_t(n));
-    for (int64_t i = 0; i < n; ++i)
-        images.push_back(greyImage(bytes.data_ptr<uint8_t>() + i * rows * cols, rows, cols));
-    return images;
+    }, std::vector<QImage>(size_t(n)));
 }
 
 QImage ModelSnapshot::decode(const std::vector<float>& z) const
@@ -123,6 +169,13 @@ QImage ModelSnapshot::decode(const std::vector<float>& z) const
 }
 
 std::vector<float> ModelSnapshot::encode(const uint8_t* pixels, std::vector<float>* logVar) const
+{
+    if (logVar)
+        logVar->clear();
+    return guarded([&] { return encodeOrThrow(pixels, logVar); }, std::vector<float>());
+}
+
+std::vector<float> ModelSnapshot::encodeOrThrow(const uint8_t* pixels, std::vector<float>* logVar) const
 {
     computeOnThisThreadOnly();
     torch::NoGradGuard noGrad;
@@ -164,6 +217,11 @@ std::vector<float> ModelSnapshot::encodeMany(const uint8_t* pixels, int64_t coun
         }
     }
     return codes;
+}
+
+bool isTorchScriptModel(const QString& path)
+{
+    return isTorchScriptFile(QFile::encodeName(path).toStdString());
 }
 
 ModelSnapshotPtr loadSnapshot(const QString& path)

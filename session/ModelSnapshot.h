@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,6 +27,11 @@ public:
     int imageRows() const;
     int imageCols() const;
 
+    // decode, decodeMany and encode are what widgets call on the GUI thread: they never throw.
+    // A model that fails (an imported one whose method raises, returns NaN or does not answer
+    // in time) gives null images or an empty code, and its message goes to the problem
+    // reporter (setModelProblemReporter).
+    //
     // The decoded image of one latent point (latentDim() values), greyscale 8-bit.
     QImage decode(const std::vector<float>& z) const;
     // Many points at once: N×latentDim() values in, N images out.
@@ -43,6 +49,8 @@ public:
     const Impl& impl() const { return *impl_; }
 
 private:
+    std::vector<float> encodeOrThrow(const uint8_t* pixels, std::vector<float>* logVar) const;
+
     std::unique_ptr<Impl> impl_;
 };
 
@@ -51,6 +59,13 @@ using ModelSnapshotPtr = std::shared_ptr<const ModelSnapshot>;
 // A model file (one of our checkpoints, or a TorchScript module) opened as a snapshot, for
 // looking at beside the session's own model. Throws lx::Error saying what is wrong.
 ModelSnapshotPtr loadSnapshot(const QString& path);
+
+// Whether a file is a TorchScript module (a model from elsewhere) rather than our checkpoint.
+bool isTorchScriptModel(const QString& path);
+
+// Where the GUI-thread calls above say that a model failed (any thread may call it; the
+// window shows the line). Without one, the message goes to stderr.
+void setModelProblemReporter(std::function<void(const QString& message)> report);
 
 // Bytes (rows×cols, row-major) to a greyscale QImage that owns its pixels.
 QImage greyImage(const uint8_t* pixels, int rows, int cols);

@@ -1,5 +1,7 @@
 #include "session/TrainingSessionPrivate.h"
 
+#include <QFileInfo>
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent), d_(std::mak
 TrainingSession::~TrainingSession()
 {
     d_->shuttingDown = true;
+    d_->cancelOpen = true;
     d_->interruptEmbed = true;
     d_->gate.stop();
     d_->thread.quit();
@@ -81,9 +84,22 @@ void TrainingSession::newModel(const TrainingRequest& request)
 
 void TrainingSession::openModel(const QString& path, DatasetChoice choice)
 {
+    d_->cancelOpen = false;
     d_->post([d = d_.get(), path, choice] {
         if (isTorchScriptFile(fileName(path))) {
-            auto model = ScriptedModel::load(fileName(path));
+            std::shared_ptr<ScriptedModel> model;
+            try {
+                model = ScriptedModel::load(fileName(path), &d->cancelOpen);
+            } catch (const Cancelled&) {
+                if (!d->shuttingDown)
+                    d->toGui([q = d->q, file = QFileInfo(path).fileName()] {
+                        Q_EMIT q->notice(TrainingSession::tr(
+                            "Opening %1 was cancelled; the model shown before stays. (Its call goes on running on a "
+                            "thread of its own until Latent Explorer quits: TorchScript cannot be interrupted.)")
+                                             .arg(file));
+                    });
+                return;
+            }
             if (!d->currentDataset()) // the file does not say what it was trained on
                 d->loadDataset(QStringLiteral("mnist"));
             d->adoptScripted(std::move(model), path);
@@ -110,6 +126,11 @@ void TrainingSession::openModel(const QString& path, DatasetChoice choice)
         }
         d->adoptRun(std::move(run), path);
     });
+}
+
+void TrainingSession::cancelOpening()
+{
+    d_->cancelOpen = true;
 }
 
 void TrainingSession::saveModel(const QString& path, SaveDone done)

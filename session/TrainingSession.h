@@ -68,6 +68,9 @@ public:
     void openDataset(const QString& nameOrPath);
     void newModel(const TrainingRequest& request); // on the current dataset
     void openModel(const QString& path, DatasetChoice dataset = DatasetChoice::FromCheckpoint);
+    // Gives up an openModel that is still probing an imported model (one that does not answer):
+    // the model shown before stays, and `notice` says so.
+    void cancelOpening();
     void saveModel(const QString& path, SaveDone done = {});
     // Where the model is written whenever training ends (finished, stopped or failed with
     // good weights) and when the session closes mid-training; "" for nowhere.
@@ -115,6 +118,7 @@ Q_SIGNALS:
     void trainingFinished(lx::TrainingOutcome outcome); // however training ended
     void progressText(const QString& text);
     void failed(const QString& message);
+    void notice(const QString& message); // worth a line in the status bar, not a warning
     void saved(const QString& path);
     void idle(); // the worker has nothing left to do
 

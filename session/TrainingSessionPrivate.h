@@ -99,6 +99,7 @@ struct TrainingSession::Private {
     PauseGate gate;
     std::atomic<bool> training{false};
     std::atomic<bool> shuttingDown{false};   // the session is being destroyed: give up long work
+    std::atomic<bool> cancelOpen{false};     // give up opening a model (its probe did not answer)
     std::atomic<bool> interruptEmbed{false}; // resume, stop or shutdown: give up a pause's map
     std::atomic<int> pending{0};
 
@@ -127,7 +128,9 @@ struct TrainingSession::Private {
             worker,
             [this, fn = std::move(fn)]() mutable {
                 try {
+                    ScriptedModel::ThreadCancel closing(&shuttingDown); // an imported model never holds up closing
                     fn();
+                } catch (const Cancelled&) { // asked for: the job that asked says so, if anything
                 } catch (...) {
                     fail(messageOf(std::current_exception()));
                 }

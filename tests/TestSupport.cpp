@@ -1,5 +1,10 @@
 #include "TestSupport.h"
 
+#include "io/Checkpoint.h"
+#include "train/TrainingRun.h"
+
+#include <algorithm>
+
 #include <fstream>
 #include <random>
 
@@ -75,6 +80,51 @@ void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes)
 {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+std::vector<std::string> writeBadModelFiles(const std::string& dir, const std::string& testData)
+{
+    namespace fs = std::filesystem;
+    const fs::path d(dir);
+    std::vector<std::string> files;
+    const auto add = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+        writeBytes((d / name).string(), bytes);
+        files.push_back((d / name).string());
+    };
+    // A good checkpoint to spoil (a fresh model: its file is as any other).
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-3, 0);
+    run.dataset = "mnist";
+    const std::string goodPath = (d / "good.tmp").string();
+    saveCheckpoint(run, goodPath);
+    const std::vector<uint8_t> good = readBytes(goodPath);
+    fs::remove(goodPath);
+
+    add("truncated.ckpt", std::vector<uint8_t>(good.begin(), good.begin() + long(good.size() / 3)));
+    std::vector<uint8_t> flipped = good;
+    flipped[flipped.size() - 100] ^= 0x55; // in the weights
+    add("flipped.ckpt", flipped);
+    std::string text(good.begin(), good.end());
+    const size_t relu = text.find("\"relu\"");
+    if (relu == std::string::npos)
+        throw std::runtime_error("the checkpoint's header names no relu activation to edit");
+    text.replace(relu, 6, "\"silu\""); // changes every decode; only the header's checksum tells
+    add("header_edited.ckpt", std::vector<uint8_t>(text.begin(), text.end()));
+    add("empty.ckpt", {});
+    add("text.ckpt", {'h', 'e', 'l', 'l', 'o', '\n'});
+    fs::create_directory(d / "folder.ckpt");
+    files.push_back((d / "folder.ckpt").string());
+    fs::create_symlink("loop.ckpt", d / "loop.ckpt");
+    files.push_back((d / "loop.ckpt").string());
+    fs::create_symlink("nowhere.ckpt", d / "dangling.ckpt");
+    files.push_back((d / "dangling.ckpt").string());
+
+    std::vector<uint8_t> damaged = readBytes(testData + "/tiny_ae.pt");
+    damaged[damaged.size() / 2] ^= 0x55; // inside the weights' entry
+    add("damaged.pt", damaged);
+    for (const char* name : {"nan_decode.pt", "nan_encode.pt", "raises.pt", "wrong_shape.pt", "no_decode.pt",
+                             "never_opens.pt"})
+        add(name, readBytes(testData + "/" + name));
+    return files;
 }
 
 } // namespace lx::test

@@ -36,6 +36,14 @@ std::string writeDataset(const Dataset& d, const std::string& dir, const std::st
 // A DatasetSplits made directly (no files): `train` and `validation` images.
 DatasetSplits syntheticSplits(int64_t train, int64_t validation);
 
+// Every kind of bad model file met so far, made afresh in `dir` (one each): a truncated, a
+// bit-flipped and a header-edited checkpoint, empty and text files, a folder, a symlink loop
+// and a dangling link, a TorchScript archive with a damaged entry, and the hostile TorchScript
+// modules in `testData` (NaN out, raising, wrong shape, missing method, never answering).
+// Returns their paths. Each must be refused with one line naming it, by every command and by
+// the window, changing no file.
+std::vector<std::string> writeBadModelFiles(const std::string& dir, const std::string& testData);
+
 std::vector<uint8_t> readBytes(const std::string& path);
 void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes);
 

@@ -1,2 +1,20 @@
-#define CATCH_CONFIG_MAIN
+// Catch2's main for the core and CLI tests.
+#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "model/ScriptedModel.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+int main(int argc, char* argv[])
+{
+    const int failed = Catch::Session().run(argc, argv);
+    // A test that left an imported model's endless call running (it cannot be stopped) ends
+    // the way the program does: without static destructors under the running interpreter.
+    if (lx::runawayModelCalls() > 0) {
+        std::fflush(stdout);
+        std::_Exit(failed);
+    }
+    return failed;
+}

@@ -113,8 +113,8 @@ TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong",
         CHECK(m.find(path) != std::string::npos);
         CHECK(m.find(problem) != std::string::npos);
     };
-    SECTION("not a checkpoint at all") { refusedWith({'P', 'K', 3, 4, 0, 0}, "wrong signature"); }
-    SECTION("empty") { refusedWith({}, "wrong signature"); }
+    SECTION("not a checkpoint at all") { refusedWith({'P', 'K', 3, 4, 0, 0}, "neither a Latent Explorer checkpoint nor a TorchScript module"); }
+    SECTION("empty") { refusedWith({}, "an empty file, not a model"); }
     SECTION("truncated")
     {
         refusedWith(std::vector<uint8_t>(bytes.begin(), bytes.begin() + long(bytes.size() / 2)), "truncated");
@@ -137,6 +137,17 @@ TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong",
         header.remove("header_crc32");
         refusedWith(withHeader(bytes, QJsonDocument(header).toJson().toStdString()),
                     "have shape [2, 3136], the architecture needs [3, 3136]");
+    }
+    SECTION("a header that claims an architecture far larger than the weights in the file")
+    {
+        // Three 65,536-wide layers: 8.8 G weights. Believed, it would allocate 35 GB before
+        // reading a byte of the payload; it is refused from the sizes alone.
+        QJsonObject header = QJsonDocument::fromJson(QByteArray::fromStdString(headerOf(bytes))).object();
+        QJsonObject spec = header["spec"].toObject();
+        spec["encoder_hidden"] = QJsonArray{65536, 65536, 65536};
+        header["spec"] = spec;
+        header.remove("header_crc32");
+        refusedWith(withHeader(bytes, QJsonDocument(header).toJson().toStdString()), "8795830147 weights (35.2 GB) but the file holds ");
     }
     SECTION("an edited header: the activation, the learning rate")
     {
@@ -388,6 +399,22 @@ TEST_CASE("a session file round-trips, keeps a model beside it relative, and ref
     bad = o;
     bad.remove("format");
     CHECK_THAT(refusedWith(bad), Catch::Contains("not a Latent Explorer session"));
+    // Beyond a float's range: refused, not read back as ±inf.
+    bad = o;
+    bad["view"] = QJsonObject{{"x", QJsonArray{-1e300, 1e300}}, {"y", QJsonArray{0, 1}}};
+    CHECK_THAT(refusedWith(bad), Catch::Contains("x holds -1e+300, beyond what a code can be"));
+    bad = o;
+    bad["pins"] = QJsonArray{QJsonArray{1e39, 0}};
+    CHECK_THAT(refusedWith(bad), Catch::Contains("pins holds 1e+39"));
+    // A count or a class is whole: 2.5 steps is refused, not read as 2.
+    bad = o;
+    QJsonObject in = bad["interpolation"].toObject();
+    in["steps"] = 4.5;
+    bad["interpolation"] = in;
+    CHECK(refusedWith(bad) == "session: steps must be a whole number from 2 to 16, not 4.5");
+    bad = o;
+    bad["arithmetic"] = QJsonObject{{"from", 1.25}, {"to", 2}, {"strength", 1}};
+    CHECK_THAT(refusedWith(bad), Catch::Contains("from must be a whole number"));
     test::writeBytes(dir.file("junk.lxsession"), {'{', 'x'});
     CHECK_THROWS_WITH(readSession(dir.file("junk.lxsession")), Catch::Contains("not a session file"));
 }

@@ -8,7 +8,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 
 using namespace lx;
 
@@ -115,7 +118,7 @@ TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", 
 
     const Run badModel = cli({"eval", "--model", junk, "--data", "/no/such"});
     CHECK(badModel.exitCode == 1);
-    CHECK(badModel.err.contains("not a Latent Explorer checkpoint"));
+    CHECK(badModel.err.contains("neither a Latent Explorer checkpoint nor a TorchScript module"));
 
     const Run badNumber = cli({"train", "--epochs", "many", "--out", out});
     CHECK(badNumber.exitCode == 2);
@@ -123,6 +126,35 @@ TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", 
 
     const Run unknownOption = cli({"embed", "--frobnicate"});
     CHECK(unknownOption.exitCode == 2);
+
+    // Unknown values of the options that name a choice are usage mistakes too (exit 2).
+    for (const QStringList& args : {QStringList{"train", "--model", "gan", "--out", out},
+                                    QStringList{"train", "--arch", "resnet", "--out", out},
+                                    QStringList{"train", "--loss", "l1", "--out", out},
+                                    QStringList{"inspect", "--arch", "resnet"}}) {
+        const Run r = cli(args);
+        INFO(args.join(' ').toStdString() << ": " << r.err.toStdString());
+        CHECK(r.exitCode == 2);
+        CHECK(r.err.trimmed().count('\n') == 0);
+        CHECK(r.err.contains("(see --help)"));
+    }
+    // A range written as a person writes it: 1e-09, not 0.000000.
+    const Run badRate = cli({"train", "--lr", "0", "--out", out});
+    CHECK(badRate.exitCode == 2);
+    CHECK(badRate.err.contains("--lr must be a number from 1e-09 to 10, not '0'"));
+    // A folder given as a model says so.
+    const Run folder = cli({"inspect", "--model", QString::fromStdString(dir.path().string())});
+    CHECK(folder.exitCode == 1);
+    CHECK(folder.err.contains("a folder, not a model file"));
+    // A symlink loop in a dataset folder is skipped, not a raw filesystem error.
+    const std::filesystem::path data = dir.path() / "data";
+    std::filesystem::create_directory(data);
+    std::filesystem::create_symlink("loop-images-idx3-ubyte", data / "loop-images-idx3-ubyte");
+    const Run loop = cli({"train", "--data", QString::fromStdString(data.string()), "--out", out});
+    CHECK(loop.exitCode == 1);
+    CHECK(loop.err.contains("no IDX images file"));
+    CHECK_FALSE(loop.err.contains("filesystem error"));
+    std::filesystem::remove_all(data);
 
     const Run unknownCommand = cli({"trian"});
     CHECK(unknownCommand.exitCode == 2);
@@ -138,6 +170,7 @@ TEST_CASE("every command has --help", "[cli]")
         const Run help = cli({command, "--help"});
         CHECK(help.exitCode == 0);
         CHECK(help.out.contains("--"));
+        CHECK(help.out.startsWith(QStringLiteral("Usage: latent-explorer %1 [options]\n").arg(command)));
     }
     const Run overview = cli({"--help"});
     CHECK(overview.exitCode == 0);
@@ -246,4 +279,68 @@ TEST_CASE("a run that diverges never replaces a good checkpoint, and says so", "
     CHECK(bad.err.contains("nothing was saved"));
     CHECK(bad.err.contains("keeps what it held"));
     CHECK(test::readBytes(out.toStdString()) == good);
+}
+
+namespace {
+
+// Every file under `dir` (links as their targets' names), to tell that nothing changed.
+std::map<std::string, std::string> contentsOf(const std::filesystem::path& dir)
+{
+    std::map<std::string, std::string> all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+        if (e.is_symlink())
+            all[e.path().string()] = "-> " + std::filesystem::read_symlink(e.path()).string();
+        else if (e.is_regular_file()) {
+            const std::vector<uint8_t> b = test::readBytes(e.path().string());
+            all[e.path().string()] = std::string(b.begin(), b.end());
+        } else
+            all[e.path().string()] = "(folder)";
+    }
+    return all;
+}
+
+} // namespace
+
+TEST_CASE("every bad model file is refused by every command with one line naming it, and changes no file", "[cli]")
+{
+    test::TempDir dir;
+    const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(60), dir.path().string(), "tiny"));
+    const std::vector<std::string> bad = test::writeBadModelFiles(dir.path().string(), LX_TEST_DATA);
+    REQUIRE(bad.size() >= 15);
+    const QString csv = QString::fromStdString(dir.file("out.csv")), png = QString::fromStdString(dir.file("out.png"));
+    test::writeBytes(csv.toStdString(), {'k', 'e', 'e', 'p'});
+    test::writeBytes(png.toStdString(), {'k', 'e', 'e', 'p'});
+    const auto before = contentsOf(dir.path());
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("LX_MODEL_TIMEOUT", "1"); // never_opens.pt: a second, not ten
+    for (const std::string& file : bad) {
+        const QString model = QString::fromStdString(file);
+        const QString name = QString::fromStdString(std::filesystem::path(file).filename().string());
+        const std::vector<QStringList> commands{{"inspect", "--model", model},
+                                                {"eval", "--model", model, "--data", data},
+                                                {"embed", "--model", model, "--data", data, "--out", csv},
+                                                {"decode", "--model", model, "-z", "0,0", "--out", png}};
+        // The four at once: they read and must not write.
+        std::vector<std::unique_ptr<QProcess>> running;
+        for (const QStringList& args : commands) {
+            running.push_back(std::make_unique<QProcess>());
+            running.back()->setProcessEnvironment(env);
+            running.back()->start(QString::fromUtf8(LX_EXECUTABLE), args);
+        }
+        for (size_t i = 0; i < commands.size(); ++i) {
+            QProcess& p = *running[i];
+            REQUIRE(p.waitForFinished(120000));
+            const QString err = QString::fromUtf8(p.readAllStandardError()).trimmed();
+            INFO(commands[i].join(' ').toStdString() << "\n  -> " << err.toStdString());
+            CHECK(p.exitStatus() == QProcess::NormalExit);
+            CHECK(p.exitCode() == 1);
+            CHECK(err.count('\n') == 0);
+            CHECK(err.startsWith(QStringLiteral("latent-explorer %1: error: ").arg(commands[i].first())));
+            CHECK(err.contains(name));
+            CHECK_FALSE(err.contains("filesystem error"));
+            CHECK(p.readAllStandardOutput().isEmpty());
+        }
+    }
+    CHECK(contentsOf(dir.path()) == before);
 }

@@ -38,6 +38,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QDoubleSpinBox>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -964,4 +967,82 @@ TEST_CASE("the architecture panel names the one value that makes the shapes meet
     panel.editConvolution(3, 4, 0);
     CHECK(panel.verdict().contains("output_padding = 1 on the last layer fixes it"));
     CHECK(panel.fixColumn() == 4);
+}
+
+TEST_CASE("opening an imported model that never answers keeps the window usable, and Cancel gives it up",
+          "[gui][scripted][deadline]")
+{
+    Explorer e;
+    const ModelSnapshotPtr before = e.window.session()->snapshot();
+    e.window.models()->openModel(QString::fromUtf8(LX_TEST_DATA) + "/never_opens.pt");
+    // The window goes on answering while the probe runs; after a second it offers Cancel.
+    QProgressDialog* dialog = nullptr;
+    REQUIRE(QTest::qWaitFor(
+        [&] {
+            dialog = e.window.findChild<QProgressDialog*>("openingModel");
+            return dialog && dialog->isVisible();
+        },
+        8000));
+    CHECK(e.window.session()->isBusy());
+    QPushButton* cancel = dialog->findChild<QPushButton*>();
+    REQUIRE(cancel);
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    REQUIRE(e.waitUntilIdle(5000));
+    auto* status = e.window.findChild<QLabel*>("statusLine");
+    REQUIRE(status);
+    CHECK(QTest::qWaitFor([&] { return status->text().contains("Opening never_opens.pt was cancelled"); }, 2000));
+    CHECK(e.window.session()->snapshot() == before);
+    CHECK(e.action("Open Model…")->isEnabled());
+    CHECK(e.window.findChildren<QMessageBox*>("errorMessage").isEmpty()); // asked for: not a warning
+    CHECK(QTest::qWaitFor([&] { return !e.window.findChild<QProgressDialog*>("openingModel"); }, 2000));
+}
+
+TEST_CASE("an imported model that fails on the GUI thread gives a blank tile and one warning, never a crash",
+          "[gui][scripted][deadline]")
+{
+    Explorer e;
+    e.window.models()->openModel(QString::fromUtf8(LX_TEST_DATA) + "/far_hangs.pt");
+    REQUIRE(e.waitUntilIdle());
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    REQUIRE(model);
+    REQUIRE(model->description().startsWith("TorchScript far_hangs.pt"));
+    CHECK_FALSE(model->decode({0.1f, 0.2f, -0.1f}).isNull());
+    // Far out it never returns: the GUI waits 2 s, no more, and gets no image.
+    CHECK(model->decode({500.0f, 0.0f, 0.0f}).isNull());
+    CHECK(model->decodeMany({0.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).size() == 2); // set aside: blanks, as many
+    CHECK(model->encode(std::vector<uint8_t>(28 * 28, 0).data()).empty());
+    auto* status = e.window.findChild<QLabel*>("statusLine");
+    REQUIRE(status);
+    CHECK(QTest::qWaitFor([&] { return status->text().contains("far_hangs.pt stopped answering"); }, 2000));
+    // One warning box for each new message (the timeout, then the refusals that follow), not one per call.
+    const auto boxes = e.window.findChildren<QMessageBox*>("errorMessage");
+    CHECK(boxes.size() == 2);
+    CHECK(boxes.first()->text().contains("decode did not answer in 2 s"));
+}
+
+TEST_CASE("every bad model file opened in the window is one warning naming it, and the model shown stays",
+          "[gui][scripted]")
+{
+    Explorer e;
+    const ModelSnapshotPtr before = e.window.session()->snapshot();
+    const test::TempDir bad;
+    const std::vector<std::string> files = test::writeBadModelFiles(bad.path().string(), LX_TEST_DATA);
+    qputenv("LX_MODEL_TIMEOUT", "1");
+    QSignalSpy failed(e.window.session(), &TrainingSession::failed);
+    for (const std::string& file : files) {
+        const QString name = QString::fromStdString(std::filesystem::path(file).filename().string());
+        INFO(name.toStdString());
+        failed.clear();
+        e.window.models()->openModel(QString::fromStdString(file));
+        REQUIRE(e.waitUntilIdle(20000));
+        REQUIRE(failed.count() == 1);
+        const QString message = failed.first().first().toString();
+        INFO(message.toStdString());
+        CHECK(message.contains(name));
+        CHECK_FALSE(message.trimmed().contains('\n'));
+        CHECK(e.window.session()->snapshot() == before);
+        CHECK(e.window.map()->cloud() != nullptr);
+        CHECK(e.action("Open Model…")->isEnabled());
+    }
+    qunsetenv("LX_MODEL_TIMEOUT");
 }

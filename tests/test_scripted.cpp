@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 using namespace lx;
@@ -180,4 +183,75 @@ TEST_CASE("a TorchScript file with any byte of any entry flipped is refused, and
     bytes[eocd + 16] ^= 0x01;
     test::writeBytes(path, bytes);
     CHECK_THROWS_WITH(ScriptedModel::load(path), Catch::Contains("damaged zip archive"));
+}
+
+TEST_CASE("an imported model whose encode never returns is given up on open, with one line", "[scripted][deadline]")
+{
+    const ScriptedModel::ThreadTimeout shortWait(std::chrono::milliseconds(300));
+    const int runawayBefore = runawayModelCalls();
+    std::string message;
+    try {
+        ScriptedModel::load(dataFile("never_opens.pt"));
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(message == "never_opens.pt: encode did not answer in 0.3 s (a loop that never ends?); the model is set aside");
+    // Its thread is left running (nothing can stop a TorchScript loop), and counted: the
+    // program must end with _Exit.
+    CHECK(runawayModelCalls() == runawayBefore + 1);
+}
+
+TEST_CASE("an imported model that hangs on some codes answers elsewhere, then is set aside after one timeout",
+          "[scripted][deadline]")
+{
+    const auto model = ScriptedModel::load(dataFile("far_hangs.pt"));
+    const ScriptedModel::ThreadTimeout shortWait(std::chrono::milliseconds(300));
+    torch::NoGradGuard noGrad;
+    const torch::Tensor near = torch::zeros({1, model->latentDim()});
+    CHECK(model->decode(near).size(0) == 1);
+    CHECK_FALSE(model->stoppedAnswering());
+    CHECK_THROWS_WITH(model->decode(torch::full({1, model->latentDim()}, 500.0f)),
+                      "far_hangs.pt: decode did not answer in 0.3 s (a loop that never ends?); the model is set aside");
+    CHECK(model->stoppedAnswering());
+    // Every later call is refused at once (its thread is still busy with the endless one).
+    CHECK_THROWS_WITH(model->decode(near), Catch::Contains("far_hangs.pt stopped answering (decode did not answer"));
+    CHECK_THROWS_WITH(model->encodeDistribution(torch::rand({1, 1, 28, 28})),
+                      Catch::Contains("open it again once it is fixed"));
+}
+
+TEST_CASE("opening an imported model that never answers can be cancelled", "[scripted][deadline]")
+{
+    const ScriptedModel::ThreadTimeout longWait(std::chrono::milliseconds(600000));
+    std::atomic<bool> cancel{false};
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cancel = true;
+    });
+    CHECK_THROWS_AS(ScriptedModel::load(dataFile("never_opens.pt"), &cancel), Cancelled);
+    canceller.join();
+}
+
+TEST_CASE("a model whose calls answer in time is not affected by the deadline", "[scripted][deadline]")
+{
+    const auto model = ScriptedModel::load(dataFile("tiny_ae.pt"));
+    const ScriptedModel::ThreadTimeout shortWait(std::chrono::milliseconds(2000));
+    torch::NoGradGuard noGrad;
+    // Many calls, from two threads at once: each one's answer is its own.
+    std::vector<float> fromOther;
+    std::thread other([&] {
+        for (int i = 0; i < 50; ++i) {
+            const torch::Tensor y = model->decode(torch::full({1, 3}, 0.25f));
+            fromOther.push_back(y.sum().item<float>());
+        }
+    });
+    const float here = model->decode(torch::full({1, 3}, -1.0f)).sum().item<float>();
+    for (int i = 0; i < 50; ++i)
+        CHECK(model->decode(torch::full({1, 3}, -1.0f)).sum().item<float>() == here);
+    other.join();
+    REQUIRE(fromOther.size() == 50);
+    for (float v : fromOther)
+        CHECK(v == fromOther.front());
+    CHECK(fromOther.front() != here);
+    CHECK_FALSE(model->stoppedAnswering());
 }

@@ -31,14 +31,16 @@ uint64_t splitmix64(uint64_t x)
 bool isImagesFile(const fs::path& p)
 {
     const std::string name = p.filename().string();
-    return name.find("images-idx3-ubyte") != std::string::npos && fs::is_regular_file(p);
+    std::error_code ec; // a symlink loop or a dangling link is not an images file, not an error
+    return name.find("images-idx3-ubyte") != std::string::npos && fs::is_regular_file(p, ec);
 }
 
 // The first existing of `stem` and `stem.gz` in `dir`, or "" if neither is there.
 std::string findIdx(const fs::path& dir, const std::string& stem)
 {
+    std::error_code ec;
     for (const std::string& name : {stem, stem + ".gz"})
-        if (fs::is_regular_file(dir / name))
+        if (fs::is_regular_file(dir / name, ec))
             return (dir / name).string();
     return {};
 }
@@ -103,9 +105,12 @@ DatasetSplits openFolder(const std::string& name, const fs::path& dir)
     if (!train.empty() && !test.empty())
         return trainTestPair(name, train, test);
     std::vector<std::string> candidates;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (isImagesFile(entry.path()))
-            candidates.push_back(entry.path().string());
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (isImagesFile(it->path()))
+            candidates.push_back(it->path().string());
+    if (ec)
+        throw Error(dir.string() + ": cannot list this folder (" + ec.message() + ")");
     std::sort(candidates.begin(), candidates.end());
     if (candidates.empty())
         throw Error(dir.string() + ": no IDX images file (*images-idx3-ubyte or *.gz) in this folder");

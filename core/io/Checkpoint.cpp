@@ -11,7 +11,9 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace lx {
@@ -66,6 +68,18 @@ uint32_t crcOf(const std::string& bytes);
 
 // The CRC-32 of a header's compact JSON without its own checksum field: keys come out sorted
 // and numbers in their shortest exact form, so the text read back gives the same value.
+std::string bytesText(double bytes)
+{
+    char text[32];
+    if (bytes >= 1e9)
+        std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+    else if (bytes >= 1e6)
+        std::snprintf(text, sizeof text, "%.1f MB", bytes / 1e6);
+    else
+        std::snprintf(text, sizeof text, "%.0f kB", bytes / 1e3);
+    return text;
+}
+
 uint32_t headerCrc(QJsonObject header)
 {
     header.remove("header_crc32");
@@ -97,16 +111,26 @@ struct RawCheckpoint {
 
 RawCheckpoint readRaw(const std::string& path, bool withPayload)
 {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::directory)
+        refuse(path, "a folder, not a model file (a checkpoint .ckpt or a TorchScript .pt)");
+    if (!ec && status.type() != std::filesystem::file_type::regular && status.type() != std::filesystem::file_type::not_found)
+        refuse(path, "not a regular file (a device, pipe or socket): a model is read from a file");
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in)
         refuse(path, std::string("cannot open file (") + std::strerror(errno) + ")");
     const std::streamoff size = in.tellg();
-    if (size < 0 || uint64_t(size) > kMaxFileBytes)
-        refuse(path, "not a Latent Explorer checkpoint (unreadable size or larger than 4 GiB)");
+    if (size < 0)
+        refuse(path, "cannot read its size");
+    if (uint64_t(size) > kMaxFileBytes)
+        refuse(path, "larger than 4 GiB: not a Latent Explorer checkpoint");
     in.seekg(0);
     char prefix[kPrefixBytes];
     if (uint64_t(size) < kPrefixBytes || !in.read(prefix, kPrefixBytes) || std::memcmp(prefix, kMagic, sizeof kMagic) != 0)
-        refuse(path, "not a Latent Explorer checkpoint (wrong signature)");
+        refuse(path, size == 0 ? "an empty file, not a model"
+                               : "neither a Latent Explorer checkpoint nor a TorchScript module (it starts with neither "
+                                 "LXCKPT nor a zip archive's signature)");
     uint32_t headerBytes = 0;
     for (int i = 3; i >= 0; --i)
         headerBytes = (headerBytes << 8) | uint8_t(prefix[sizeof kMagic + i]);
@@ -234,6 +258,13 @@ TrainingRun loadCheckpoint(const std::string& path)
     const ArchitecturePlan plan = planArchitecture(spec);
     if (!plan.ok())
         refuse(path, "its architecture cannot work: " + plan.problem);
+    // The weights are in the file: an architecture bigger than the bytes it holds is a lie, and
+    // believing it would allocate gigabytes (or be killed for it) before the payload is read.
+    // Older files without a header checksum open too, so this is checked whatever the CRC says.
+    const double weightBytes = double(plan.parameterCount()) * 4.0;
+    if (weightBytes > double(raw.payload.size()))
+        refuse(path, "damaged checkpoint: its header describes " + std::to_string(plan.parameterCount())
+                         + " weights (" + bytesText(weightBytes) + ") but the file holds " + bytesText(double(raw.payload.size())));
     const double lr = raw.header.value("learning_rate").toDouble(-1);
     if (!(lr > 0))
         refuse(path, "damaged checkpoint header (no learning rate)");

@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <limits>
 
 namespace lx {
 namespace {
@@ -33,6 +34,9 @@ std::vector<float> floatsFrom(const QJsonValue& value, const char* field, size_t
     for (const QJsonValue& x : a) {
         if (!x.isDouble() || !std::isfinite(x.toDouble()))
             throw Error(std::string("session: ") + field + " must hold finite numbers only");
+        if (std::fabs(x.toDouble()) > double(std::numeric_limits<float>::max())) // would become ±inf
+            throw Error(std::string("session: ") + field + " holds " + QString::number(x.toDouble(), 'g', 6).toStdString()
+                        + ", beyond what a code can be (±3.4e+38)");
         v.push_back(float(x.toDouble()));
     }
     return v;
@@ -42,9 +46,19 @@ double number(const QJsonObject& o, const char* field, double lo, double hi)
 {
     const QJsonValue v = o.value(field);
     if (!v.isDouble() || !(v.toDouble() >= lo && v.toDouble() <= hi))
-        throw Error(std::string("session: ") + field + " must be a number from " + std::to_string(lo) + " to " +
-                    std::to_string(hi));
+        throw Error(std::string("session: ") + field + " must be a number from " + QString::number(lo).toStdString()
+                    + " to " + QString::number(hi).toStdString());
     return v.toDouble();
+}
+
+// A count or a class number: 2.7 is refused, not quietly read as 2.
+int wholeNumber(const QJsonObject& o, const char* field, int lo, int hi)
+{
+    const double v = number(o, field, lo, hi);
+    if (v != std::floor(v))
+        throw Error(std::string("session: ") + field + " must be a whole number from " + std::to_string(lo) + " to "
+                    + std::to_string(hi) + ", not " + QString::number(v).toStdString());
+    return int(v);
 }
 
 void range(const QJsonObject& view, const char* field, double out[2])
@@ -124,10 +138,10 @@ SessionState sessionFromJson(const QJsonObject& o)
     if (path != "linear" && path != "slerp")
         throw Error("session: interpolation.path must be linear or slerp");
     s.slerp = path == "slerp";
-    s.interpolationSteps = int(number(in, "steps", 2, 16));
+    s.interpolationSteps = wholeNumber(in, "steps", 2, 16);
     const QJsonObject ar = o.value("arithmetic").toObject();
-    s.arithmeticFrom = int(number(ar, "from", 0, 255));
-    s.arithmeticTo = int(number(ar, "to", 0, 255));
+    s.arithmeticFrom = wholeNumber(ar, "from", 0, 255);
+    s.arithmeticTo = wholeNumber(ar, "to", 0, 255);
     s.arithmeticStrength = number(ar, "strength", -1, 2);
     return s;
 }

@@ -5,14 +5,35 @@
 
 #include <torch/script.h>
 
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cstdio>
+#include <functional>
 #include <sstream>
+#include <thread>
 
 namespace lx {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::atomic<int> g_runaway{0};
+thread_local milliseconds tl_timeout{0};
+thread_local const std::atomic<bool>* tl_cancel = nullptr;
+
+std::string secondsText(milliseconds t)
+{
+    char text[32];
+    if (t.count() % 1000 == 0)
+        std::snprintf(text, sizeof text, "%lld s", static_cast<long long>(t.count() / 1000));
+    else
+        std::snprintf(text, sizeof text, "%.1f s", double(t.count()) / 1000.0);
+    return text;
+}
 
 // An exception raised inside a TorchScript method comes with the interpreter's traceback (a
 // dozen lines); its last line says what went wrong ("RuntimeError: …"): that one line.
@@ -89,15 +110,118 @@ bool isTorchScriptFile(const std::string& path)
     return f && std::memcmp(head, "PK\x03\x04", 4) == 0;
 }
 
+int runawayModelCalls()
+{
+    return g_runaway.load();
+}
+
+// The thread every call into one model runs on, so that the caller can stop waiting. Its
+// state is shared with the thread, which outlives the model when a call never comes back.
+struct ScriptedModel::Runner {
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::function<void()> task;
+        bool hasTask = false;
+        bool running = false;
+        bool done = false;
+        bool quit = false;
+        bool leftRunning = false; // its caller gave up on it (counted in g_runaway)
+        Clock::time_point started;
+    };
+    std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+    std::thread thread;
+    std::timed_mutex turn; // one call at a time
+    std::atomic<bool> stopped{false};
+    std::string why; // why it stopped answering; written once, before `stopped` is set
+
+    Runner()
+    {
+        thread = std::thread([s = shared] {
+            std::unique_lock<std::mutex> lock(s->mutex);
+            for (;;) {
+                s->cv.wait(lock, [&] { return s->hasTask || s->quit; });
+                if (!s->hasTask)
+                    break;
+                std::function<void()> task = std::move(s->task);
+                s->hasTask = false;
+                s->running = true;
+                s->started = Clock::now();
+                lock.unlock();
+                task(); // stores its outcome; never throws
+                task = nullptr; // let go of the module before saying it is done
+                lock.lock();
+                s->running = false;
+                s->done = true;
+                if (s->leftRunning) {
+                    s->leftRunning = false;
+                    --g_runaway;
+                }
+                s->cv.notify_all();
+            }
+        });
+    }
+
+    ~Runner()
+    {
+        std::unique_lock<std::mutex> lock(shared->mutex);
+        shared->quit = true;
+        shared->cv.notify_all();
+        const bool busy = shared->running;
+        lock.unlock();
+        if (busy)
+            thread.detach(); // it ends by itself, should its call ever return
+        else
+            thread.join();
+    }
+};
+
+ScriptedModel::ScriptedModel() : runner_(std::make_shared<Runner>()) {}
 ScriptedModel::~ScriptedModel() = default;
 
-std::shared_ptr<ScriptedModel> ScriptedModel::load(const std::string& path)
+milliseconds ScriptedModel::defaultTimeout()
+{
+    if (const char* text = std::getenv("LX_MODEL_TIMEOUT")) {
+        char* end = nullptr;
+        const double seconds = std::strtod(text, &end);
+        if (end != text && *end == '\0' && seconds > 0 && seconds <= 86400)
+            return milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+    }
+    return milliseconds(10000);
+}
+
+ScriptedModel::ThreadTimeout::ThreadTimeout(milliseconds timeout) : previous_(tl_timeout)
+{
+    tl_timeout = timeout;
+}
+
+ScriptedModel::ThreadTimeout::~ThreadTimeout()
+{
+    tl_timeout = previous_;
+}
+
+ScriptedModel::ThreadCancel::ThreadCancel(const std::atomic<bool>* cancel) : previous_(tl_cancel)
+{
+    tl_cancel = cancel;
+}
+
+ScriptedModel::ThreadCancel::~ThreadCancel()
+{
+    tl_cancel = previous_;
+}
+
+bool ScriptedModel::stoppedAnswering() const
+{
+    return runner_->stopped.load();
+}
+
+std::shared_ptr<ScriptedModel> ScriptedModel::load(const std::string& path, const std::atomic<bool>* cancel)
 {
     checkArchive(path);
     std::shared_ptr<ScriptedModel> m(new ScriptedModel);
     m->path_ = path;
     try {
-        m->module_ = std::make_unique<torch::jit::Module>(torch::jit::load(path, torch::kCPU));
+        m->module_ = std::make_shared<torch::jit::Module>(torch::jit::load(path, torch::kCPU));
     } catch (const c10::Error& e) {
         throw Error(path + ": LibTorch cannot load it as TorchScript: " + e.what_without_backtrace());
     } catch (const std::exception& e) {
@@ -116,21 +240,79 @@ std::shared_ptr<ScriptedModel> ScriptedModel::load(const std::string& path)
     }
     // Probe both on two images: encode must give N×D, decode must give back N×1×28×28.
     const torch::Tensor x = torch::rand({2, 1, 28, 28});
-    const torch::Tensor z = m->call("encode", x);
+    const torch::Tensor z = m->call("encode", x, cancel);
     if (z.dim() != 2 || z.size(0) != 2 || z.size(1) < 1 || z.size(1) > 4096)
         throw Error(name(path) + ": encode(x) of 2 images of 1×28×28 returned " + shapeText(z)
                     + "; it must return 2×D (one code of D numbers per image)");
     m->dim_ = int(z.size(1));
-    m->decode(z);
+    m->checkDecoded(m->call("decode", z, cancel), z);
     return m;
 }
 
-torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input)
+torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input, const std::atomic<bool>* cancel)
 {
-    torch::NoGradGuard noGrad;
+    Runner& r = *runner_;
+    if (!cancel)
+        cancel = tl_cancel;
+    const milliseconds timeout = tl_timeout.count() > 0 ? tl_timeout : defaultTimeout();
+    const auto stoppedError = [&] {
+        return Error(name(path_) + " stopped answering (" + r.why + "); open it again once it is fixed");
+    };
+    std::unique_lock<std::timed_mutex> turn(r.turn, std::defer_lock);
+    while (!turn.try_lock_for(milliseconds(20))) {
+        if (r.stopped)
+            throw stoppedError();
+        if (cancel && cancel->load())
+            throw Cancelled();
+    }
+    if (r.stopped)
+        throw stoppedError();
+
+    struct Outcome {
+        c10::IValue value;
+        std::exception_ptr error;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    Runner::Shared& s = *r.shared;
+    std::unique_lock<std::mutex> lock(s.mutex);
+    s.task = [module = module_, method = std::string(method), in = input.to(torch::kFloat32), outcome] {
+        try {
+            torch::NoGradGuard noGrad;
+            outcome->value = module->get_method(method)({in});
+        } catch (...) {
+            outcome->error = std::current_exception();
+        }
+    };
+    s.hasTask = true;
+    s.done = false;
+    s.cv.notify_all();
+    while (!s.cv.wait_for(lock, milliseconds(20), [&] { return s.done; })) {
+        const bool cancelled = cancel && cancel->load();
+        const bool late = s.running && Clock::now() - s.started > timeout;
+        if (!cancelled && !late)
+            continue;
+        if (s.running) { // it cannot be stopped: leave it, and refuse every later call
+            s.leftRunning = true;
+            ++g_runaway;
+        } else {
+            s.hasTask = false;
+            s.task = nullptr;
+        }
+        r.why = cancelled ? std::string(method) + " was cancelled while it ran"
+                          : std::string(method) + " did not answer in " + secondsText(timeout);
+        r.stopped = true;
+        if (cancelled)
+            throw Cancelled();
+        throw Error(name(path_) + ": " + method + " did not answer in " + secondsText(timeout)
+                    + " (a loop that never ends?); the model is set aside");
+    }
+    lock.unlock();
+
     c10::IValue out;
     try {
-        out = module_->get_method(method)({input.to(torch::kFloat32)});
+        if (outcome->error)
+            std::rethrow_exception(outcome->error);
+        out = outcome->value;
     } catch (const c10::Error& e) {
         throw Error(name(path_) + ": " + method + " failed on a " + shapeText(input)
                     + " input: " + lastLine(e.what_without_backtrace()));
@@ -158,7 +340,11 @@ std::pair<torch::Tensor, torch::Tensor> ScriptedModel::encodeDistribution(const 
 
 torch::Tensor ScriptedModel::decode(const torch::Tensor& z)
 {
-    torch::Tensor y = call("decode", z);
+    return checkDecoded(call("decode", z), z);
+}
+
+torch::Tensor ScriptedModel::checkDecoded(torch::Tensor y, const torch::Tensor& z)
+{
     if (y.dim() != 4 || y.size(0) != z.size(0) || y.size(1) != 1 || y.size(2) != 28 || y.size(3) != 28)
         throw Error(name(path_) + ": decode(z) of " + shapeText(z) + " codes returned " + shapeText(y) + "; it must return "
                     + std::to_string(z.size(0)) + "×1×28×28 (images in [0,1])");

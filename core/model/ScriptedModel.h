@@ -2,6 +2,8 @@
 
 #include "model/LatentModel.h"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,9 +21,41 @@ namespace lx {
 class ScriptedModel : public LatentModel {
 public:
     // Checks the file before LibTorch reads it (a zip archive of a sensible size holding a
-    // TorchScript module), loads it, checks both methods exist and probes them on a small
-    // batch. Anything wrong: lx::Error naming the file and exactly what is missing or wrong.
-    static std::shared_ptr<ScriptedModel> load(const std::string& path);
+    // TorchScript module, every entry's CRC right), loads it, checks both methods exist and
+    // probes them on a small batch. Anything wrong: lx::Error naming the file and exactly what
+    // is missing or wrong. `cancel`, when given and set during the probe: lx::Cancelled.
+    static std::shared_ptr<ScriptedModel> load(const std::string& path, const std::atomic<bool>* cancel = nullptr);
+
+    // Every call into the module runs on a thread of the model's own and is waited for at most
+    // this long (counted from when it starts): a method that never returns (a loop with no
+    // end) becomes "model.pt: decode did not answer in 10 s" rather than a hung program. From
+    // then on the model refuses every call: the runaway thread cannot be stopped, only left.
+    // Default 10 s, or LX_MODEL_TIMEOUT (seconds).
+    static std::chrono::milliseconds defaultTimeout();
+    // A shorter wait for the calls made on this thread while it lives (the GUI thread's
+    // decodes: a hover must not freeze the window for 10 s).
+    class ThreadTimeout {
+    public:
+        explicit ThreadTimeout(std::chrono::milliseconds timeout);
+        ~ThreadTimeout();
+        ThreadTimeout(const ThreadTimeout&) = delete;
+        ThreadTimeout& operator=(const ThreadTimeout&) = delete;
+
+    private:
+        std::chrono::milliseconds previous_;
+    };
+    // A flag that gives up the calls made on this thread while it lives (lx::Cancelled): a
+    // worker's shutdown flag, so that closing never waits on a model.
+    class ThreadCancel {
+    public:
+        explicit ThreadCancel(const std::atomic<bool>* cancel);
+        ~ThreadCancel();
+        ThreadCancel(const ThreadCancel&) = delete;
+        ThreadCancel& operator=(const ThreadCancel&) = delete;
+
+    private:
+        const std::atomic<bool>* previous_;
+    };
 
     int latentDim() const override { return dim_; }
     std::string description() const override;
@@ -34,15 +68,25 @@ public:
 
     ~ScriptedModel() override;
 
+    bool stoppedAnswering() const; // a call ran past its time: the model refuses every call
+
 private:
-    ScriptedModel() = default;
-    torch::Tensor call(const char* method, const torch::Tensor& input);
+    struct Runner;
+    ScriptedModel();
+    torch::Tensor call(const char* method, const torch::Tensor& input, const std::atomic<bool>* cancel = nullptr);
+    torch::Tensor checkDecoded(torch::Tensor images, const torch::Tensor& codes);
 
     std::string path_;
-    std::unique_ptr<torch::jit::Module> module_;
+    std::shared_ptr<torch::jit::Module> module_;
+    std::shared_ptr<Runner> runner_;
     int dim_ = 0;
     std::unique_ptr<std::once_flag> outOfRangeSaid_ = std::make_unique<std::once_flag>();
 };
+
+// How many calls into imported models were left running because they did not answer (their
+// threads cannot be stopped). A program with any must end with std::_Exit, not by returning
+// from main: static destructors would pull LibTorch from under the running interpreter.
+int runawayModelCalls();
 
 // Whether a file looks like a TorchScript archive (a zip) rather than one of our checkpoints.
 bool isTorchScriptFile(const std::string& path);

@@ -12,6 +12,9 @@ nan_decode.pt   decode returns NaN for every code.
 nan_encode.pt   encode returns NaN for every image.
 no_sigmoid.pt   decode has no sigmoid: its values run outside [0, 1].
 raises.pt       decode raises an exception (TorchScript gives it a long traceback).
+never_opens.pt  encode never returns (a loop with no end): opening it must not hang.
+far_hangs.pt    decode never returns for a code beyond 100 in any coordinate; near the
+                origin it is tiny_ae (so it opens, and hangs only where it is asked there).
 """
 import os
 import torch
@@ -83,12 +86,32 @@ class Raises(TinyAE):
         return self.dec(z).view(-1, 1, 28, 28)
 
 
+class NeverOpens(TinyAE):
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        n = 0
+        while n >= 0:
+            n = (n + 1) % 1000
+        return self.enc(x)
+
+
+class FarHangs(TinyAE):
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if bool(z.abs().max() > 100.0):
+            n = 0
+            while n >= 0:
+                n = (n + 1) % 1000
+        return self.dec(z).view(-1, 1, 28, 28)
+
+
 torch.manual_seed(0)
 tiny = TinyAE().eval()
 torch.jit.save(torch.jit.script(tiny), os.path.join(here, "tiny_ae.pt"))
 torch.jit.save(torch.jit.script(NoDecode().eval()), os.path.join(here, "no_decode.pt"))
 torch.jit.save(torch.jit.script(WrongShape().eval()), os.path.join(here, "wrong_shape.pt"))
-for cls, file in ((NanDecode, "nan_decode.pt"), (NanEncode, "nan_encode.pt"), (NoSigmoid, "no_sigmoid.pt"), (Raises, "raises.pt")):
+for cls, file in ((NanDecode, "nan_decode.pt"), (NanEncode, "nan_encode.pt"), (NoSigmoid, "no_sigmoid.pt"), (Raises, "raises.pt"),
+                  (NeverOpens, "never_opens.pt"), (FarHangs, "far_hangs.pt")):
     torch.manual_seed(0)
     torch.jit.save(torch.jit.script(cls().eval()), os.path.join(here, file))
 

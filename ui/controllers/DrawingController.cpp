@@ -30,6 +30,8 @@ void DrawingController::update()
     const std::vector<uint8_t> pixels = panel_->preprocessed();
     std::vector<float> logVar;
     const std::vector<float> z = now.model->encode(pixels.data(), &logVar);
+    if (z.empty()) // the model failed (the status line says how)
+        return;
     const LatentCloud& cloud = *now.cloud;
     map_->setMark(LatentMapView::Mark::Drawing, projected(cloud.projection, z));
     map_->setOutline("drawingSigma", sigmaEllipse(cloud.projection, z, logVar), QPen(Qt::black, 1.5, Qt::DashLine));

@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QPointer>
+#include <QProgressDialog>
 #include <QSettings>
 #include <QStandardPaths>
 
@@ -117,6 +119,29 @@ void ModelController::startDefaultTraining(const QString& dataset, int epochs)
 void ModelController::openModel(const QString& path, TrainingSession::DatasetChoice dataset)
 {
     session_->openModel(path, dataset);
+    if (!isTorchScriptModel(path))
+        return;
+    // A model from elsewhere runs its own code when probed: should it take long (or never
+    // return), the window stays usable and offers to give up waiting.
+    delete opening_;
+    opening_ = new QProgressDialog(tr("Opening %1: trying its encode and decode on two images…")
+                                       .arg(QFileInfo(path).fileName()),
+                                   tr("Cancel"), 0, 0, dialogParent_);
+    opening_->setObjectName("openingModel");
+    opening_->setWindowTitle(tr("Opening Model"));
+    opening_->setMinimumDuration(1000);
+    opening_->setAutoReset(false);
+    opening_->setAutoClose(false);
+    connect(opening_, &QProgressDialog::canceled, session_, &TrainingSession::cancelOpening);
+    const auto done = [dialog = QPointer<QProgressDialog>(opening_)] {
+        if (dialog)
+            dialog->deleteLater();
+    };
+    connect(opening_, &QProgressDialog::canceled, opening_, done);
+    for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::idle})
+        connect(session_, signal, opening_, done);
+    connect(session_, &TrainingSession::failed, opening_, done);
+    connect(session_, &TrainingSession::notice, opening_, done);
 }
 
 void ModelController::openDataset(const QString& nameOrPath)

@@ -3,9 +3,11 @@
 #include "session/TrainingSession.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
 
 class QAction;
+class QProgressDialog;
 class QWidget;
 
 namespace lx {
@@ -63,6 +65,7 @@ private:
     QAction* openDataset_;
     QAction* openSession_;
     QAction* saveSession_;
+    QPointer<QProgressDialog> opening_; // while an imported model is being probed
 };
 
 } // namespace lx::ui

@@ -24,6 +24,19 @@ StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogPar
         refresh();
         showError(message);
     });
+    connect(session, &TrainingSession::notice, this, &StatusLine::show);
+    // A model that fails on the GUI thread (an imported one whose decode raises, returns NaN
+    // or does not answer): a warning the first time it says something new, the status line
+    // after that (a hover calls it again at every move).
+    setModelProblemReporter([this](const QString& message) {
+        QMetaObject::invokeMethod(this, [this, message] {
+            if (message != lastProblem_) {
+                lastProblem_ = message;
+                showError(message);
+            }
+            show(message);
+        }, Qt::QueuedConnection);
+    });
     // A message was about what was shown before: another dataset or model starts afresh.
     for (auto signal : {&ExplorerState::datasetChanged, &ExplorerState::modelChanged})
         connect(state_, signal, this, [this] {
@@ -31,6 +44,11 @@ StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogPar
             refresh();
         });
     refresh();
+}
+
+StatusLine::~StatusLine()
+{
+    setModelProblemReporter({});
 }
 
 void StatusLine::show(const QString& message)

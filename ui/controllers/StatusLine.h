@@ -20,6 +20,7 @@ class StatusLine : public QObject {
     Q_OBJECT
 public:
     StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogParent, QObject* parent = nullptr);
+    ~StatusLine() override;
 
     void show(const QString& message);
     void showError(const QString& message);
@@ -32,7 +33,8 @@ private:
     QWidget* dialogParent_;
     QLabel* label_;
     QString message_;
-    QString work_; // the worker's own progress ("Loading dataset fashion…"), while it lasts
+    QString work_;
+    QString lastProblem_; // the worker's own progress ("Loading dataset fashion…"), while it lasts
 };
 
 } // namespace lx::ui
