@@ -498,6 +498,8 @@ int runCli(const QStringList& arguments)
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption help({"h", "help"}, "Show this help.");
     parser.addOption(help);
+    const QCommandLineOption verbose("verbose", "Errors in full (an imported model's traceback).");
+    parser.addOption(verbose);
     it->second.addOptions(parser);
     QStringList args = arguments;
     args.removeAt(1);
@@ -516,6 +518,7 @@ int runCli(const QStringList& arguments)
         }
         if (!parser.positionalArguments().isEmpty())
             throw UsageError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
+        lx::ScriptedModel::setVerboseErrors(parser.isSet(verbose));
         lx::startWorkerThreads(); // commands compute on this thread, in parallel
         return it->second.run(parser);
     } catch (const UsageError& e) {

@@ -191,6 +191,20 @@ TEST_CASE("without a display, --version answers and the window refuses with a me
     CHECK(window.err.count('\n') == 1);
 }
 
+TEST_CASE("an exception inside an imported model is one line, and its traceback only with --verbose", "[cli]")
+{
+    const QString model = QString::fromUtf8(LX_TEST_DATA) + "/raises.pt";
+    const QString line = "latent-explorer inspect: error: raises.pt: decode failed on a 2×3 input: "
+                         "builtins.RuntimeError: this model refuses every code";
+    const Run plain = cli({"inspect", "--model", model});
+    CHECK(plain.exitCode == 1);
+    CHECK(plain.err.trimmed() == line);
+    const Run verbose = cli({"inspect", "--model", model, "--verbose"});
+    CHECK(verbose.exitCode == 1);
+    CHECK(verbose.err.startsWith(line + "\n"));
+    CHECK(verbose.err.contains("Traceback of TorchScript"));
+}
+
 TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
 {
     const Run r = cli({"inspect", "--system"});

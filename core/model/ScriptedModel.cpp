@@ -35,6 +35,8 @@ std::string secondsText(milliseconds t)
     return text;
 }
 
+std::atomic<bool> g_verbose{false};
+
 // An exception raised inside a TorchScript method comes with the interpreter's traceback (a
 // dozen lines); its last line says what went wrong ("RuntimeError: …"): that one line.
 std::string lastLine(const std::string& message)
@@ -43,7 +45,10 @@ std::string lastLine(const std::string& message)
     if (end == std::string::npos)
         return message;
     const size_t start = message.rfind('\n', end);
-    return message.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    const std::string last =
+        message.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    // Verbose: the interpreter's whole traceback, after the line that says what went wrong.
+    return g_verbose && start != std::string::npos ? last + "\n" + message.substr(0, end + 1) : last;
 }
 
 
@@ -108,6 +113,11 @@ bool isTorchScriptFile(const std::string& path)
     char head[4] = {};
     f.read(head, 4);
     return f && std::memcmp(head, "PK\x03\x04", 4) == 0;
+}
+
+void ScriptedModel::setVerboseErrors(bool verbose)
+{
+    g_verbose = verbose;
 }
 
 int runawayModelCalls()

@@ -68,7 +68,11 @@ public:
 
     ~ScriptedModel() override;
 
-    bool stoppedAnswering() const; // a call ran past its time: the model refuses every call
+    bool stoppedAnswering() const;
+
+    // An exception inside a TorchScript method is one line (its last: "RuntimeError: …");
+    // verbose, the interpreter's whole traceback (the CLI's --verbose).
+    static void setVerboseErrors(bool verbose); // a call ran past its time: the model refuses every call
 
 private:
     struct Runner;
