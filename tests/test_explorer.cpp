@@ -5,6 +5,7 @@
 #include "io/SessionFile.h"
 
 #include "MainWindow.h"
+#include "QCustomPlot.h"
 #include "panels/PinsPanel.h"
 #include "controllers/DecodedGridController.h"
 #include "controllers/ExportController.h"
@@ -39,6 +40,8 @@
 #include <QFileInfo>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QTabBar>
+#include <QMainWindow>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -1045,4 +1048,88 @@ TEST_CASE("every bad model file opened in the window is one warning naming it, a
         CHECK(e.action("Open Model…")->isEnabled());
     }
     qunsetenv("LX_MODEL_TIMEOUT");
+}
+
+namespace {
+
+// In every laid-out widget that is shown: two visible children that overlap, a child reaching
+// outside its parent, or a one-line label shorter than its text.
+QStringList layoutFaults(QWidget* root, int* checked)
+{
+    QStringList faults;
+    const auto name = [](const QWidget* w) {
+        return QStringLiteral("%1 \"%2\"").arg(w->metaObject()->className(), w->objectName());
+    };
+    QList<QWidget*> widgets = root->findChildren<QWidget*>();
+    widgets << root;
+    for (QWidget* w : widgets) {
+        // Every container laid out by a layout (our panels and their groups); not Qt's own
+        // composites, whose parts overlap by design (a dock's title buttons, the window's docks).
+        if (!w->isVisible() || !w->layout() || qobject_cast<QDockWidget*>(w) || qobject_cast<QMainWindow*>(w)
+            || qobject_cast<QCustomPlot*>(w))
+            continue;
+        QList<QWidget*> children;
+        for (QObject* o : w->children())
+            if (auto* c = qobject_cast<QWidget*>(o); c && c->isVisible() && !c->isWindow())
+                children << c;
+        for (int i = 0; i < children.size(); ++i) {
+            QWidget* c = children[i];
+            ++*checked;
+            if (!w->rect().contains(c->geometry()))
+                faults << QStringLiteral("%1 reaches outside %2").arg(name(c), name(w));
+            for (int j = i + 1; j < children.size(); ++j)
+                if (c->geometry().intersects(children[j]->geometry()))
+                    faults << QStringLiteral("%1 overlaps %2 in %3").arg(name(c), name(children[j]), name(w));
+            if (auto* tile = qobject_cast<ImageTile*>(c); tile && !tile->captionFits())
+                faults << QStringLiteral("the caption \"%1\" is cut (%2 px wide) in %3").arg(tile->caption()).arg(tile->width()).arg(name(w));
+            if (auto* label = qobject_cast<QLabel*>(c); label && !label->wordWrap() && !label->text().isEmpty()
+                                                         && label->width() < label->minimumSizeHint().width())
+                faults << QStringLiteral("label \"%1\" is cut (%2 of %3 px) in %4")
+                              .arg(label->text())
+                              .arg(label->width())
+                              .arg(label->minimumSizeHint().width())
+                              .arg(name(w));
+        }
+    }
+    return faults;
+}
+
+} // namespace
+
+TEST_CASE("at 800x600, 1280x800 and 1920x1080 no panel's widgets overlap, reach outside it or cut a label",
+          "[gui][layout]")
+{
+    Explorer e;
+    // Something in every panel: a hovered data point, a pin, interpolation ends, a drawing.
+    LatentMapView* map = e.window.map();
+    const auto cloud = map->cloud();
+    QTest::mouseMove(map, map->positionOf(QPointF(cloud->xy[0], cloud->xy[1])));
+    QTest::mouseClick(map, Qt::LeftButton, {}, map->axisRect()->rect().center());
+    e.window.state()->setEnds(std::vector<float>(cloud->codes.begin(), cloud->codes.begin() + 2),
+                              std::vector<float>(cloud->codes.begin() + 2, cloud->codes.begin() + 4));
+    for (const QSize size : {QSize(800, 600), QSize(1280, 800), QSize(1920, 1080)}) {
+        e.window.resize(size);
+        QCoreApplication::processEvents();
+        for (QDockWidget* dock : e.window.findChildren<QDockWidget*>()) {
+            dock->raise();
+            QCoreApplication::processEvents();
+            INFO(size.width() << "x" << size.height() << ", " << dock->windowTitle().toStdString() << " in front");
+            // The panels in view: each dock on its own, and the front one of each tab group
+            // (Qt keeps the others "visible" underneath).
+            int checked = 0;
+            QStringList faults;
+            for (QDockWidget* d : e.window.findChildren<QDockWidget*>()) {
+                bool front = e.window.tabifiedDockWidgets(d).isEmpty();
+                for (QTabBar* bar : e.window.findChildren<QTabBar*>())
+                    for (int t = 0; t < bar->count(); ++t)
+                        if (bar->tabText(t) == d->windowTitle())
+                            front = t == bar->currentIndex();
+                if (front && d->isVisible())
+                    faults << layoutFaults(d->widget(), &checked);
+            }
+            CHECK(faults.join('\n').toStdString() == "");
+            CHECK(checked >= 8); // the panels in view and their parts
+
+        }
+    }
 }

@@ -29,6 +29,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QTimer>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
@@ -42,7 +43,7 @@ namespace {
 
 // Bumped whenever the docks change, so that a layout saved by an older version is not
 // restored over panels it does not know.
-constexpr int kLayoutVersion = 3;
+constexpr int kLayoutVersion = 4;
 
 } // namespace
 
@@ -60,11 +61,57 @@ MainWindow::MainWindow(QWidget* parent)
     buildMenus();
     connectMap();
     QSettings settings;
+    arrangingDocks_ = true;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
+    arrangingDocks_ = false;
     keepTabTitlesWhole();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         connect(dock, &QDockWidget::dockLocationChanged, this, &MainWindow::keepTabTitlesWhole);
+    // Once the user moves Training or Architecture elsewhere, the window stops arranging them.
+    for (QDockWidget* dock : {curvesDock_, architectureDock_}) {
+        connect(dock, &QDockWidget::dockLocationChanged, this, [this] { bottomDocksMovedByUser_ |= !arrangingDocks_; });
+        connect(dock, &QDockWidget::topLevelChanged, this, [this] { bottomDocksMovedByUser_ |= !arrangingDocks_; });
+    }
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event)
+{
+    QMainWindow::resizeEvent(event);
+    // After the event: docks are not moved while the layout is being applied.
+    if (!arrangePending_) {
+        arrangePending_ = true;
+        QTimer::singleShot(0, this, [this] {
+            arrangePending_ = false;
+            arrangeBottomDocks();
+        });
+    }
+}
+
+void MainWindow::arrangeBottomDocks()
+{
+    const bool inPlace = dockWidgetArea(curvesDock_) == Qt::BottomDockWidgetArea
+                         && dockWidgetArea(architectureDock_) == Qt::BottomDockWidgetArea && !curvesDock_->isFloating()
+                         && !architectureDock_->isFloating() && !curvesDock_->isHidden()
+                         && !architectureDock_->isHidden();
+    if (bottomDocksMovedByUser_ || !inPlace)
+        return;
+    const bool wide = width() >= 1100; // each half then has room for its plot or its two tables
+    const bool tabbed = tabifiedDockWidgets(curvesDock_).contains(architectureDock_);
+    if (wide == !tabbed)
+        return;
+    arrangingDocks_ = true;
+    if (wide) {
+        removeDockWidget(architectureDock_); // a tabbed dock would be split into its own tab group
+        addDockWidget(Qt::BottomDockWidgetArea, architectureDock_);
+        splitDockWidget(curvesDock_, architectureDock_, Qt::Horizontal);
+        architectureDock_->show();
+        resizeDocks({curvesDock_, architectureDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
+    } else {
+        tabifyDockWidget(curvesDock_, architectureDock_);
+        curvesDock_->raise();
+    }
+    arrangingDocks_ = false;
 }
 
 void MainWindow::keepTabTitlesWhole()
@@ -134,11 +181,15 @@ void MainWindow::buildDocks()
 
     curves_ = new CurvesPanel(this);
     architecture_ = new ArchitecturePanel(this);
+    // Side by side: the curves can be watched while the architecture is tried.
+    // Side by side where the window is wide enough (the curves watched while the architecture
+    // is tried), as tabs where it is not: arrangeBottomDocks.
     QDockWidget* curvesDock = addDock(tr("Training"), "trainingDock", curves_, Qt::BottomDockWidgetArea);
-    tabifyDockWidget(curvesDock,
-                     addDock(tr("Architecture"), "architectureDock", architecture_, Qt::BottomDockWidgetArea));
+    curvesDock_ = curvesDock;
+    architectureDock_ = addDock(tr("Architecture"), "architectureDock", architecture_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(curvesDock, architectureDock_);
     curvesDock->raise();
-    resizeDocks({curvesDock}, {210}, Qt::Vertical);
+    resizeDocks({curvesDock}, {230}, Qt::Vertical);
     resizeDocks({decodeDock}, {300}, Qt::Horizontal);
 }
 

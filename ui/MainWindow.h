@@ -65,6 +65,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     QDockWidget* addDock(const QString& title, const char* name, QWidget* panel, Qt::DockWidgetArea area);
@@ -73,6 +74,7 @@ private:
     void buildMenus();
     void connectMap();
     void keepTabTitlesWhole();
+    void arrangeBottomDocks();
     void showAbout();
 
     TrainingSession* session_;
@@ -89,6 +91,11 @@ private:
     ArchitecturePanel* architecture_ = nullptr;
     QDockWidget* samplesDock_ = nullptr;
     QDockWidget* arithmeticDock_ = nullptr;
+    QDockWidget* curvesDock_ = nullptr;
+    QDockWidget* architectureDock_ = nullptr;
+    bool arrangingDocks_ = false;
+    bool arrangePending_ = false;
+    bool bottomDocksMovedByUser_ = false;
 
     ModelController* models_ = nullptr;
     TrainingController* training_ = nullptr;

@@ -2,7 +2,7 @@
 
 #include "model/ArchitecturePlan.h"
 
-#include <QHBoxLayout>
+#include <QBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -57,12 +57,22 @@ ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent)
     editor->addWidget(convs_, 1);
     editor->addWidget(verdict_);
     editor->addWidget(reset);
-    auto* columns = new QHBoxLayout;
-    columns->addWidget(layers_, 3);
-    columns->addLayout(editor, 2);
+    columns_ = new QBoxLayout(QBoxLayout::LeftToRight);
+    columns_->addWidget(layers_, 3);
+    columns_->addLayout(editor, 2);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(summary_);
-    layout->addLayout(columns, 1);
+    layout->addLayout(columns_, 1);
+}
+
+void ArchitecturePanel::resizeEvent(QResizeEvent* event)
+{
+    // Side by side where both tables fit whole; else one above the other, the editor and its
+    // verdict first (what a student tries), the layer list under it.
+    const QBoxLayout::Direction direction = width() >= 820 ? QBoxLayout::LeftToRight : QBoxLayout::BottomToTop;
+    if (columns_->direction() != direction)
+        columns_->setDirection(direction);
+    QWidget::resizeEvent(event);
 }
 
 void ArchitecturePanel::setSpec(const ModelSpec& spec)

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QBoxLayout;
 class QLabel;
 class QTableWidget;
 
@@ -32,6 +33,9 @@ public:
     int fixRow() const { return fixRow_; }
     int fixColumn() const { return fixColumn_; }
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void rebuildEditors();
     void replan();
@@ -41,6 +45,7 @@ private:
     QLabel* verdict_;
     QTableWidget* layers_;
     QTableWidget* convs_;
+    QBoxLayout* columns_;
     int fixRow_ = -1, fixColumn_ = -1;
 };
 

@@ -27,6 +27,11 @@ void ImageTile::setCaption(const QString& caption)
     update();
 }
 
+bool ImageTile::captionFits() const
+{
+    return fontMetrics().horizontalAdvance(caption_) * 3 <= width() * 4;
+}
+
 int ImageTile::captionHeight() const
 {
     return fontMetrics().height() + 6;
@@ -65,8 +70,16 @@ void ImageTile::paintEvent(QPaintEvent*)
         p.drawImage(box, image_);
     }
     p.setPen(palette().color(QPalette::WindowText));
+    // A caption a little too wide for a narrow tile ("reconstruction" at 800×600) is drawn in a
+    // smaller type, down to three quarters, before anything is cut off.
+    QFont font = p.font();
+    const int full = QFontMetrics(font).horizontalAdvance(caption_);
+    if (full > width() && font.pointSizeF() > 0) {
+        font.setPointSizeF(std::max(font.pointSizeF() * 0.75, font.pointSizeF() * width() / full));
+        p.setFont(font);
+    }
     p.drawText(QRect(0, box.bottom() + 3, width(), fontMetrics().height() + 4), Qt::AlignHCenter | Qt::AlignTop,
-               fontMetrics().elidedText(caption_, Qt::ElideRight, width()));
+               QFontMetrics(p.font()).elidedText(caption_, Qt::ElideRight, width()));
 }
 
 } // namespace lx::ui

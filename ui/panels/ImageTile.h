@@ -17,6 +17,8 @@ public:
     void setCaption(const QString& caption);
     const QImage& image() const { return image_; }
     QString caption() const { return caption_; }
+    // Whether the caption is drawn whole (in a type down to three quarters of the panel's).
+    bool captionFits() const;
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
     int imageSide() const; // the image's side as painted now
