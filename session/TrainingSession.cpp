@@ -93,10 +93,9 @@ void TrainingSession::openModel(const QString& path, DatasetChoice choice)
             } catch (const Cancelled&) {
                 if (!d->shuttingDown)
                     d->toGui([q = d->q, file = QFileInfo(path).fileName()] {
-                        Q_EMIT q->notice(TrainingSession::tr(
-                            "Opening %1 was cancelled; the model shown before stays. (Its call goes on running on a "
-                            "thread of its own until Latent Explorer quits: TorchScript cannot be interrupted.)")
-                                             .arg(file));
+                        // (Its call runs on, at idle priority, until the program quits:
+                        // TorchScript cannot be interrupted. The README says so.)
+                        Q_EMIT q->notice(TrainingSession::tr("Opening %1 cancelled; the model before stays").arg(file));
                     });
                 return;
             }

@@ -254,8 +254,19 @@ TEST_CASE("strokes on the canvas give an MNIST-style image centred by mass, plac
     // The panel shows what the model saw and its reconstruction.
     CHECK(draw->preprocessedTile()->image() == greyImage(pixels.data(), 28, 28));
     CHECK_FALSE(draw->reconstructionTile()->image().isNull());
-    // Undo takes the stroke away again.
-    canvas->undo();
+    // Ctrl+Z takes the stroke away again, but only where the panel can be seen: not while
+    // another tab is in front of it.
+    auto* drawDock = e.window.findChild<QDockWidget*>("drawDock");
+    auto* samplesDock = e.window.findChild<QDockWidget*>("samplesDock");
+    e.window.activateWindow();
+    REQUIRE(QTest::qWaitForWindowActive(&e.window));
+    samplesDock->raise();
+    QCoreApplication::processEvents();
+    QTest::keyClick(e.window.map(), Qt::Key_Z, Qt::ControlModifier);
+    CHECK_FALSE(canvas->isEmpty());
+    drawDock->raise();
+    QCoreApplication::processEvents();
+    QTest::keyClick(e.window.map(), Qt::Key_Z, Qt::ControlModifier);
     CHECK(canvas->isEmpty());
     CHECK(draw->preprocessedTile()->image().isNull());
 }
@@ -985,7 +996,7 @@ TEST_CASE("opening an imported model that never answers keeps the window usable,
             dialog = e.window.findChild<QProgressDialog*>("openingModel");
             return dialog && dialog->isVisible();
         },
-        8000));
+        3000)); // a second, not QProgressDialog's own four
     CHECK(e.window.session()->isBusy());
     QPushButton* cancel = dialog->findChild<QPushButton*>();
     REQUIRE(cancel);
@@ -993,7 +1004,7 @@ TEST_CASE("opening an imported model that never answers keeps the window usable,
     REQUIRE(e.waitUntilIdle(5000));
     auto* status = e.window.findChild<QLabel*>("statusLine");
     REQUIRE(status);
-    CHECK(QTest::qWaitFor([&] { return status->text().contains("Opening never_opens.pt was cancelled"); }, 2000));
+    CHECK(QTest::qWaitFor([&] { return status->text().contains("Opening never_opens.pt cancelled"); }, 2000));
     CHECK(e.window.session()->snapshot() == before);
     CHECK(e.action("Open Model…")->isEnabled());
     CHECK(e.window.findChildren<QMessageBox*>("errorMessage").isEmpty()); // asked for: not a warning
@@ -1016,11 +1027,11 @@ TEST_CASE("an imported model that fails on the GUI thread gives a blank tile and
     CHECK(model->encode(std::vector<uint8_t>(28 * 28, 0).data()).empty());
     auto* status = e.window.findChild<QLabel*>("statusLine");
     REQUIRE(status);
-    CHECK(QTest::qWaitFor([&] { return status->text().contains("far_hangs.pt stopped answering"); }, 2000));
-    // One warning box for each new message (the timeout, then the refusals that follow), not one per call.
+    CHECK(QTest::qWaitFor([&] { return status->text().contains("far_hangs.pt: decode did not answer in 2 s"); }, 2000));
+    // One warning box for the one problem, not one per call.
     const auto boxes = e.window.findChildren<QMessageBox*>("errorMessage");
-    CHECK(boxes.size() == 2);
-    CHECK(boxes.first()->text().contains("decode did not answer in 2 s"));
+    CHECK(boxes.size() == 1);
+    CHECK(boxes.first()->text().contains("the model is set aside"));
 }
 
 TEST_CASE("every bad model file opened in the window is one warning naming it, and the model shown stays",

@@ -18,6 +18,7 @@
 #include "panels/CurvesPanel.h"
 #include "panels/DecodePanel.h"
 #include "panels/DrawPanel.h"
+#include "panels/DrawingCanvas.h"
 #include "panels/InterpolationPanel.h"
 #include "panels/PinsPanel.h"
 #include "panels/SamplesPanel.h"
@@ -29,6 +30,9 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+
+#include <algorithm>
+#include <cstdlib>
 #include <QTimer>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -96,6 +100,13 @@ void MainWindow::arrangeBottomDocks()
                          && !architectureDock_->isHidden();
     if (bottomDocksMovedByUser_ || !inPlace)
         return;
+    // Their height grows with the window's (a loss plot 45 px high at 1600×1000 said little).
+    const int wanted = std::clamp(height() * 28 / 100, 170, 380);
+    if (std::abs(curvesDock_->height() - wanted) > 8) {
+        arrangingDocks_ = true;
+        resizeDocks({curvesDock_}, {wanted}, Qt::Vertical);
+        arrangingDocks_ = false;
+    }
     const bool wide = width() >= 1100; // each half then has room for its plot or its two tables
     const bool tabbed = tabifiedDockWidgets(curvesDock_).contains(architectureDock_);
     if (wide == !tabbed)
@@ -176,6 +187,7 @@ void MainWindow::buildDocks()
     for (size_t i = 1; i < std::size(tabs); ++i)
         tabifyDockWidget(tabs[i - 1], tabs[i]);
     tabs[1]->raise();
+    drawDock_ = tabs[2];
     samplesDock_ = tabs[3];
     arithmeticDock_ = tabs[4];
 
@@ -222,6 +234,15 @@ void MainWindow::buildControllers()
 
 void MainWindow::buildMenus()
 {
+    // Ctrl+Z undoes a stroke only while the Draw panel is in front: a button's own shortcut
+    // fired from behind another tab too (Qt keeps a tabbed-away dock "visible").
+    auto* undoStroke = new QAction(tr("Undo Stroke"), this);
+    undoStroke->setObjectName("undoStroke");
+    undoStroke->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    undoStroke->setEnabled(false);
+    connect(undoStroke, &QAction::triggered, draw_->canvas(), &DrawingCanvas::undo);
+    connect(drawDock_, &QDockWidget::visibilityChanged, undoStroke, &QAction::setEnabled);
+    addAction(undoStroke);
     auto* resetView = new QAction(tr("&Reset View"), this);
     resetView->setShortcuts({QKeySequence(Qt::Key_Home), QKeySequence(Qt::Key_R)}); // wherever the focus is
     connect(resetView, &QAction::triggered, map_, &LatentMapView::resetView);

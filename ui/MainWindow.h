@@ -89,6 +89,7 @@ private:
     ArithmeticPanel* arithmeticPanel_ = nullptr;
     CurvesPanel* curves_ = nullptr;
     ArchitecturePanel* architecture_ = nullptr;
+    QDockWidget* drawDock_ = nullptr;
     QDockWidget* samplesDock_ = nullptr;
     QDockWidget* arithmeticDock_ = nullptr;
     QDockWidget* curvesDock_ = nullptr;

@@ -15,6 +15,11 @@
 #include <sstream>
 #include <thread>
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace lx {
 namespace {
 
@@ -138,17 +143,20 @@ struct ScriptedModel::Runner {
         bool quit = false;
         bool leftRunning = false; // its caller gave up on it (counted in g_runaway)
         Clock::time_point started;
+        pid_t tid = 0; // the thread's own id, to lower its priority once it is left running
     };
     std::shared_ptr<Shared> shared = std::make_shared<Shared>();
     std::thread thread;
     std::timed_mutex turn; // one call at a time
     std::atomic<bool> stopped{false};
-    std::string why; // why it stopped answering; written once, before `stopped` is set
+    std::string why; // the message it was set aside with; written once, before `stopped` is set
 
     Runner()
     {
         thread = std::thread([s = shared] {
+            pthread_setname_np(pthread_self(), "lx-model"); // what top shows, should it run away
             std::unique_lock<std::mutex> lock(s->mutex);
+            s->tid = pid_t(syscall(SYS_gettid));
             for (;;) {
                 s->cv.wait(lock, [&] { return s->hasTask || s->quit; });
                 if (!s->hasTask)
@@ -265,9 +273,7 @@ torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input
     if (!cancel)
         cancel = tl_cancel;
     const milliseconds timeout = tl_timeout.count() > 0 ? tl_timeout : defaultTimeout();
-    const auto stoppedError = [&] {
-        return Error(name(path_) + " stopped answering (" + r.why + "); open it again once it is fixed");
-    };
+    const auto stoppedError = [&] { return Error(r.why); };
     std::unique_lock<std::timed_mutex> turn(r.turn, std::defer_lock);
     while (!turn.try_lock_for(milliseconds(20))) {
         if (r.stopped)
@@ -304,17 +310,22 @@ torch::Tensor ScriptedModel::call(const char* method, const torch::Tensor& input
         if (s.running) { // it cannot be stopped: leave it, and refuse every later call
             s.leftRunning = true;
             ++g_runaway;
+            // Nor can it be killed, but it need not cost anything: at SCHED_IDLE it runs only
+            // on a core nobody else wants (the window and the trainer keep theirs).
+            const sched_param idle{};
+            sched_setscheduler(s.tid, SCHED_IDLE, &idle);
         } else {
             s.hasTask = false;
             s.task = nullptr;
         }
-        r.why = cancelled ? std::string(method) + " was cancelled while it ran"
-                          : std::string(method) + " did not answer in " + secondsText(timeout);
+        // Later calls are refused with this same line: one message for the one problem.
+        r.why = cancelled ? name(path_) + ": " + method + " was cancelled while it ran; the model is set aside"
+                          : name(path_) + ": " + method + " did not answer in " + secondsText(timeout)
+                                + " (a loop that never ends?); the model is set aside";
         r.stopped = true;
         if (cancelled)
             throw Cancelled();
-        throw Error(name(path_) + ": " + method + " did not answer in " + secondsText(timeout)
-                    + " (a loop that never ends?); the model is set aside");
+        throw Error(r.why);
     }
     lock.unlock();
 

@@ -12,7 +12,7 @@ namespace lx::ui {
 HoverController::HoverController(ExplorerState* state, LatentMapView* map, DecodePanel* panel, QObject* parent)
     : QObject(parent), state_(state), map_(map), panel_(panel)
 {
-    connect(map_, &LatentMapView::hovered, this, &HoverController::hover);
+    connect(map_, &LatentMapView::hovered, this, [this](QPointF plane, qint64 point) { hover(plane, point); });
     connect(map_, &LatentMapView::left, this, &HoverController::clearMarks);
     connect(map_, &LatentMapView::clicked, this, [this](QPointF plane, qint64) {
         if (const ExplorerState::Current now = state_->current())
@@ -31,11 +31,20 @@ HoverController::HoverController(ExplorerState* state, LatentMapView* map, Decod
 
 void HoverController::hoverAgain()
 {
-    if (!map_->underMouse() || !map_->isVisible())
+    if (!map_->isVisible())
         return;
     const QPoint at = map_->mapFromGlobal(QCursor::pos());
-    if (map_->rect().contains(at))
-        hover(map_->planeAt(at), map_->pointAt(at));
+    if (map_->underMouse() && map_->rect().contains(at))
+        return hover(map_->planeAt(at), map_->pointAt(at));
+    // The pointer has left the map: the panel still shows what was last under it, with the
+    // new weights (a data point where it is now), so it never shows an older model's picture.
+    if (!last_)
+        return;
+    QPointF plane = last_->first;
+    const qint64 point = last_->second;
+    if (const ExplorerState::Current now = state_->current(); now && point >= 0 && point < now.cloud->count())
+        plane = QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]);
+    hover(plane, point, false);
 }
 
 void HoverController::markPins()
@@ -56,21 +65,34 @@ void HoverController::clearMarks()
 
 void HoverController::clear()
 {
+    last_.reset();
     clearMarks();
     panel_->clear();
 }
 
-void HoverController::hover(QPointF plane, qint64 point)
+void HoverController::hover(QPointF plane, qint64 point, bool mark)
 {
     const ExplorerState::Current now = state_->current();
     if (!now)
         return;
+    last_ = std::make_pair(plane, point);
     const std::vector<float> z = now.cloud->projection.unproject(plane.x(), plane.y());
     const QImage original = point >= 0 ? state_->datasetImage(point) : QImage();
     if (original.isNull()) {
         panel_->showDecoded(now.model->decode(z), codeText(z));
         panel_->clearDataPoint();
         clearMarks();
+        return;
+    }
+    if (!mark) { // a refresh while the pointer is elsewhere: the panel only
+        const std::vector<float> mu = now.model->encode(original.constBits());
+        std::vector<float> both = z;
+        both.insert(both.end(), mu.begin(), mu.end());
+        const std::vector<QImage> decoded = now.model->decodeMany(both);
+        if (decoded.size() == 2) {
+            panel_->showDecoded(decoded[0], codeText(z));
+            panel_->showDataPoint(original, decoded[1], state_->labelText(point));
+        }
         return;
     }
     // Over a data point: the pointer's decode and the point's reconstruction in one batch.

@@ -3,6 +3,9 @@
 #include <QObject>
 #include <QPointF>
 
+#include <optional>
+#include <utility>
+
 namespace lx {
 class ExplorerState;
 }
@@ -22,7 +25,8 @@ public:
     HoverController(ExplorerState* state, LatentMapView* map, DecodePanel* panel, QObject* parent = nullptr);
 
 private:
-    void hover(QPointF plane, qint64 point);
+    std::optional<std::pair<QPointF, qint64>> last_; // what was last hovered (plane point, data point or -1)
+    void hover(QPointF plane, qint64 point, bool mark = true);
     void clearMarks();
     void markPins();
     void hoverAgain();

@@ -13,6 +13,9 @@
 #include <QProgressDialog>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTimer>
+
+#include <limits>
 
 namespace lx::ui {
 namespace {
@@ -129,7 +132,9 @@ void ModelController::openModel(const QString& path, TrainingSession::DatasetCho
                                    tr("Cancel"), 0, 0, dialogParent_);
     opening_->setObjectName("openingModel");
     opening_->setWindowTitle(tr("Opening Model"));
-    opening_->setMinimumDuration(1000);
+    // Shown after a second (QProgressDialog's own timer waits 4 s when no value is ever set).
+    opening_->setMinimumDuration(std::numeric_limits<int>::max());
+    QTimer::singleShot(1000, opening_, [dialog = opening_] { dialog->show(); });
     opening_->setAutoReset(false);
     opening_->setAutoClose(false);
     connect(opening_, &QProgressDialog::canceled, session_, &TrainingSession::cancelOpening);

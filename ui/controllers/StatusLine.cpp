@@ -21,6 +21,8 @@ StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogPar
     });
     connect(session, &TrainingSession::failed, this, [this](const QString& message) {
         work_.clear();
+        message_.clear(); // "Training 20 epochs" is no longer true
+
         refresh();
         showError(message);
     });

@@ -1,11 +1,14 @@
 #include "controllers/TrainingController.h"
 
+#include <QSettings>
+
 #include "panels/ArchitecturePanel.h"
 #include "panels/CurvesPanel.h"
 #include "panels/NewModelDialog.h"
 #include "session/ExplorerState.h"
 
 #include <QAction>
+#include <QSettings>
 
 namespace lx::ui {
 
@@ -75,8 +78,11 @@ void TrainingController::showModel()
 
 void TrainingController::train()
 {
-    if (!session_->hasModel())
+    if (!session_->hasModel()) { // a new model of the remembered kind, on the last dataset if none is open
+        if (!session_->dataset())
+            session_->openDataset(QSettings().value("session/lastDataset", "mnist").toString());
         session_->newModel(NewModelDialog::remembered());
+    }
     // Up to the planned number of epochs (a stopped run goes on where it stopped), or, once
     // they are done, that many more; said either way.
     const int planned = std::max(1, session_->lastRequest().epochs);

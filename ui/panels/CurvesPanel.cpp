@@ -36,6 +36,22 @@ protected:
                         ticks << v;
                 }
         std::sort(ticks.begin(), ticks.end());
+        // As many labels as the axis has room for (tickCount, set from its height): the 2s and
+        // 5s go first, then every other decade. Seven labels in 35 px were unreadable.
+        if (ticks.size() > tickCount()) {
+            QVector<double> decades;
+            for (double v : ticks)
+                if (std::abs(std::log10(v) - std::round(std::log10(v))) < 1e-9)
+                    decades << v;
+            if (decades.size() >= 2)
+                ticks = decades;
+            while (ticks.size() > std::max(2, tickCount())) {
+                QVector<double> half;
+                for (int i = 0; i < ticks.size(); i += 2)
+                    half << ticks[i];
+                ticks = half;
+            }
+        }
         return ticks;
     }
     int getSubTickCount(double) override { return 0; }
@@ -60,6 +76,11 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->yAxis->setLabel(tr("loss"));
     plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
     plot_->yAxis->setTicker(QSharedPointer<OneTwoFiveTicker>::create());
+    // One label per two lines of text of the axis's height.
+    connect(plot_, &QCustomPlot::beforeReplot, this, [this] {
+        const int room = plot_->axisRect()->height() / std::max(1, 2 * fontMetrics().height());
+        plot_->yAxis->ticker()->setTickCount(std::max(2, room));
+    });
     train_ = plot_->addGraph();
     train_->setName(tr("training (smoothed)"));
     train_->setPen(QPen(QColor(31, 119, 180), 1.5));

@@ -24,7 +24,7 @@ DrawPanel::DrawPanel(QWidget* parent) : QWidget(parent)
     auto* clear = new QPushButton(tr("Clear"), this);
     clear->setObjectName("clearDrawing");
     auto* undo = new QPushButton(tr("Undo"), this);
-    undo->setShortcut(QKeySequence::Undo);
+    undo->setToolTip(tr("Undo the last stroke (Ctrl+Z)")); // the key is the window's: MainWindow
     connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
     connect(undo, &QPushButton::clicked, canvas_, &DrawingCanvas::undo);
     connect(canvas_, &DrawingCanvas::changed, this, &DrawPanel::drawingChanged);
