@@ -2,13 +2,13 @@
 
 #include "common/Error.h"
 #include "io/AtomicFile.h"
+#include "io/Crc32.h"
 #include "model/ArchitecturePlan.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 
-#include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
@@ -64,7 +64,6 @@ EpochRecord epochFromJson(const QJsonObject& o)
     return e;
 }
 
-uint32_t crcOf(const std::string& bytes);
 
 // The CRC-32 of a header's compact JSON without its own checksum field: keys come out sorted
 // and numbers in their shortest exact form, so the text read back gives the same value.
@@ -84,20 +83,10 @@ uint32_t headerCrc(QJsonObject header)
 {
     header.remove("header_crc32");
     const QByteArray text = QJsonDocument(header).toJson(QJsonDocument::Compact);
-    return crcOf(std::string(text.constData(), size_t(text.size())));
+    return crc32Of(std::string(text.constData(), size_t(text.size())));
 }
 
-uint32_t crcOf(const std::string& bytes)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const uInt chunk = uInt(std::min<size_t>(bytes.size() - done, 1u << 30));
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-        done += chunk;
-    }
-    return uint32_t(crc);
-}
+
 
 struct RawCheckpoint {
     QJsonObject header;
@@ -166,7 +155,7 @@ RawCheckpoint readRaw(const std::string& path, bool withPayload)
         raw.payload.resize(available);
         if (!in.read(raw.payload.data(), std::streamsize(available)))
             refuse(path, "read error in the checkpoint's weights");
-        if (crcOf(raw.payload) != uint32_t(raw.header.value("payload_crc32").toDouble(-1)))
+        if (crc32Of(raw.payload) != uint32_t(raw.header.value("payload_crc32").toDouble(-1)))
             refuse(path, "damaged checkpoint: the weights fail their checksum (the file was altered or corrupted)");
     }
     return raw;
@@ -228,7 +217,7 @@ void saveCheckpoint(const TrainingRun& run, const std::string& path)
         {"parameters", double(planArchitecture(run.spec).parameterCount())},
         {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
         {"payload_bytes", double(payload.size())},
-        {"payload_crc32", double(crcOf(payload))},
+        {"payload_crc32", double(crc32Of(payload))},
     };
     header["header_crc32"] = double(headerCrc(header));
     const QByteArray headerText = QJsonDocument(header).toJson(QJsonDocument::Indented);

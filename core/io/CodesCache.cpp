@@ -1,9 +1,10 @@
 #include "io/CodesCache.h"
 
+#include "io/Crc32.h"
+
 #include "common/Error.h"
 #include "io/AtomicFile.h"
 
-#include <zlib.h>
 
 #include <cstring>
 #include <fstream>
@@ -31,17 +32,6 @@ bool get(const std::string& in, size_t& at, T& value)
     return true;
 }
 
-uint32_t crcOf(const char* data, size_t size)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (size > 0) {
-        const uInt chunk = uInt(std::min<size_t>(size, 1u << 30));
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-        data += chunk;
-        size -= chunk;
-    }
-    return uint32_t(crc);
-}
 
 } // namespace
 
@@ -65,7 +55,7 @@ void writeCodesCache(const std::string& path, const CodesCache& c)
     put(out, int32_t(c.withLogVar));
     out.append(reinterpret_cast<const char*>(c.codes.data()), c.codes.size() * sizeof(float));
     out.append(reinterpret_cast<const char*>(c.logVar.data()), c.logVar.size() * sizeof(float));
-    put(out, crcOf(out.data(), out.size()));
+    put(out, crc32Of(out.data(), out.size()));
     writeFileAtomically(path, out.data(), out.size());
 }
 
@@ -85,7 +75,7 @@ std::optional<CodesCache> readCodesCache(const std::string& path, const CodesCac
         return std::nullopt;
     uint32_t storedCrc = 0;
     std::memcpy(&storedCrc, in.data() + in.size() - 4, 4);
-    if (storedCrc != crcOf(in.data(), in.size() - 4))
+    if (storedCrc != crc32Of(in.data(), in.size() - 4))
         return std::nullopt;
     CodesCache c;
     size_t at = sizeof kMagic;

@@ -1,6 +1,7 @@
 #include "io/ZipArchive.h"
 
 #include "common/Error.h"
+#include "io/Crc32.h"
 
 #include <zlib.h>
 
@@ -34,18 +35,6 @@ struct Reader {
         return at <= bytes.size() && bytes.size() - at >= 4 && std::memcmp(bytes.data() + at, sig, 4) == 0;
     }
 };
-
-uint32_t crcOf(const char* data, uint64_t size)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (size > 0) {
-        const uInt chunk = uInt(std::min<uint64_t>(size, 1u << 30));
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-        data += chunk;
-        size -= chunk;
-    }
-    return uint32_t(crc);
-}
 
 // The CRC-32 of a raw deflate stream's output, which must be exactly `size` bytes.
 bool inflatedCrc(const char* data, uint64_t compressed, uint64_t size, uint32_t& crc)
@@ -151,7 +140,7 @@ void verifyZipEntries(const std::string& bytes, const std::string& what)
         uint32_t crc = 0;
         bool ok = false;
         if (e.method == 0)
-            ok = e.compressedSize == e.size && (crc = crcOf(data, e.size)) == e.crc;
+            ok = e.compressedSize == e.size && (crc = crc32Of(data, e.size)) == e.crc;
         else if (e.method == 8)
             ok = inflatedCrc(data, e.compressedSize, e.size, crc) && crc == e.crc;
         else
