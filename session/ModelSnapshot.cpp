@@ -7,7 +7,9 @@
 
 #include <omp.h>
 
+#include <QCoreApplication>
 #include <QFile>
+#include <QThread>
 
 #include <cstdio>
 #include <cstring>
@@ -49,13 +51,21 @@ void reportProblem(const std::exception& e)
         std::fprintf(stderr, "latent-explorer: %s\n", qPrintable(message));
 }
 
-// A GUI-thread call that must not throw into Qt's event loop: the model's failure is reported
-// and the caller gets `fallback`. An imported model's decode waits at most 2 s there (not the
-// 10 s a command waits): a hover must not freeze the window.
+// A call that must not throw into Qt's event loop: the model's failure is reported and the
+// caller gets `fallback`. On the GUI thread an imported model's call waits at most 2 s (not the
+// 10 s a command waits): a hover must not freeze the window. Background jobs (samples of
+// another model, exports) keep the longer wait: a big batch may take its time.
+std::chrono::milliseconds interactiveTimeout()
+{
+    const QCoreApplication* app = QCoreApplication::instance();
+    const bool gui = app && QThread::currentThread() == app->thread();
+    return gui ? std::chrono::milliseconds(2000) : ScriptedModel::defaultTimeout();
+}
+
 template <typename F, typename R>
 R guarded(F&& f, R fallback)
 {
-    ScriptedModel::ThreadTimeout interactive(std::chrono::milliseconds(2000));
+    ScriptedModel::ThreadTimeout interactive(interactiveTimeout());
     try {
         return f();
     } catch (const Cancelled&) {
