@@ -84,17 +84,6 @@ void HoverController::hover(QPointF plane, qint64 point, bool mark)
         clearMarks();
         return;
     }
-    if (!mark) { // a refresh while the pointer is elsewhere: the panel only
-        const std::vector<float> mu = now.model->encode(original.constBits());
-        std::vector<float> both = z;
-        both.insert(both.end(), mu.begin(), mu.end());
-        const std::vector<QImage> decoded = now.model->decodeMany(both);
-        if (decoded.size() == 2) {
-            panel_->showDecoded(decoded[0], codeText(z));
-            panel_->showDataPoint(original, decoded[1], state_->labelText(point));
-        }
-        return;
-    }
     // Over a data point: the pointer's decode and the point's reconstruction in one batch.
     std::vector<float> logVar;
     const std::vector<float> mu = now.model->encode(original.constBits(), &logVar);
@@ -104,8 +93,10 @@ void HoverController::hover(QPointF plane, qint64 point, bool mark)
     if (decoded.size() != 2)
         return;
     panel_->showDecoded(decoded[0], codeText(z));
-    map_->setOutline("hoverSigma", sigmaEllipse(now.cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
     panel_->showDataPoint(original, decoded[1], state_->labelText(point));
+    if (!mark) // a refresh while the pointer is elsewhere: the panel only
+        return;
+    map_->setOutline("hoverSigma", sigmaEllipse(now.cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
     map_->setMark(LatentMapView::Mark::Hover,
                   QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]));
 }
