@@ -45,12 +45,18 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     auto lastReport = Clock::time_point{};
     auto lastSnapshot = Clock::now();
     auto lastCloud = Clock::now();
+    // Time left from the wall-clock time per step so far, validation and the live map
+    // included (the trainer's own rate counts the steps alone, so the estimate fell short and
+    // jumped at every epoch's end), and the time spent paused left out.
+    const auto started = Clock::now();
+    Clock::duration paused{};
 
     trainer.onStep([&](const StepReport& r) {
         ++stepsDone;
         if (stepHook)
             stepHook();
         if (gate.isPaused()) {
+            const auto pauseStarted = Clock::now();
             say(tr("Paused"));
             publishSnapshot();
             interruptEmbed = false;
@@ -61,6 +67,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             if (!gate.isStopped())
                 say(tr("Training…"));
             cloudExact = false;
+            paused += Clock::now() - pauseStarted;
         }
         if (gate.isStopped())
             trainer.requestStop();
@@ -74,9 +81,8 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             // Through the epochs the label counts ("Epoch 7 of 20"), so the bar matches it.
             p.fractionDone = std::clamp(
                 (double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(r.stepsPerEpoch, 1))) / lastEpoch, 0.0, 1.0);
-            p.secondsLeft = r.imagesPerSecond > 0
-                                ? double(totalSteps - stepsDone) * config.batchSize / r.imagesPerSecond
-                                : -1;
+            const double active = std::chrono::duration<double>(now - started - paused).count();
+            p.secondsLeft = active > 0 ? active / double(stepsDone) * double(totalSteps - stepsDone) : -1;
             toGui([q = q, p] { Q_EMIT q->stepReported(p); });
         }
         if (now - lastSnapshot >= kSnapshotInterval) {

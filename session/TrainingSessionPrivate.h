@@ -172,12 +172,22 @@ struct TrainingSession::Private {
         const DatasetPtr data = currentDataset();
         if ((!run && !scripted) || !data || shuttingDown)
             return;
-        say(tr("Computing the map of %L1 images…").arg(data->totalCount()));
+        const int64_t total = data->totalCount();
+        say(tr("Computing the map of %L1 images…").arg(total));
+        // How far it is, a few times a second: 70,000 images take a while on a slow machine.
+        auto lastSaid = std::chrono::steady_clock::now();
+        const EncodeProgress progress = [&](int64_t done) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastSaid < std::chrono::milliseconds(250) || done >= total)
+                return;
+            lastSaid = now;
+            say(tr("Computing the map of %L1 images… %2%").arg(total).arg(100 * done / std::max<int64_t>(total, 1)));
+        };
         try {
             NativeModel native(run ? run->model : Autoencoder(nullptr));
             LatentModel& model = scripted ? static_cast<LatentModel&>(*scripted) : native;
             setCloud(std::make_shared<const LatentCloud>(
-                embedSplits(model, *data, interruptible ? &interruptEmbed : &shuttingDown)));
+                embedSplits(model, *data, interruptible ? &interruptEmbed : &shuttingDown, progress)));
             cloudExact = true;
         } catch (const Cancelled&) {
         }

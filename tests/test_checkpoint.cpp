@@ -82,6 +82,11 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
         CHECK(back.learningRate == run.learningRate);
         REQUIRE(back.history.size() == 1);
         CHECK(back.history[0].valLoss == run.history[0].valLoss);
+        // The loss through the epoch, for the curve of a model reopened (a VAE's terms too).
+        CHECK_FALSE(run.history[0].stepLoss.empty());
+        CHECK(back.history[0].stepLoss == run.history[0].stepLoss);
+        CHECK(back.history[0].stepKl == run.history[0].stepKl);
+        CHECK(run.history[0].stepKl.size() == (run.spec.isVae() ? run.history[0].stepLoss.size() : 0));
         torch::NoGradGuard g;
         run.model->eval();
         const torch::Tensor x = torch::rand({5, 1, 28, 28});
@@ -167,6 +172,25 @@ TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong",
         header.remove("header_crc32");
         test::writeBytes(path, withHeader(bytes, QJsonDocument(header).toJson().toStdString()));
         CHECK(loadCheckpoint(path).spec.arch == "lecture");
+    }
+    SECTION("a training history whose curve through an epoch is not numbers, or too long")
+    {
+        for (const QJsonArray& steps : {QJsonArray{0.5, "x"}, QJsonArray{0.5, QJsonValue::Null}, QJsonArray{}}) {
+            QJsonObject header = QJsonDocument::fromJson(QByteArray::fromStdString(headerOf(bytes))).object();
+            QJsonArray history = header["history"].toArray();
+            REQUIRE(history.size() == 1);
+            QJsonObject epoch = history[0].toObject();
+            QJsonArray values = steps;
+            if (values.isEmpty())
+                for (int i = 0; i < 33; ++i)
+                    values.append(0.5);
+            epoch["step_loss"] = values;
+            history[0] = epoch;
+            header["history"] = history;
+            header.remove("header_crc32");
+            refusedWith(withHeader(bytes, QJsonDocument(header).toJson().toStdString()),
+                        values.size() == 33 ? "\"step_loss\" has 33 values (at most 32)" : "not a finite number");
+        }
     }
     SECTION("a newer format version")
     {

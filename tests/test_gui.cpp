@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 #include "map/LatentMapView.h"
+#include "panels/NewModelDialog.h"
 #include "panels/ShortcutsDialog.h"
 
 #include <QAction>
@@ -9,6 +10,7 @@
 
 #include <QLabel>
 #include <QMenuBar>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTest>
 
@@ -66,4 +68,26 @@ TEST_CASE("R resets the map's view wherever the focus is", "[gui]")
     slider->setFocus();
     QTest::keyClick(slider, Qt::Key_R);
     CHECK(window.map()->xAxis->range().lower == Approx(-1)); // an empty map's view
+}
+
+TEST_CASE("a dialog comes back at the size the user gave it, and Esc closes it", "[gui]")
+{
+    QSettings().remove("dialogs/newModel");
+    QSize given;
+    {
+        lx::ui::NewModelDialog dialog;
+        dialog.show();
+        REQUIRE(QTest::qWaitForWindowExposed(&dialog));
+        given = dialog.size() + QSize(90, 70);
+        dialog.resize(given);
+        QCoreApplication::processEvents();
+        QTest::keyClick(&dialog, Qt::Key_Escape);
+        CHECK_FALSE(dialog.isVisible());
+        CHECK(dialog.result() == QDialog::Rejected);
+    }
+    lx::ui::NewModelDialog again;
+    again.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&again));
+    CHECK(again.size() == given);
+    QSettings().remove("dialogs/newModel");
 }

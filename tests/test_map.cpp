@@ -1,6 +1,7 @@
 #include "map/LatentMapView.h"
 
 #include <QSignalSpy>
+#include <QWheelEvent>
 #include <QTest>
 
 #include <catch2/catch.hpp>
@@ -89,4 +90,43 @@ TEST_CASE("hiding a class removes its points from the map and from hover", "[gui
     map.setClassVisible(1, true);
     CHECK(map.visiblePointCount() == 100);
     CHECK(map.pointAt(odd) == 1);
+}
+
+namespace {
+
+void wheel(LatentMapView& map, int notches)
+{
+    const QPoint at = map.positionOf(QPointF(4.5, 4.5));
+    QWheelEvent event(at, map.mapToGlobal(at), QPoint(), QPoint(0, 120 * notches), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(&map, &event);
+}
+
+} // namespace
+
+TEST_CASE("the wheel zooms the map in and out, but not past where nothing is left to see", "[gui]")
+{
+    LatentMapView map;
+    map.resize(600, 500);
+    map.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&map));
+    map.setCloud(lattice(), {"even", "odd"}); // the data spans 9 × 9
+    map.replot();
+    const double home = map.xAxis->range().size();
+    wheel(map, -1);
+    CHECK(map.xAxis->range().size() > home); // a notch out zooms out
+    for (int i = 0; i < 60; ++i)
+        wheel(map, -1);
+    CHECK(map.xAxis->range().size() == Approx(9 * 20.0));
+    CHECK(map.yAxis->range().size() == Approx(9 * 20.0));
+    // The point under the pointer stays there, out and in.
+    CHECK(map.xAxis->range().contains(4.5));
+    CHECK(map.yAxis->range().contains(4.5));
+    for (int i = 0; i < 200; ++i)
+        wheel(map, 1);
+    CHECK(map.xAxis->range().size() == Approx(9 * 1e-3));
+    CHECK(map.yAxis->range().size() == Approx(9 * 1e-3));
+    // Home brings it back.
+    map.resetView();
+    CHECK(map.xAxis->range().size() == Approx(home));
 }

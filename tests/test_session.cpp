@@ -350,3 +350,27 @@ TEST_CASE("a failing background job reports its message", "[gui][session]")
     REQUIRE(failed.count() == 1);
     CHECK(failed.first().at(0).toString() == "model.pt: decode did not answer");
 }
+
+TEST_CASE("the time left leaves out the time spent paused", "[gui][session]")
+{
+    Session s;
+    QSignalSpy reports(&s.session, &TrainingSession::stepReported);
+    s.session.train(200);
+    REQUIRE(QTest::qWaitFor([&] { return reports.count() >= 3; }, 60000));
+    s.session.pause();
+    REQUIRE(QTest::qWaitFor([&] { return s.session.isPaused(); }, 10000));
+    QTest::qWait(300); // the last report sent before the worker stopped has arrived
+    const double before = qvariant_cast<TrainingProgress>(reports.last().at(0)).secondsLeft;
+    const int count = reports.count();
+    REQUIRE(before > 0);
+    QTest::qWait(3000);
+    s.session.resume();
+    REQUIRE(QTest::qWaitFor([&] { return reports.count() > count; }, 60000));
+    const double after = qvariant_cast<TrainingProgress>(reports.at(count).at(0)).secondsLeft;
+    s.session.stop();
+    REQUIRE(s.waitUntilIdle());
+    // Counted as training, the 3 s paused would make the time left grow by 3 s times the
+    // steps left over the steps done (many times 3 s after a few reports): it does not grow.
+    CHECK(after > 0);
+    CHECK(after < before * 1.5 + 0.5);
+}

@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "DockLayout.h"
 #include "controllers/ArithmeticController.h"
 #include "controllers/DecodedGridController.h"
 #include "controllers/DrawingController.h"
@@ -30,32 +31,33 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-
-#include <algorithm>
-#include <cstdlib>
-#include <QTimer>
+#include <QIcon>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
-#include <QSettings>
 #include <QStatusBar>
-#include <QTabBar>
 #include <QToolBar>
 
+// The icons compiled into this static library (resources/latent-explorer.qrc): a static
+// library's resources are registered by name, outside any namespace.
+static void registerResources()
+{
+    Q_INIT_RESOURCE(latent_explorer);
+}
+
 namespace lx::ui {
-namespace {
-
-// Bumped whenever the docks change, so that a layout saved by an older version is not
-// restored over panels it does not know.
-constexpr int kLayoutVersion = 4;
-
-} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), session_(new TrainingSession(this)), state_(new ExplorerState(session_, this))
 {
     setWindowTitle(tr("Latent Explorer"));
     setObjectName("MainWindow");
+    registerResources();
+    // The application's icon, for this window and every dialog (each takes the application's).
+    QIcon icon;
+    for (const int size : {16, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/latent-explorer-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
     resize(1280, 800);
     map_ = new LatentMapView(this);
     map_->setMinimumSize(240, 180); // the docks give up room before the map does
@@ -64,75 +66,8 @@ MainWindow::MainWindow(QWidget* parent)
     buildControllers();
     buildMenus();
     connectMap();
-    QSettings settings;
-    arrangingDocks_ = true;
-    restoreGeometry(settings.value("window/geometry").toByteArray());
-    restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
-    arrangingDocks_ = false;
-    keepTabTitlesWhole();
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        connect(dock, &QDockWidget::dockLocationChanged, this, &MainWindow::keepTabTitlesWhole);
-    // Once the user moves Training or Architecture elsewhere, the window stops arranging them.
-    for (QDockWidget* dock : {curvesDock_, architectureDock_}) {
-        connect(dock, &QDockWidget::dockLocationChanged, this, [this] { bottomDocksMovedByUser_ |= !arrangingDocks_; });
-        connect(dock, &QDockWidget::topLevelChanged, this, [this] { bottomDocksMovedByUser_ |= !arrangingDocks_; });
-    }
-}
-
-void MainWindow::resizeEvent(QResizeEvent* event)
-{
-    QMainWindow::resizeEvent(event);
-    // After the event: docks are not moved while the layout is being applied.
-    if (!arrangePending_) {
-        arrangePending_ = true;
-        QTimer::singleShot(0, this, [this] {
-            arrangePending_ = false;
-            arrangeBottomDocks();
-        });
-    }
-}
-
-void MainWindow::arrangeBottomDocks()
-{
-    const bool inPlace = dockWidgetArea(curvesDock_) == Qt::BottomDockWidgetArea
-                         && dockWidgetArea(architectureDock_) == Qt::BottomDockWidgetArea && !curvesDock_->isFloating()
-                         && !architectureDock_->isFloating() && !curvesDock_->isHidden()
-                         && !architectureDock_->isHidden();
-    if (bottomDocksMovedByUser_ || !inPlace)
-        return;
-    // Their height grows with the window's (a loss plot 45 px high at 1600×1000 said little).
-    const int wanted = std::clamp(height() * 28 / 100, 170, 380);
-    if (std::abs(curvesDock_->height() - wanted) > 8) {
-        arrangingDocks_ = true;
-        resizeDocks({curvesDock_}, {wanted}, Qt::Vertical);
-        arrangingDocks_ = false;
-    }
-    const bool wide = width() >= 1100; // each half then has room for its plot or its two tables
-    const bool tabbed = tabifiedDockWidgets(curvesDock_).contains(architectureDock_);
-    if (wide == !tabbed)
-        return;
-    arrangingDocks_ = true;
-    if (wide) {
-        removeDockWidget(architectureDock_); // a tabbed dock would be split into its own tab group
-        addDockWidget(Qt::BottomDockWidgetArea, architectureDock_);
-        splitDockWidget(curvesDock_, architectureDock_, Qt::Horizontal);
-        architectureDock_->show();
-        resizeDocks({curvesDock_, architectureDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
-    } else {
-        tabifyDockWidget(curvesDock_, architectureDock_);
-        curvesDock_->raise();
-    }
-    arrangingDocks_ = false;
-}
-
-void MainWindow::keepTabTitlesWhole()
-{
-    // The docks' tab bars are Qt's own, made as docks are tabbed together: their titles read
-    // whole ("Interpolate", not "Int…"), and the bar scrolls when the column is short.
-    for (QTabBar* bar : findChildren<QTabBar*>()) {
-        bar->setElideMode(Qt::ElideNone);
-        bar->setUsesScrollButtons(true);
-    }
+    docks_ = new DockLayout(this, curvesDock_, architectureDock_);
+    docks_->restore();
 }
 
 MainWindow::~MainWindow()
@@ -193,9 +128,8 @@ void MainWindow::buildDocks()
 
     curves_ = new CurvesPanel(this);
     architecture_ = new ArchitecturePanel(this);
-    // Side by side: the curves can be watched while the architecture is tried.
     // Side by side where the window is wide enough (the curves watched while the architecture
-    // is tried), as tabs where it is not: arrangeBottomDocks.
+    // is tried), as tabs where it is not: DockLayout.
     QDockWidget* curvesDock = addDock(tr("Training"), "trainingDock", curves_, Qt::BottomDockWidgetArea);
     curvesDock_ = curvesDock;
     architectureDock_ = addDock(tr("Architecture"), "architectureDock", architecture_, Qt::BottomDockWidgetArea);
@@ -288,6 +222,7 @@ void MainWindow::buildMenus()
                      models_->saveModelAction()});
     bar->addSeparator();
     bar->addActions({training_->trainAction(), training_->pauseAction(), training_->stopAction()});
+    training_->holdPauseWidth(bar);
     bar->addSeparator();
     bar->addActions({resetView, decodedGrid_->action()});
 }
@@ -321,9 +256,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     tsne_->cancel();
     samples_->cancelComparison();
     session_->stop(); // the session's destructor saves what was trained and joins the worker
-    QSettings settings;
-    settings.setValue("window/geometry", saveGeometry());
-    settings.setValue("window/state", saveState(kLayoutVersion));
+    docks_->save();
     event->accept();
 }
 

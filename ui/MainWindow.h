@@ -17,6 +17,7 @@ class ArithmeticPanel;
 class CurvesPanel;
 class DecodePanel;
 class DecodedGridController;
+class DockLayout;
 class DrawPanel;
 class ExportController;
 class InterpolationPanel;
@@ -65,7 +66,6 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
-    void resizeEvent(QResizeEvent* event) override;
 
 private:
     QDockWidget* addDock(const QString& title, const char* name, QWidget* panel, Qt::DockWidgetArea area);
@@ -73,8 +73,6 @@ private:
     void buildControllers();
     void buildMenus();
     void connectMap();
-    void keepTabTitlesWhole();
-    void arrangeBottomDocks();
     void showAbout();
 
     TrainingSession* session_;
@@ -94,9 +92,7 @@ private:
     QDockWidget* arithmeticDock_ = nullptr;
     QDockWidget* curvesDock_ = nullptr;
     QDockWidget* architectureDock_ = nullptr;
-    bool arrangingDocks_ = false;
-    bool arrangePending_ = false;
-    bool bottomDocksMovedByUser_ = false;
+    DockLayout* docks_ = nullptr;
 
     ModelController* models_ = nullptr;
     TrainingController* training_ = nullptr;

@@ -34,12 +34,44 @@ std::string archiveKey(const std::string& name)
     return key;
 }
 
+QJsonArray floatsToJson(const std::vector<float>& values)
+{
+    QJsonArray array;
+    for (const float v : values)
+        array.append(double(v));
+    return array;
+}
+
+// An epoch's loss through its steps (EpochRecord::stepLoss): at most kStepBuckets finite
+// numbers, or the file is refused.
+std::vector<float> floatsFromJson(const QJsonObject& o, const char* key)
+{
+    const QJsonArray array = o.value(QLatin1String(key)).toArray();
+    if (array.size() > EpochRecord::kStepBuckets)
+        throw Error(std::string("the training history's \"") + key + "\" has " + std::to_string(array.size())
+                    + " values (at most " + std::to_string(EpochRecord::kStepBuckets) + ")");
+    std::vector<float> values;
+    for (const QJsonValue& v : array) {
+        if (!v.isDouble() || !std::isfinite(float(v.toDouble())))
+            throw Error(std::string("the training history's \"") + key + "\" holds a value that is not a finite number");
+        values.push_back(float(v.toDouble()));
+    }
+    return values;
+}
+
 QJsonObject epochToJson(const EpochRecord& e)
 {
-    return QJsonObject{{"epoch", e.epoch},           {"train_loss", e.trainLoss}, {"val_loss", e.valLoss},
-                       {"train_recon", e.trainRecon}, {"val_recon", e.valRecon}, {"train_kl", e.trainKl},
-                       {"val_kl", e.valKl},           {"seconds", e.seconds},     {"images_per_second", e.imagesPerSecond},
-                       {"partial", e.partial}};
+    QJsonObject o{{"epoch", e.epoch},           {"train_loss", e.trainLoss}, {"val_loss", e.valLoss},
+                  {"train_recon", e.trainRecon}, {"val_recon", e.valRecon}, {"train_kl", e.trainKl},
+                  {"val_kl", e.valKl},           {"seconds", e.seconds},     {"images_per_second", e.imagesPerSecond},
+                  {"partial", e.partial}};
+    if (!e.stepLoss.empty())
+        o.insert("step_loss", floatsToJson(e.stepLoss));
+    if (!e.stepRecon.empty())
+        o.insert("step_recon", floatsToJson(e.stepRecon));
+    if (!e.stepKl.empty())
+        o.insert("step_kl", floatsToJson(e.stepKl));
+    return o;
 }
 
 EpochRecord epochFromJson(const QJsonObject& o)
@@ -61,6 +93,9 @@ EpochRecord epochFromJson(const QJsonObject& o)
     e.seconds = o.value("seconds").toDouble();
     e.imagesPerSecond = o.value("images_per_second").toDouble();
     e.partial = o.value("partial").toBool();
+    e.stepLoss = floatsFromJson(o, "step_loss");
+    e.stepRecon = floatsFromJson(o, "step_recon");
+    e.stepKl = floatsFromJson(o, "step_kl");
     return e;
 }
 
@@ -260,8 +295,12 @@ TrainingRun loadCheckpoint(const std::string& path)
 
     TrainingRun run = TrainingRun::create(spec, lr, 0);
     run.dataset = raw.header.value("dataset").toString().toStdString();
-    for (const QJsonValue& e : raw.header.value("history").toArray())
-        run.history.push_back(epochFromJson(e.toObject()));
+    try {
+        for (const QJsonValue& e : raw.header.value("history").toArray())
+            run.history.push_back(epochFromJson(e.toObject()));
+    } catch (const Error& e) {
+        refuse(path, e.what());
+    }
 
     try {
         torch::serialize::InputArchive archive;

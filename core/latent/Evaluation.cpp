@@ -23,7 +23,8 @@ torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t bat
 }
 
 std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& model, const Dataset& data,
-                                                                  int64_t batchSize, const std::atomic<bool>* cancel)
+                                                                  int64_t batchSize, const std::atomic<bool>* cancel,
+                                                                  const EncodeProgress& progress)
 {
     torch::NoGradGuard noGrad;
     const torch::Tensor images = datasetImages(data);
@@ -35,6 +36,8 @@ std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& m
         mu.push_back(m);
         if (lv.defined())
             logVar.push_back(lv);
+        if (progress)
+            progress(std::min(start + batchSize, data.count));
     }
     if (mu.empty())
         return {torch::zeros({0, int64_t(model.latentDim())}), torch::Tensor()};
@@ -128,14 +131,17 @@ LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std
     return embedSplits(native, data, cancel);
 }
 
-LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel)
+LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel,
+                        const EncodeProgress& progress)
 {
     auto asVector = [](const torch::Tensor& t) {
         const torch::Tensor c = t.to(torch::kFloat32).contiguous();
         return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
     };
-    const auto [trainMu, trainLogVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel);
-    const auto [valMu, valLogVar] = encodeDatasetDistribution(model, data.validation, kEvaluationBatch, cancel);
+    const auto [trainMu, trainLogVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress);
+    const EncodeProgress afterTrain = [&](int64_t done) { progress(data.train.count + done); };
+    const auto [valMu, valLogVar] =
+        encodeDatasetDistribution(model, data.validation, kEvaluationBatch, cancel, progress ? afterTrain : EncodeProgress());
     const torch::Tensor codes = torch::cat({trainMu, valMu});
     std::vector<float> logVar;
     if (trainLogVar.defined() && (valLogVar.defined() || data.validation.count == 0))

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <functional>
 
 namespace lx {
 
@@ -18,9 +19,12 @@ torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t bat
 torch::Tensor encodeDataset(Autoencoder& model, const Dataset& data, int64_t batchSize = 256,
                             const std::atomic<bool>* cancel = nullptr);
 // The posterior of every image: (μ, log σ²), each N×D; log σ² undefined for an AE.
+// `progress`, if given, hears the images done so far after each batch.
+using EncodeProgress = std::function<void(int64_t done)>;
 std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& model, const Dataset& data,
                                                                   int64_t batchSize = 256,
-                                                                  const std::atomic<bool>* cancel = nullptr);
+                                                                  const std::atomic<bool>* cancel = nullptr,
+                                                                  const EncodeProgress& progress = {});
 
 // Model output (N×1×H×W floats in [0,1]) to N×H×W bytes (0..255).
 torch::Tensor imagesToBytes(const torch::Tensor& images);
@@ -43,8 +47,10 @@ double knnAccuracy(const torch::Tensor& references, const std::vector<uint8_t>& 
                    const torch::Tensor& queries, const std::vector<uint8_t>& queryLabels, int k = 5);
 
 // Encodes every image of both parts and places them on the map's plane (identity for D <= 2,
-// PCA of the codes otherwise). Throws lx::Cancelled when `cancel` becomes true.
-LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
+// PCA of the codes otherwise). Throws lx::Cancelled when `cancel` becomes true. `progress`
+// hears the images of both parts done so far (of data.totalCount()).
+LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr,
+                        const EncodeProgress& progress = {});
 LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std::atomic<bool>* cancel = nullptr);
 
 // A cloud from codes already known ((train + validation)×dim, in that order), e.g. those the

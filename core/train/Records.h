@@ -1,4 +1,6 @@
 #pragma once
+
+#include <vector>
 // What training reports, as plain values: torch-free, so the window's signals and widgets
 // carry core's own records instead of copies of them.
 
@@ -18,6 +20,11 @@ struct EpochRecord {
     double seconds = 0;      // training loop only
     double imagesPerSecond = 0;
     bool partial = false;    // stopped before the epoch's end
+    // The training loss through the epoch, so that a model reopened shows its curve as it was
+    // drawn: the mean of each of up to kStepBuckets equal runs of its steps, in order (for a
+    // VAE its two terms too; empty for an AE, and in files from before they were kept).
+    static constexpr int kStepBuckets = 32;
+    std::vector<float> stepLoss, stepRecon, stepKl;
 };
 
 struct StepReport {

@@ -105,6 +105,9 @@ TrainOutcome Trainer::run()
         int64_t epochImages = 0;
         const auto epochStart = Clock::now();
         double epochSeconds = 0;
+        const int buckets = int(std::min<int64_t>(EpochRecord::kStepBuckets, stepsPerEpoch));
+        const auto nb = size_t(buckets);
+        std::vector<double> bucketLoss(nb, 0.0), bucketRecon(nb, 0.0), bucketKl(nb, 0.0), bucketImages(nb, 0.0);
 
         for (int64_t s = 0; s < stepsPerEpoch; ++s) {
             if (abandon_ && abandon_->load(std::memory_order_relaxed))
@@ -150,10 +153,16 @@ TrainOutcome Trainer::run()
             imagesSeen += x.size(0);
             epochImages += x.size(0);
             const double w = double(x.size(0));
+            const double recon = t.reconstruction.item<double>();
+            const double kl = t.kl.defined() ? t.kl.item<double>() : 0.0;
             sumLoss += w * loss;
-            sumRecon += w * t.reconstruction.item<double>();
-            if (t.kl.defined())
-                sumKl += w * t.kl.item<double>();
+            sumRecon += w * recon;
+            sumKl += w * kl;
+            const auto bucket = size_t(s * buckets / stepsPerEpoch);
+            bucketLoss[bucket] += w * loss;
+            bucketRecon[bucket] += w * recon;
+            bucketKl[bucket] += w * kl;
+            bucketImages[bucket] += w;
 
             if (onStep_) {
                 StepReport r;
@@ -162,8 +171,8 @@ TrainOutcome Trainer::run()
                 r.step = s + 1;
                 r.stepsPerEpoch = stepsPerEpoch;
                 r.loss = loss;
-                r.recon = t.reconstruction.item<double>();
-                r.kl = t.kl.defined() ? t.kl.item<double>() : 0.0;
+                r.recon = recon;
+                r.kl = kl;
                 r.imagesPerSecond = imagesSeen / std::max(trainSeconds, 1e-9);
                 r.elapsedSeconds = secondsSince(epochStart);
                 onStep_(r);
@@ -172,6 +181,13 @@ TrainOutcome Trainer::run()
         if (epochImages == 0)
             break; // stopped before this epoch did anything: nothing to record
         record.partial = epochImages < n;
+        for (size_t b = 0; b < bucketImages.size() && bucketImages[b] > 0; ++b) {
+            record.stepLoss.push_back(float(bucketLoss[b] / bucketImages[b]));
+            if (run_.spec.isVae()) {
+                record.stepRecon.push_back(float(bucketRecon[b] / bucketImages[b]));
+                record.stepKl.push_back(float(bucketKl[b] / bucketImages[b]));
+            }
+        }
         record.trainLoss = sumLoss / epochImages;
         record.trainRecon = sumRecon / epochImages;
         record.trainKl = sumKl / epochImages;

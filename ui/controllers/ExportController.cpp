@@ -60,11 +60,8 @@ void ExportController::fillMenu(QMenu* menu)
 void ExportController::writeWithDialog(const QString& title, const QString& filter, const QString& fileName,
                                        const std::function<QString(const QString&)>& write)
 {
-    QSettings settings;
-    const QString dir =
-        settings.value("export/dir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
     QString selected;
-    QString path = QFileDialog::getSaveFileName(dialogParent_, title, QDir(dir).filePath(fileName), filter, &selected);
+    QString path = QFileDialog::getSaveFileName(dialogParent_, title, QDir(startFolder()).filePath(fileName), filter, &selected);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -72,7 +69,7 @@ void ExportController::writeWithDialog(const QString& title, const QString& filt
                 : selected.contains("*.csv")       ? ".csv"
                 : selected.contains("*.lxsession") ? ".lxsession"
                                                    : ".png";
-    settings.setValue("export/dir", QFileInfo(path).absolutePath());
+    rememberFolder(path);
     const QString error = write(path);
     if (!error.isEmpty())
         QMessageBox::warning(dialogParent_, title,

@@ -1,5 +1,6 @@
 #include "controllers/ModelController.h"
 
+#include "panels/Export.h"
 #include "panels/NewModelDialog.h"
 #include "session/ExplorerState.h"
 
@@ -166,6 +167,8 @@ void ModelController::createModel(const TrainingRequest& request, bool trainNow)
 void ModelController::newModelDialog()
 {
     NewModelDialog dialog(dialogParent_);
+    if (session_->isTraining())
+        dialog.setNote(tr("The model is training: Create stops it first (its weights are kept and saved)."));
     if (dialog.exec() != QDialog::Accepted || !stopTrainingFirst(tr("create the new model")))
         return;
     createModel(dialog.request(), dialog.trainNow());
@@ -174,7 +177,7 @@ void ModelController::newModelDialog()
 void ModelController::openModelDialog()
 {
     const QString path = QFileDialog::getOpenFileName(
-        dialogParent_, tr("Open Model"), QString(),
+        dialogParent_, tr("Open Model"), startFolder(),
         tr("Models (*.ckpt *.pt *.pth);;Latent Explorer checkpoints (*.ckpt);;TorchScript modules (*.pt *.pth);;"
            "All files (*)"));
     if (!path.isEmpty() && stopTrainingFirst(tr("open %1").arg(QFileInfo(path).fileName())))
@@ -214,7 +217,7 @@ void ModelController::openDatasetDialog()
 
 void ModelController::openSessionDialog()
 {
-    const QString path = QFileDialog::getOpenFileName(dialogParent_, tr("Open Session"), QString(),
+    const QString path = QFileDialog::getOpenFileName(dialogParent_, tr("Open Session"), startFolder(),
                                                       tr("Latent Explorer sessions (*.lxsession);;All files (*)"));
     if (path.isEmpty() || !stopTrainingFirst(tr("open the session")))
         return;
@@ -222,19 +225,24 @@ void ModelController::openSessionDialog()
         Q_EMIT error(tr("Could not open %1:\n%2").arg(QDir::toNativeSeparators(path), why));
 }
 
+void ModelController::openFile(const QString& path)
+{
+    if (QFileInfo(path).suffix().compare("lxsession", Qt::CaseInsensitive) != 0)
+        return openModel(path);
+    if (const QString why = state_->openSession(path); !why.isEmpty())
+        Q_EMIT error(tr("Could not open %1:\n%2").arg(QDir::toNativeSeparators(path), why));
+}
+
 void ModelController::saveSessionDialog()
 {
-    QSettings settings;
-    const QString dir =
-        settings.value("export/dir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
     QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Session"),
-                                                QDir(dir).filePath("session.lxsession"),
+                                                QDir(startFolder()).filePath("session.lxsession"),
                                                 tr("Latent Explorer sessions (*.lxsession)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += ".lxsession";
-    settings.setValue("export/dir", QFileInfo(path).absolutePath());
+    rememberFolder(path);
     saveSessionTo(path);
 }
 

@@ -41,6 +41,9 @@ public:
     void openDataset(const QString& nameOrPath);
     void createModel(const TrainingRequest& request, bool trainNow);
     void saveSessionTo(const QString& path); // the result comes as a status line or a warning
+    // A file given on the command line or by the desktop (a file manager's "Open With"): a
+    // session (*.lxsession) or a model (our checkpoint, or a TorchScript module).
+    void openFile(const QString& path);
 
 Q_SIGNALS:
     void status(const QString& text);

@@ -97,19 +97,26 @@ void SamplesController::update()
     }
     if (points_.empty() || points_.size() != size_t(SamplesPanel::kCount * d))
         return resample();
+    std::vector<QImage> images = now.model->decodeMany(points_);
+    if (std::any_of(images.begin(), images.end(), [](const QImage& image) { return image.isNull(); })) {
+        // A model that failed (an imported one set aside): no tiles and no marks, rather than
+        // sixteen empty frames in red that read as "off the data".
+        panel_->showSamples({}, {}, tr("The model gave no images for these points (the status bar says why)."));
+        map_->setSampleMarks({});
+        return;
+    }
     const std::vector<bool> far = offData_(points_);
     std::vector<QPointF> marks;
     for (size_t i = 0; i < far.size(); ++i)
         marks.push_back(projected(cloud.projection, std::vector<float>(points_.begin() + long(i) * d,
                                                                         points_.begin() + long(i + 1) * d)));
     const auto farCount = std::count(far.begin(), far.end(), true);
-    panel_->showSamples(now.model->decodeMany(points_), far,
+    panel_->showSamples(std::move(images), far,
                         (offData_.posterior
-                             ? tr("%1 of %2 points (red) land off the data: farther from every code the decoder was "
-                                  "trained on (draws from each training image's posterior) than 99% of held-out "
-                                  "images' draws are.")
-                             : tr("%1 of %2 points (red) land off the data: farther from every training code than "
-                                  "99% of held-out images' codes are. The decoder never saw codes there."))
+                             ? tr("%1 of %2 points (red) land off the data: farther from every draw from a training "
+                                  "image's posterior than 99% of held-out images' draws are.")
+                             : tr("%1 of %2 points (red) land off the data: farther from every training image's code "
+                                  "than 99% of held-out images' codes are."))
                             .arg(farCount)
                             .arg(far.size()));
     map_->setSampleMarks(marks);

@@ -1,7 +1,5 @@
 #include "controllers/TrainingController.h"
 
-#include <QSettings>
-
 #include "panels/ArchitecturePanel.h"
 #include "panels/CurvesPanel.h"
 #include "panels/NewModelDialog.h"
@@ -9,8 +7,24 @@
 
 #include <QAction>
 #include <QSettings>
+#include <QToolBar>
+
+#include <algorithm>
 
 namespace lx::ui {
+namespace {
+
+QString stoppingText()
+{
+    return TrainingController::tr("Stopping… then computing the exact map");
+}
+
+QString pauseText(bool paused)
+{
+    return paused ? TrainingController::tr("&Resume") : TrainingController::tr("&Pause");
+}
+
+} // namespace
 
 TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves, ArchitecturePanel* architecture,
                                        QObject* parent)
@@ -19,7 +33,7 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
     train_ = new QAction(tr("&Train"), this);
     train_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     connect(train_, &QAction::triggered, this, &TrainingController::train);
-    pause_ = new QAction(tr("&Pause"), this);
+    pause_ = new QAction(pauseText(false), this);
     pause_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
     connect(pause_, &QAction::triggered, this, &TrainingController::togglePause);
     stop_ = new QAction(tr("S&top"), this);
@@ -35,7 +49,13 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
     clearCurves_ = new QAction(tr("C&lear Compared Curves"), this);
     connect(clearCurves_, &QAction::triggered, curves_, &CurvesPanel::clearComparisons);
 
-    connect(session_, &TrainingSession::stepReported, curves_, &CurvesPanel::addStep);
+    // Reports still on their way when Stop was pressed add their points, but the line keeps
+    // saying that it is stopping (it read "Training… 2:31 left" after Stop).
+    connect(session_, &TrainingSession::stepReported, this, [this](const TrainingProgress& p) {
+        curves_->addStep(p);
+        if (session_->isStopping())
+            curves_->setIdle(stoppingText());
+    });
     connect(session_, &TrainingSession::epochFinished, curves_, &CurvesPanel::addEpoch);
     connect(session_, &TrainingSession::trainingStarted, this, [this] {
         Q_EMIT status(startMessage_.isEmpty() ? tr("Training…") : startMessage_);
@@ -43,7 +63,8 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
         updateActions();
     });
     connect(session_, &TrainingSession::stopping, this, [this] {
-        Q_EMIT status(tr("Stopping…"));
+        curves_->setIdle(stoppingText());
+        Q_EMIT status(stoppingText());
         updateActions();
     });
     connect(session_, &TrainingSession::trainingFinished, this, [this](TrainingOutcome outcome) {
@@ -97,6 +118,21 @@ void TrainingController::train()
     Q_EMIT status(startMessage_);
 }
 
+void TrainingController::holdPauseWidth(QToolBar* bar) const
+{
+    QWidget* button = bar->widgetForAction(pause_);
+    if (!button)
+        return;
+    const QString now = pause_->text();
+    int widest = 0;
+    for (const bool paused : {false, true}) {
+        pause_->setText(pauseText(paused));
+        widest = std::max(widest, button->sizeHint().width());
+    }
+    pause_->setText(now);
+    button->setMinimumWidth(widest);
+}
+
 void TrainingController::togglePause()
 {
     if (session_->isPaused())
@@ -119,7 +155,7 @@ void TrainingController::updateActions()
     train_->setEnabled(!training && trainable);
     train_->setToolTip(trainable ? tr("Train the model (Ctrl+T)") : tr("TorchScript models are explored here, not trained"));
     pause_->setEnabled(training && !stopping);
-    pause_->setText(session_->isPaused() ? tr("&Resume") : tr("&Pause"));
+    pause_->setText(pauseText(session_->isPaused()));
     stop_->setEnabled(training && !stopping);
 }
 

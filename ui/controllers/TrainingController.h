@@ -3,6 +3,7 @@
 #include <QObject>
 
 class QAction;
+class QToolBar;
 
 namespace lx {
 class ExplorerState;
@@ -28,6 +29,10 @@ public:
     QAction* stopAction() const { return stop_; }
     QAction* keepCurvesAction() const { return keepCurves_; }
     QAction* clearCurvesAction() const { return clearCurves_; }
+
+    // Pause's button in `bar` keeps the width of its longer text ("Resume"), so the buttons
+    // after it do not shift under the mouse as it changes.
+    void holdPauseWidth(QToolBar* bar) const;
 
     void train(); // the current model (a new one as last chosen, if there is none)
     void togglePause();

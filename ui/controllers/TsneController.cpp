@@ -1,5 +1,7 @@
 #include "controllers/TsneController.h"
 
+#include "panels/DialogGeometry.h"
+
 #include "common/Error.h"
 #include "latent/Tsne.h"
 #include "session/BackgroundJob.h"
@@ -71,6 +73,7 @@ void TsneController::ask()
     layout->addLayout(form);
     layout->addWidget(note);
     layout->addWidget(buttons);
+    keepGeometry(&dialog, "tsne");
     if (dialog.exec() != QDialog::Accepted)
         return;
     QSettings().setValue("tsne/perplexity", perplexity->value());

@@ -441,7 +441,29 @@ void LatentMapView::resizeEvent(QResizeEvent* event)
 void LatentMapView::wheelEvent(QWheelEvent* event)
 {
     userMoved_ = true;
+    const QPointF anchor = planeAt(event->position().toPoint()); // stays under the pointer
     QCustomPlot::wheelEvent(event);
+    keepZoomInBounds(anchor);
+}
+
+void LatentMapView::keepZoomInBounds(const QPointF& anchor)
+{
+    // From a thousandth of the data's extent (a few codes apart) out to twenty times it (the
+    // cloud a speck in the middle): beyond either there is nothing left to see, and no way
+    // back but Home. Scaled back about the point under the pointer, as the wheel zooms.
+    const bool empty = !cloud_ || grid_.empty();
+    const double extents[2] = {empty ? 2.0 : std::max(1e-6, grid_.maxX() - grid_.minX()),
+                               empty ? 2.0 : std::max(1e-6, grid_.maxY() - grid_.minY())};
+    QCPAxis* axes[2] = {xAxis, yAxis};
+    const double at[2] = {anchor.x(), anchor.y()};
+    for (int i = 0; i < 2; ++i) {
+        const QCPRange range = axes[i]->range();
+        const double size = std::clamp(range.size(), extents[i] * 1e-3, extents[i] * 20);
+        if (size == range.size())
+            continue;
+        const double f = size / range.size();
+        axes[i]->setRange(at[i] + (range.lower - at[i]) * f, at[i] + (range.upper - at[i]) * f);
+    }
 }
 
 void LatentMapView::leaveEvent(QEvent* event)

@@ -99,6 +99,7 @@ private:
     QCPCurve* overlay(const QString& name); // made on first use
     void setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>& points);
     void replotMarks(); // markers and outlines only, once per event-loop turn
+    void keepZoomInBounds(const QPointF& anchor);
 
     std::shared_ptr<const LatentCloud> cloud_;
     PointGrid grid_;

@@ -67,7 +67,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
 {
     plot_ = new QCustomPlot(this);
     plot_->setObjectName("curves");
-    plot_->setMinimumHeight(100);
+    plot_->setMinimumHeight(72);
     plot_->xAxis->setLabel(tr("epoch"));
     auto epochTicks = QSharedPointer<QCPAxisTickerFixed>::create();
     epochTicks->setTickStep(1.0); // whole epochs, or multiples of them on long runs
@@ -136,11 +136,19 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);
     progress_->setTextVisible(false);
+    progress_->setMaximumHeight(fontMetrics().height() / 2 + 2);
     status_ = new QLabel(tr("Not training"), this);
+    // The words wrap in a narrow panel rather than widen it past its dock (a scroll bar).
+    status_->setWordWrap(true);
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    // The line and the bar above the plot: in a short panel (800×600) the plot gives up height,
+    // never the epoch and the time left.
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(plot_, 1);
-    layout->addWidget(progress_);
+    layout->setContentsMargins(6, 4, 6, 4);
+    layout->setSpacing(3);
     layout->addWidget(status_);
+    layout->addWidget(progress_);
+    layout->addWidget(plot_, 1);
 }
 
 void CurvesPanel::setVae(bool vae, double beta, int pixels)
@@ -173,11 +181,25 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
     for (const EpochRecord& e : history) {
         if (e.partial)
             continue;
-        train_->addData(e.epoch, e.trainLoss);
         validation_->addData(e.epoch, e.valLoss);
-        recon_->addData(e.epoch, e.trainRecon);
-        kl_->addData(e.epoch, e.trainKl);
         validationKl_->addData(e.epoch, e.valKl);
+        if (e.stepLoss.empty()) { // a file from before the steps were kept: the epoch's mean
+            train_->addData(e.epoch, e.trainLoss);
+            recon_->addData(e.epoch, e.trainRecon);
+            kl_->addData(e.epoch, e.trainKl);
+            continue;
+        }
+        // The loss through the epoch, as it was drawn while it trained: each run of steps'
+        // mean at the middle of that run.
+        const double n = double(e.stepLoss.size());
+        for (size_t i = 0; i < e.stepLoss.size(); ++i) {
+            const double x = e.epoch - 1 + (double(i) + 0.5) / n;
+            train_->addData(x, e.stepLoss[i]);
+            if (i < e.stepRecon.size() && i < e.stepKl.size()) {
+                recon_->addData(x, e.stepRecon[i]);
+                kl_->addData(x, e.stepKl[i]);
+            }
+        }
     }
     rescale();
 }

@@ -46,7 +46,7 @@ void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruc
     original_->setImage(original);
     original_->setCaption(tr("original"));
     // The label on a line of its own: "Ankle boot (validation)" fits there, not under a tile.
-    point_->setText(tr("Data point: %1").arg(label));
+    point_->setText(tr("Data point labelled %1").arg(label));
     reconstruction_->setImage(reconstruction);
     reconstruction_->setCaption(tr("reconstruction"));
     double mse = 0;

@@ -25,7 +25,7 @@ public:
     ImageTile* originalTile() const { return original_; }
     ImageTile* reconstructionTile() const { return reconstruction_; }
     ImageTile* errorTile() const { return error_; }
-    QString dataPointText() const; // "Data point: 7 (validation)" over a data point, else 
+    QString dataPointText() const; // "Data point labelled 7 (validation)" over a data point, else 
 
     // |original − reconstruction| per pixel, from white (none) to dark red (all); the mean
     // squared error (pixels in [0, 1]) goes to `mse` if given.

@@ -3,6 +3,8 @@
 #include <QMouseEvent>
 #include <QPainter>
 
+#include <algorithm>
+
 namespace lx::ui {
 
 DrawingCanvas::DrawingCanvas(QWidget* parent) : QWidget(parent)
@@ -25,9 +27,15 @@ void DrawingCanvas::render(QPainter& painter, const QSize& size) const
     }
 }
 
+QRect DrawingCanvas::square() const
+{
+    const int side = std::max(1, std::min(width(), height()));
+    return QRect((width() - side) / 2, (height() - side) / 2, side, side);
+}
+
 QImage DrawingCanvas::image() const
 {
-    QImage canvas(size().isEmpty() ? QSize(224, 224) : size(), QImage::Format_Grayscale8);
+    QImage canvas(size().isEmpty() ? QSize(224, 224) : square().size(), QImage::Format_Grayscale8);
     QPainter painter(&canvas);
     render(painter, canvas.size());
     return canvas;
@@ -57,19 +65,28 @@ void DrawingCanvas::undo()
 void DrawingCanvas::paintEvent(QPaintEvent*)
 {
     QPainter painter(this);
-    render(painter, size());
+    const QRect at = square();
+    painter.setClipRect(at); // a stroke that runs off the square is not drawn beside it
+    painter.translate(at.topLeft());
+    render(painter, at.size());
     if (strokes_.empty()) {
         painter.resetTransform();
         painter.setPen(QColor(150, 150, 150));
-        painter.drawText(rect(), Qt::AlignCenter, tr("draw here"));
+        painter.drawText(at, Qt::AlignCenter, tr("draw here"));
     }
+}
+
+QPointF DrawingCanvas::unit(const QPointF& position) const
+{
+    const QRect at = square();
+    return QPointF((position.x() - at.left()) / at.width(), (position.y() - at.top()) / at.height());
 }
 
 void DrawingCanvas::mousePressEvent(QMouseEvent* event)
 {
     if (event->button() != Qt::LeftButton)
         return;
-    const QPointF p(event->position().x() / width(), event->position().y() / height());
+    const QPointF p = unit(event->position());
     Stroke s{QPainterPath(p), penWidth_};
     s.path.lineTo(p + QPointF(1e-4, 0)); // a click leaves a dot
     strokes_.push_back(s);
@@ -82,7 +99,7 @@ void DrawingCanvas::mouseMoveEvent(QMouseEvent* event)
 {
     if (!drawing_ || strokes_.empty())
         return;
-    strokes_.back().path.lineTo(QPointF(event->position().x() / width(), event->position().y() / height()));
+    strokes_.back().path.lineTo(unit(event->position()));
     update();
     Q_EMIT changed();
 }

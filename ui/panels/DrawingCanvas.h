@@ -20,8 +20,10 @@ public:
     void setPenWidth(int pixels);
     int penWidth() const { return penWidth_; }
     QSize sizeHint() const override { return QSize(224, 224); }
-    bool hasHeightForWidth() const override { return true; }
-    int heightForWidth(int w) const override { return w; }
+    // Where the drawing is: the largest square centred in the widget. (The widget itself takes
+    // whatever shape its panel gives it: a square by height-for-width pushed the results
+    // below it out of a short panel.)
+    QRect square() const;
 
 public Q_SLOTS:
     void clear();
@@ -42,6 +44,7 @@ private:
         int width;
     };
     void render(QPainter& painter, const QSize& size) const;
+    QPointF unit(const QPointF& position) const; // a widget position in the square's 0..1 coordinates
     std::vector<Stroke> strokes_;
     int penWidth_ = 18;
     bool drawing_ = false;

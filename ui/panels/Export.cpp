@@ -5,12 +5,15 @@
 #include "QCustomPlot.h"
 
 #include <QBuffer>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSettings>
+#include <QStandardPaths>
 
 #include <stdexcept>
 
@@ -85,6 +88,20 @@ QString savePlotAtomically(QCustomPlot* plot, const QString& path)
         painter.end();
     }
     return writeAtomically(bytes, path);
+}
+
+QString startFolder()
+{
+    const QString last = QSettings().value("export/dir").toString();
+    if (!last.isEmpty() && QFileInfo(last).isDir())
+        return last;
+    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    return QFileInfo(documents).isDir() ? documents : QDir::homePath();
+}
+
+void rememberFolder(const QString& file)
+{
+    QSettings().setValue("export/dir", QFileInfo(file).absolutePath());
 }
 
 } // namespace lx::ui

@@ -21,4 +21,9 @@ QString saveImageAtomically(const QImage& image, const QString& path);
 // rendered in memory, then written the same way. Returns "" or the reason it failed.
 QString savePlotAtomically(QCustomPlot* plot, const QString& path);
 
+// Where the file dialogs start: the folder last written to, else Documents, else home (never
+// the working directory, which for an app started from a menu is anywhere).
+QString startFolder();
+void rememberFolder(const QString& file);
+
 } // namespace lx::ui

@@ -1,6 +1,7 @@
 #include "panels/NewModelDialog.h"
 
 #include "common/Error.h"
+#include "panels/DialogGeometry.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -12,6 +13,8 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace lx::ui {
 namespace {
@@ -44,6 +47,15 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     archHelp_ = new QLabel(this);
     archHelp_->setWordWrap(true);
     archHelp_->setStyleSheet("color: gray");
+    // Room for the longest of the descriptions, whichever is chosen: a wrapped label's height
+    // was guessed short, and "Best map for its time." was cut off.
+    setMinimumWidth(460);
+    int tallest = 0;
+    for (const ArchChoice& choice : kArchs)
+        tallest = std::max(tallest, archHelp_->fontMetrics()
+                                        .boundingRect(QRect(0, 0, 270, 4000), Qt::TextWordWrap, tr(choice.help))
+                                        .height());
+    archHelp_->setMinimumHeight(tallest);
     latent_ = new QSpinBox(this);
     latent_->setObjectName("latent");
     latent_->setRange(1, 256);
@@ -103,11 +115,17 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(trainNow_);
+    note_ = new QLabel(this);
+    note_->setObjectName("newModelNote");
+    note_->setWordWrap(true);
+    note_->hide();
+    layout->addWidget(note_);
     layout->addWidget(buttons);
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());
+    keepGeometry(this, "newModel");
 }
 
 void NewModelDialog::updateEnabled()
@@ -155,6 +173,12 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
 bool NewModelDialog::trainNow() const
 {
     return trainNow_->isChecked();
+}
+
+void NewModelDialog::setNote(const QString& text)
+{
+    note_->setText(text);
+    note_->setVisible(!text.isEmpty());
 }
 
 void NewModelDialog::accept()

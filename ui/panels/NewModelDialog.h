@@ -22,6 +22,8 @@ public:
     TrainingRequest request() const;
     void setRequest(const TrainingRequest& request);
     bool trainNow() const;
+    // A line above the buttons, e.g. that Create stops the training that is running.
+    void setNote(const QString& text);
 
     void accept() override; // remembers the choices
 
@@ -42,6 +44,7 @@ private:
     QSpinBox* seed_;
     QCheckBox* trainNow_;
     QLabel* archHelp_;
+    QLabel* note_;
 };
 
 } // namespace lx::ui

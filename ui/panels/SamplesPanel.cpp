@@ -147,4 +147,9 @@ void SamplesPanel::showSamples(const std::vector<QImage>& images, const std::vec
     tiles_->update();
 }
 
+QString SamplesPanel::summary() const
+{
+    return summary_->text();
+}
+
 } // namespace lx::ui

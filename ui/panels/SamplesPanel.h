@@ -28,6 +28,8 @@ public:
 
     void showSamples(const std::vector<QImage>& images, const std::vector<bool>& far, const QString& summary);
     const std::vector<QImage>& images() const { return images_; }
+    const std::vector<bool>& offData() const { return far_; }
+    QString summary() const;
 
     // Another model's samples beside these (say an AE's box samples beside a VAE's prior
     // samples, on the same data): the lecture's point about random points, in one view.

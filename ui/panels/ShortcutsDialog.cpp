@@ -1,5 +1,7 @@
 #include "panels/ShortcutsDialog.h"
 
+#include "panels/DialogGeometry.h"
+
 #include <QAction>
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -61,6 +63,7 @@ ShortcutsDialog::ShortcutsDialog(const QMenuBar* menus, QWidget* parent) : QDial
     layout->addWidget(table);
     layout->addWidget(buttons);
     resize(520, 480);
+    keepGeometry(this, "shortcuts");
 }
 
 } // namespace lx::ui

@@ -1,0 +1,109 @@
+#include "DockLayout.h"
+
+#include <QDockWidget>
+#include <QEvent>
+#include <QMainWindow>
+#include <QScreen>
+#include <QSettings>
+#include <QTabBar>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace lx::ui {
+namespace {
+
+// Bumped whenever the docks change, so that a layout saved by an older version is not
+// restored over panels it does not know.
+constexpr int kLayoutVersion = 4;
+
+} // namespace
+
+DockLayout::DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture)
+    : QObject(window), window_(window), training_(training), architecture_(architecture)
+{
+}
+
+void DockLayout::restore()
+{
+    QSettings settings;
+    arranging_ = true;
+    if (!window_->restoreGeometry(settings.value("window/geometry").toByteArray())) {
+        // A first start: the size the window asks for, but never more than the screen has
+        // (at 800×600 a 1280×800 window put the panels off the screen).
+        if (const QScreen* screen = window_->screen())
+            window_->resize(window_->size().boundedTo(screen->availableGeometry().size()));
+    }
+    window_->restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
+    arranging_ = false;
+    keepTabTitlesWhole();
+    for (QDockWidget* dock : window_->findChildren<QDockWidget*>())
+        connect(dock, &QDockWidget::dockLocationChanged, this, &DockLayout::keepTabTitlesWhole);
+    // Once the user moves Training or Architecture elsewhere, the window stops arranging them.
+    for (QDockWidget* dock : {training_, architecture_}) {
+        connect(dock, &QDockWidget::dockLocationChanged, this, [this] { movedByUser_ |= !arranging_; });
+        connect(dock, &QDockWidget::topLevelChanged, this, [this] { movedByUser_ |= !arranging_; });
+    }
+    window_->installEventFilter(this);
+}
+
+void DockLayout::save() const
+{
+    QSettings settings;
+    settings.setValue("window/geometry", window_->saveGeometry());
+    settings.setValue("window/state", window_->saveState(kLayoutVersion));
+}
+
+bool DockLayout::eventFilter(QObject* watched, QEvent* event)
+{
+    // After the resize: docks are not moved while the window's layout is being applied.
+    if (watched == window_ && event->type() == QEvent::Resize && !pending_) {
+        pending_ = true;
+        QTimer::singleShot(0, this, [this] {
+            pending_ = false;
+            arrangeBottomDocks();
+        });
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+void DockLayout::arrangeBottomDocks()
+{
+    const auto inPlace = [this](QDockWidget* dock) {
+        return window_->dockWidgetArea(dock) == Qt::BottomDockWidgetArea && !dock->isFloating() && !dock->isHidden();
+    };
+    if (movedByUser_ || !inPlace(training_) || !inPlace(architecture_))
+        return;
+    const int width = window_->width();
+    // Their height grows with the window's (a loss plot 45 px high at 1600×1000 said little).
+    const int wanted = std::clamp(window_->height() * 28 / 100, 180, 380);
+    arranging_ = true;
+    if (std::abs(training_->height() - wanted) > 8)
+        window_->resizeDocks({training_}, {wanted}, Qt::Vertical);
+    const bool wide = width >= 1100; // each half then has room for its plot or its two tables
+    const bool tabbed = window_->tabifiedDockWidgets(training_).contains(architecture_);
+    if (wide && tabbed) {
+        window_->removeDockWidget(architecture_); // a tabbed dock would be split into its own tab group
+        window_->addDockWidget(Qt::BottomDockWidgetArea, architecture_);
+        window_->splitDockWidget(training_, architecture_, Qt::Horizontal);
+        architecture_->show();
+        window_->resizeDocks({training_, architecture_}, {width / 2, width / 2}, Qt::Horizontal);
+    } else if (!wide && !tabbed) {
+        window_->tabifyDockWidget(training_, architecture_);
+        training_->raise();
+    }
+    arranging_ = false;
+}
+
+void DockLayout::keepTabTitlesWhole()
+{
+    // The docks' tab bars are Qt's own, made as docks are tabbed together: their titles read
+    // whole ("Interpolate", not "Int…"), and the bar scrolls when the column is short.
+    for (QTabBar* bar : window_->findChildren<QTabBar*>()) {
+        bar->setElideMode(Qt::ElideNone);
+        bar->setUsesScrollButtons(true);
+    }
+}
+
+} // namespace lx::ui
