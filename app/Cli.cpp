@@ -393,6 +393,9 @@ int runInspect(const QCommandLineParser& p)
         if (!info.blasKernels.empty())
             printLine(stdout, QString::fromStdString("BLAS kernels: " + info.blasKernels)
                                   + (qEnvironmentVariableIsSet("OPENBLAS_CORETYPE") ? " (set by $OPENBLAS_CORETYPE)" : ""));
+        // Where `mnist` is looked for: an installed copy's own, the build's, or $LX_DATA_DIR.
+        printLine(stdout, QString::fromStdString("datasets: " + lx::dataDirectory())
+                              + (qEnvironmentVariableIsSet("LX_DATA_DIR") ? " (set by $LX_DATA_DIR)" : ""));
         if (const std::string w = lx::blasWarning(info); !w.empty())
             printLine(stderr, QString::fromStdString("warning: " + w));
         return 0;

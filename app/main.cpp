@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QSettings>
 
 #include <cstdio>
@@ -25,7 +26,9 @@ int main(int argc, char* argv[])
         QCoreApplication app(argc, argv);
         return endProcess(runCli(app.arguments()));
     }
-    if (!first.isEmpty() && !first.startsWith('-')) {
+    // A word that is neither a command nor a file is a mistyped command; a file is opened in
+    // the window (what a file manager's "Open With" or the desktop file's %f passes).
+    if (!first.isEmpty() && !first.startsWith('-') && !QFileInfo::exists(first)) {
         std::fprintf(stderr, "latent-explorer: unknown command '%s' (see latent-explorer --help)\n", argv[1]);
         return 2;
     }
@@ -41,6 +44,8 @@ int main(int argc, char* argv[])
                      "display (xvfb-run -a latent-explorer), or use a command (latent-explorer --help).\n");
         return 1;
     }
+    // The desktop file's name: what Wayland and the task bars match the window to (its icon).
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.latentexplorer.LatentExplorer"));
     QApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription("Latent Explorer: see inside image autoencoders.");
@@ -55,8 +60,15 @@ int main(int argc, char* argv[])
     const QCommandLineOption tsne("tsne", "With --screenshot: map the codes by t-SNE first.");
     const QCommandLineOption size("size", "With --screenshot: the window's size.", "WxH", "1280x800");
     parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne, size});
+    parser.addPositionalArgument("file", "A model (checkpoint or TorchScript .pt) or a session (.lxsession) to open.",
+                                 "[file]");
     parser.addVersionOption();
     parser.process(app);
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1 || (!files.isEmpty() && (parser.isSet(model) || parser.isSet(screenshot)))) {
+        std::fprintf(stderr, "latent-explorer: give one file to open, or --model (see latent-explorer --help)\n");
+        return 2;
+    }
 
     // Screenshot mode keeps its own settings and autosave: it must neither depend on nor
     // overwrite the user's saved window layout and last model.
@@ -86,7 +98,13 @@ int main(int argc, char* argv[])
         }
         window.show();
         lx::ui::ModelController* models = window.models();
-        if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset
+        const bool sessionFile = !files.isEmpty() && files.front().endsWith(".lxsession", Qt::CaseInsensitive);
+        if (!files.isEmpty() && parser.isSet(data) && !sessionFile) { // this model, on this dataset
+            models->openDataset(parser.value(data));
+            models->openModel(files.front(), lx::TrainingSession::DatasetChoice::KeepCurrent);
+        } else if (!files.isEmpty()) {
+            models->openFile(files.front());
+        } else if (parser.isSet(model) && parser.isSet(data)) { // this model, on this dataset
             models->openDataset(parser.value(data));
             models->openModel(parser.value(model), lx::TrainingSession::DatasetChoice::KeepCurrent);
         } else if (parser.isSet(model)) {

@@ -1,5 +1,5 @@
 // GUI benchmarks (issue 3's "must hold" figures), printed as one table; no pass/fail here.
-//   bench_gui [--data fashion] [--arch conv] [--seconds 15] [--redraws 40]
+//   bench_gui [--data fashion] [--arch conv] [--seconds 15] [--redraws 40] [--scripted model.pt]
 // Runs on any Qt platform (offscreen is fine: the map renders into its own buffer).
 //  1. map redraw, all points of the dataset: our cached raster vs QCustomPlot's own scatter
 //  2. hover → decoded image painted, idle and while training
@@ -9,6 +9,8 @@
 #include "common/SystemInfo.h"
 #include "data/Dataset.h"
 #include "train/Trainer.h"
+
+#include <torch/script.h>
 
 #include "MainWindow.h"
 #include "controllers/ModelController.h"
@@ -26,6 +28,7 @@
 #include <QTimer>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QEventLoop>
 #include <QFile>
 
@@ -177,7 +180,8 @@ int main(int argc, char* argv[])
     parser.addOptions({{"data", "Dataset.", "name", "fashion"},
                        {"arch", "Architecture.", "name", "conv"},
                        {"seconds", "Training time per measurement.", "s", "15"},
-                       {"redraws", "Redraws per renderer.", "n", "40"}});
+                       {"redraws", "Redraws per renderer.", "n", "40"},
+                       {"scripted", "A TorchScript model: its decode through its own thread and direct.", "file"}});
     parser.process(app);
     const QString dataName = parser.value("data");
     const double seconds = parser.value("seconds").toDouble();
@@ -264,6 +268,39 @@ int main(int argc, char* argv[])
         }
         row("decode one latent point (GUI thread)", stats(one));
         row("decode a 30x30 grid (GUI thread)", stats(grid));
+    }
+
+    // A TorchScript model's decode: through its own thread (the deadline that keeps a runaway
+    // method from hanging the window) against the same method called on this thread, side by
+    // side, alternating; the difference is what the hand-off costs a hover.
+    if (const QString file = parser.value("scripted"); !file.isEmpty()) {
+        const ModelSnapshotPtr scripted = loadSnapshot(file);
+        torch::jit::Module module = torch::jit::load(file.toStdString());
+        module.eval();
+        std::vector<double> viaRunner, direct;
+        std::mt19937_64 rng(7);
+        std::normal_distribution<float> normal;
+        for (int i = 0; i < 600; ++i) {
+            std::vector<float> z(size_t(scripted->latentDim()));
+            for (float& v : z)
+                v = normal(rng);
+            QElapsedTimer t;
+            t.start();
+            if (i % 2 == 0) {
+                const QImage image = scripted->decode(z);
+                viaRunner.push_back(double(t.nsecsElapsed()) / 1e6);
+            } else {
+                torch::NoGradGuard noGrad;
+                const torch::Tensor codes = torch::from_blob(z.data(), {1, int64_t(z.size())}, torch::kFloat32);
+                const torch::Tensor bytes =
+                    module.get_method("decode")({codes}).toTensor().squeeze(1).mul(255.0f).round_().clamp_(0, 255).to(torch::kUInt8);
+                const QImage image = greyImage(bytes.contiguous().data_ptr<uint8_t>(), 28, 28);
+                direct.push_back(double(t.nsecsElapsed()) / 1e6);
+            }
+        }
+        std::printf("TorchScript %s:\n", qPrintable(QFileInfo(file).fileName()));
+        row("  decode one point, on the model's own thread", stats(viaRunner));
+        row("  decode one point, called on this thread", stats(direct));
     }
 
     // 2. Hover, idle.

@@ -71,5 +71,6 @@ if [[ $only == all || $only == speed ]]; then
   echo
 fi
 if [[ $only == all || $only == gui ]]; then
-  "${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" 2>/dev/null
+  "${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" \
+    --scripted "$root/tests/data/tiny_ae.pt" 2>/dev/null
 fi

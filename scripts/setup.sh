@@ -21,6 +21,7 @@ packages=(
   catch2
   dataset-fashion-mnist
   fonts-dejavu-core xvfb xauth       # text in offscreen GUI tests, screenshots on headless machines
+  dpkg-dev desktop-file-utils appstream shared-mime-info  # the .deb (cpack) and its checks
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

@@ -159,6 +159,11 @@ TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", 
     const Run unknownCommand = cli({"trian"});
     CHECK(unknownCommand.exitCode == 2);
     CHECK(unknownCommand.err.contains("unknown command"));
+    // A file is opened in the window (the desktop file's %f), one at a time.
+    const QString model = QString::fromUtf8(LX_TEST_DATA) + "/tiny_ae.pt";
+    const Run twoFiles = cli({model, model});
+    CHECK(twoFiles.exitCode == 2);
+    CHECK(twoFiles.err.contains("give one file to open"));
 
     CHECK_FALSE(std::filesystem::exists(out.toStdString()));
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1); // just junk.ckpt

@@ -193,6 +193,15 @@ std::string dataDirectory()
 {
     if (const char* env = std::getenv("LX_DATA_DIR"); env && *env)
         return env;
+    // Installed (cmake --install, the .deb): <prefix>/bin/latent-explorer finds the data the
+    // package put in <prefix>/share/latent-explorer/data, wherever the prefix is.
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "latent-explorer" / "data";
+        if (fs::is_directory(installed / "mnist", ec))
+            return installed.string();
+    }
     return LX_DEFAULT_DATA_DIR;
 }
 

@@ -43,7 +43,8 @@ Dataset loadIdxDataset(const std::string& imagesPath);
 // file (split 80/20 by the same fixed seed), or a folder holding one (or a train-/t10k- pair).
 DatasetSplits openDataset(const std::string& nameOrPath);
 
-// Where named datasets live: $LX_DATA_DIR, else the folder the build was configured with.
+// Where named datasets live: $LX_DATA_DIR, else an installed copy's <prefix>/share/latent-explorer/data
+// (beside <prefix>/bin), else the folder the build was configured with.
 std::string dataDirectory();
 
 // Deterministic split: index i goes by the order of splitmix64((seed << 32) | i); the first
