@@ -3,6 +3,7 @@
 
 #include "Cli.h"
 #include "MainWindow.h"
+#include "Palette.h"
 #include "controllers/ModelController.h"
 #include "ScreenshotMode.h"
 
@@ -59,11 +60,16 @@ int main(int argc, char* argv[])
     const QCommandLineOption compare("compare", "With --screenshot: another model's samples beside.", "file");
     const QCommandLineOption tsne("tsne", "With --screenshot: map the codes by t-SNE first.");
     const QCommandLineOption size("size", "With --screenshot: the window's size.", "WxH", "1280x800");
-    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne, size});
+    const QCommandLineOption dark("dark", "A dark palette (Qt's Fusion style), whatever the desktop's theme.");
+    parser.addOptions({model, data, screenshot, epochs, panel, grid, compare, tsne, size, dark});
     parser.addPositionalArgument("file", "A model (checkpoint or TorchScript .pt) or a session (.lxsession) to open.",
                                  "[file]");
     parser.addVersionOption();
     parser.process(app);
+    if (parser.isSet(dark)) {
+        QApplication::setStyle("Fusion");
+        QApplication::setPalette(lx::ui::darkPalette());
+    }
     const QStringList files = parser.positionalArguments();
     if (files.size() > 1 || (!files.isEmpty() && (parser.isSet(model) || parser.isSet(screenshot)))) {
         std::fprintf(stderr, "latent-explorer: give one file to open, or --model (see latent-explorer --help)\n");

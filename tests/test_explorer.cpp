@@ -29,6 +29,7 @@
 #include "panels/ArchitecturePanel.h"
 #include "latent/Arithmetic.h"
 #include "panels/NewModelDialog.h"
+#include "Palette.h"
 #include "latent/Sampling.h"
 #include "session/TrainingSession.h"
 
@@ -1225,4 +1226,35 @@ TEST_CASE("the window and its dialogs carry the app's icon, and a file given ope
     e.window.models()->openFile(QString::fromUtf8(LX_TEST_DATA) + "/tiny_ae.pt");
     REQUIRE(e.waitUntilIdle());
     CHECK(e.window.session()->snapshot()->description().startsWith("TorchScript tiny_ae.pt"));
+}
+
+TEST_CASE("a dark palette gives a dark window: the map, its legend and marks, and the curves follow it", "[gui]")
+{
+    Explorer e;
+    LatentMapView* map = e.window.map();
+    const auto groundOf = [](QCustomPlot* plot) {
+        plot->replot();
+        const QImage shot = plot->grab().toImage();
+        const QRect r = plot->axisRect()->rect();
+        return shot.pixelColor(int((r.left() + 3) * shot.devicePixelRatio()), int((r.top() + 3) * shot.devicePixelRatio()));
+    };
+    CHECK(groundOf(map).lightness() > 200); // the light palette the tests run with
+    e.window.setPalette(darkPalette());
+    QCoreApplication::processEvents();
+    const QColor text = darkPalette().color(QPalette::Text);
+    CHECK(groundOf(map).lightness() < 60);
+    CHECK(groundOf(e.window.curvesPanel()->plot()).lightness() < 60);
+    CHECK(map->xAxis->tickLabelColor() == text);
+    CHECK(map->yAxis->labelColor() == text);
+    CHECK(e.window.curvesPanel()->plot()->xAxis->tickLabelColor() == text);
+    CHECK(map->legend->item(0)->textColor() == text);
+    // Marks drawn after the change are in the palette's ink, not black on a dark ground.
+    QTest::mouseMove(map, map->axisRect()->rect().center());
+    QCPCurve* hover = nullptr;
+    for (int i = 0; i < map->plottableCount(); ++i)
+        if (map->plottable(i)->name() == "mark:hover")
+            hover = qobject_cast<QCPCurve*>(map->plottable(i));
+    REQUIRE(hover);
+    CHECK(hover->scatterStyle().pen().color() == text);
+    e.window.setPalette(QPalette());
 }

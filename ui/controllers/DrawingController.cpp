@@ -1,5 +1,6 @@
 #include "controllers/DrawingController.h"
 
+#include "Palette.h"
 #include "controllers/MapShapes.h"
 #include "latent/Sampling.h"
 #include "map/LatentMapView.h"
@@ -34,7 +35,7 @@ void DrawingController::update()
         return;
     const LatentCloud& cloud = *now.cloud;
     map_->setMark(LatentMapView::Mark::Drawing, projected(cloud.projection, z));
-    map_->setOutline("drawingSigma", sigmaEllipse(cloud.projection, z, logVar), QPen(Qt::black, 1.5, Qt::DashLine));
+    map_->setOutline("drawingSigma", sigmaEllipse(cloud.projection, z, logVar), QPen(ink(map_), 1.5, Qt::DashLine));
 
     // The nearest training images in latent space (one scan of the training codes: a few
     // thousand distances, well under a millisecond).

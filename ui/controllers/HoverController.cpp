@@ -1,5 +1,6 @@
 #include "controllers/HoverController.h"
 
+#include "Palette.h"
 #include "controllers/MapShapes.h"
 #include "map/LatentMapView.h"
 #include "panels/DecodePanel.h"
@@ -96,7 +97,7 @@ void HoverController::hover(QPointF plane, qint64 point, bool mark)
     panel_->showDataPoint(original, decoded[1], state_->labelText(point));
     if (!mark) // a refresh while the pointer is elsewhere: the panel only
         return;
-    map_->setOutline("hoverSigma", sigmaEllipse(now.cloud->projection, mu, logVar), QPen(QColor(20, 20, 20), 1.5));
+    map_->setOutline("hoverSigma", sigmaEllipse(now.cloud->projection, mu, logVar), QPen(ink(map_), 1.5));
     map_->setMark(LatentMapView::Mark::Hover,
                   QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]));
 }

@@ -1,5 +1,7 @@
 #include "map/LatentMapView.h"
 
+#include "Palette.h"
+
 #include "map/MapLayers.h"
 
 #include <algorithm>
@@ -15,8 +17,6 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
     setFocusPolicy(Qt::StrongFocus);
     xAxis->setLabel(tr("z₀"));
     yAxis->setLabel(tr("z₁"));
-    xAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
-    yAxis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
     addLayer("decodes", layer("main"), QCustomPlot::limBelow);
     // Markers and outlines on a buffered layer of their own: a hover moves the marker and
     // redraws just that layer (the 70,000 points' layer stays as it was drawn).
@@ -50,6 +50,7 @@ LatentMapView::LatentMapView(QWidget* parent) : QCustomPlot(parent)
     side->setRowStretchFactor(0, 0.001);
     side->setMargins(QMargins(0, 6, 6, 0));
     connect(this, &QCustomPlot::legendClick, this, &LatentMapView::onLegendClick);
+    applyPalette(this, palette());
     for (QCPAxis* axis : {xAxis, yAxis})
         connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
             layer_->invalidate();
@@ -129,7 +130,7 @@ void LatentMapView::setClassVisible(int label, bool visible)
         return;
     classVisible_[size_t(label)] = visible;
     if (QCPAbstractLegendItem* item = legend->itemWithPlottable(legendGraphs_[size_t(label)]))
-        item->setTextColor(visible ? Qt::black : QColor(170, 170, 170));
+        item->setTextColor(visible ? ink(this) : palette().color(QPalette::PlaceholderText));
     legendGraphs_[size_t(label)]->setScatterStyle(QCPScatterStyle(
         visible ? QCPScatterStyle::ssDisc : QCPScatterStyle::ssCircle, classColor(label), 8));
     layer_->invalidate();
@@ -225,27 +226,32 @@ int64_t LatentMapView::pointAt(const QPoint& pos) const
 
 void LatentMapView::setMark(Mark mark, const std::optional<QPointF>& at)
 {
-    // Every kind its own shape, in black and white (no class's colour), so that a mark never
-    // reads as a data point of some class, and two kinds never read as one.
+    // Every kind its own shape, in ink and paper (black and white in a light theme; no class's
+    // colour), so that a mark never reads as a data point of some class, and two kinds never
+    // read as one.
+    enum Fill { None, Paper, Ink };
     struct Style {
         const char* name;
         QCPScatterStyle::ScatterShape shape;
         double size;
-        QColor pen, brush;
+        bool paperPen;
+        Fill fill;
         const char* label;
     };
     static const Style kStyles[] = {
-        {"mark:hover", QCPScatterStyle::ssCircle, 15, Qt::black, Qt::transparent, nullptr},
-        {"mark:A", QCPScatterStyle::ssSquare, 10, Qt::black, Qt::white, "A"},
-        {"mark:B", QCPScatterStyle::ssSquare, 10, Qt::black, Qt::white, "B"},
-        {"mark:t", QCPScatterStyle::ssDiamond, 14, Qt::white, Qt::black, nullptr},
-        {"mark:drawing", QCPScatterStyle::ssStar, 18, Qt::black, Qt::transparent, nullptr},
-        {"mark:arithmetic", QCPScatterStyle::ssTriangle, 13, Qt::black, Qt::white, nullptr},
+        {"mark:hover", QCPScatterStyle::ssCircle, 15, false, None, nullptr},
+        {"mark:A", QCPScatterStyle::ssSquare, 10, false, Paper, "A"},
+        {"mark:B", QCPScatterStyle::ssSquare, 10, false, Paper, "B"},
+        {"mark:t", QCPScatterStyle::ssDiamond, 14, true, Ink, nullptr},
+        {"mark:drawing", QCPScatterStyle::ssStar, 18, false, None, nullptr},
+        {"mark:arithmetic", QCPScatterStyle::ssTriangle, 13, false, Paper, nullptr},
     };
     const Style& style = kStyles[int(mark)];
     QCPCurve* curve = overlay(QString::fromLatin1(style.name));
     curve->setLineStyle(QCPCurve::lsNone);
-    curve->setScatterStyle(QCPScatterStyle(style.shape, QPen(style.pen, 2.2), QBrush(style.brush), style.size));
+    const QBrush fill = style.fill == None ? QBrush() : QBrush(style.fill == Ink ? ink(this) : paper(this));
+    curve->setScatterStyle(
+        QCPScatterStyle(style.shape, QPen(style.paperPen ? paper(this) : ink(this), 2.2), fill, style.size));
     setOverlayPoints(curve, at ? std::vector<QPointF>{*at} : std::vector<QPointF>());
     if (style.label) {
         QCPItemText*& text = labels_[int(mark)];
@@ -266,8 +272,10 @@ void LatentMapView::setMark(Mark mark, const std::optional<QPointF>& at)
             QFont bold = font();
             bold.setBold(true);
             text->setFont(bold);
-            text->setColor(Qt::black);
-            text->setBrush(QColor(255, 255, 255, 210));
+            QColor ground = paper(this);
+            ground.setAlpha(210);
+            text->setColor(ink(this));
+            text->setBrush(ground);
             text->setPadding(QMargins(2, 0, 2, 0));
             text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
         }
@@ -289,7 +297,7 @@ void LatentMapView::setPinMarks(const std::vector<QPointF>& points)
 {
     QCPCurve* marks = overlay("pins");
     marks->setLineStyle(QCPCurve::lsNone);
-    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssPlusCircle, QPen(Qt::black, 1.8), QBrush(Qt::white), 11));
+    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssPlusCircle, QPen(ink(this), 1.8), QBrush(paper(this)), 11));
     setOverlayPoints(marks, points);
 }
 
@@ -312,6 +320,7 @@ QCPCurve* LatentMapView::overlay(const QString& name)
     QCPCurve*& curve = outlines_[name];
     if (!curve) {
         curve = new QCPCurve(xAxis, yAxis);
+        curve->setName(name);
         curve->removeFromLegend();
         curve->setSelectable(QCP::stNone);
         curve->setLayer("marks");
@@ -330,7 +339,7 @@ void LatentMapView::setOverlayPoints(QCPCurve* curve, const std::vector<QPointF>
 
 void LatentMapView::setPath(const std::vector<QPointF>& points)
 {
-    setOutline("interpolationPath", points, QPen(QColor(20, 20, 20), 2, Qt::DashLine));
+    setOutline("interpolationPath", points, QPen(ink(this), 2, Qt::DashLine));
 }
 
 void LatentMapView::setOutline(const QString& name, const std::vector<QPointF>& points, const QPen& pen)
@@ -354,7 +363,7 @@ void LatentMapView::setSampleMarks(const std::vector<QPointF>& points)
 {
     QCPCurve* marks = overlay("samples");
     marks->setLineStyle(QCPCurve::lsNone);
-    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(QColor(20, 20, 20), 2), QBrush(), 9));
+    marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(ink(this), 2), QBrush(), 9));
     setOverlayPoints(marks, points);
 }
 
@@ -464,6 +473,20 @@ void LatentMapView::keepZoomInBounds(const QPointF& anchor)
         const double f = size / range.size();
         axes[i]->setRange(at[i] + (range.lower - at[i]) * f, at[i] + (range.upper - at[i]) * f);
     }
+}
+
+void LatentMapView::changeEvent(QEvent* event)
+{
+    QCustomPlot::changeEvent(event);
+    if (event->type() != QEvent::PaletteChange)
+        return;
+    // Another theme: the ground, axes and legend follow (marks take it when next set).
+    applyPalette(this, palette());
+    for (size_t label = 0; label < legendGraphs_.size(); ++label)
+        if (QCPAbstractLegendItem* item = legend->itemWithPlottable(legendGraphs_[label]))
+            item->setTextColor(isClassVisible(int(label)) ? ink(this) : palette().color(QPalette::PlaceholderText));
+    gridLayer_->invalidate();
+    replot(QCustomPlot::rpQueuedReplot);
 }
 
 void LatentMapView::leaveEvent(QEvent* event)

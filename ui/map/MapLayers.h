@@ -1,10 +1,12 @@
 #pragma once
 // Private to map/LatentMapView.cpp: the map's own drawing layers, under the overlays.
 
+#include "Palette.h"
 #include "map/LatentMapView.h"
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace lx::ui {
 
@@ -33,29 +35,48 @@ protected:
                                 .arg(yr.lower, 0, 'g', 17)
                                 .arg(yr.upper, 0, 'g', 17)
                                 .arg(quintptr(view_->cloud().get()));
-        if (key != cacheKey_ || cache_.size() != rect.size()) {
-            render(rect);
+        // At the screen's own pixels (a HiDPI screen's twice as many): drawn 1:1, never scaled up.
+        const double ratio = std::max(1.0, view_->devicePixelRatioF());
+        if (key != cacheKey_ || cache_.devicePixelRatio() != ratio
+            || cache_.size() != (QSizeF(rect.size()) * ratio).toSize()) {
+            render(rect, ratio);
             cacheKey_ = key;
         }
         painter->drawImage(rect.topLeft(), cache_);
     }
 
 private:
-    void render(const QRect& rect)
+    void render(const QRect& rect, double ratio)
     {
         QElapsedTimer timer;
         timer.start();
-        cache_ = QImage(rect.size(), QImage::Format_ARGB32_Premultiplied);
+        cache_ = QImage((QSizeF(rect.size()) * ratio).toSize(), QImage::Format_ARGB32_Premultiplied);
+        cache_.setDevicePixelRatio(ratio);
         cache_.fill(Qt::transparent);
+        // A 5×5 dot: full in the middle, soft at the rim; weights out of 256 (75% opaque
+        // at most, so dense clusters still show their density).
+        static const uint32_t kDot[5][5] = {{0, 67, 106, 67, 0},
+                                            {67, 173, 192, 173, 67},
+                                            {106, 192, 192, 192, 106},
+                                            {67, 173, 192, 173, 67},
+                                            {0, 67, 106, 67, 0}};
+        // The dot keeps its size on the screen: 5×5 pixels at 1×, a disc of the same size drawn
+        // with s× as many pixels across on a HiDPI screen (as smooth at its edge, not blocky).
+        const int s = std::max(1, int(std::lround(ratio)));
+        const int span = 5 * s;
+        std::vector<uint32_t> dot(size_t(span * span));
+        for (int y = 0; y < span; ++y)
+            for (int x = 0; x < span; ++x) {
+                if (s == 1) {
+                    dot[size_t(y * span + x)] = kDot[y][x];
+                    continue;
+                }
+                const double dx = (x + 0.5) / s - 2.5, dy = (y + 0.5) / s - 2.5; // in 1× pixels
+                const double edge = std::clamp(2.45 - std::sqrt(dx * dx + dy * dy), 0.0, 1.0);
+                dot[size_t(y * span + x)] = uint32_t(std::lround(192.0 * edge));
+            }
         const auto cloud = view_->cloud();
         if (cloud && !rect.isEmpty()) {
-            // A 5×5 dot: full in the middle, soft at the rim; weights out of 256 (75% opaque
-            // at most, so dense clusters still show their density).
-            static const uint32_t kDot[5][5] = {{0, 67, 106, 67, 0},
-                                                {67, 173, 192, 173, 67},
-                                                {106, 192, 192, 192, 106},
-                                                {67, 173, 192, 173, 67},
-                                                {0, 67, 106, 67, 0}};
             QRgb colour[257]; // by label + 1 (−1: unlabelled)
             bool visible[257];
             for (int label = -1; label < 256; ++label) {
@@ -76,18 +97,20 @@ private:
                     continue;
                 const int px = int(std::lround((xy[2 * i] - xr.lower) * sx));
                 const int py = int(std::lround((yr.upper - xy[2 * i + 1]) * sy));
-                if (px < -2 || py < -2 || px >= w + 2 || py >= h + 2)
+                if (px < -3 * s || py < -3 * s || px >= w + 3 * s || py >= h + 3 * s)
                     continue;
                 const QRgb src = colour[slot];
-                const bool inside = px >= 2 && py >= 2 && px < w - 2 && py < h - 2;
-                for (int dy = -2; dy <= 2; ++dy) {
+                const int reach = span / 2; // from the dot's centre to its edge, in pixels
+                const bool inside = px >= reach && py >= reach && px < w - reach && py < h - reach;
+                for (int dy = -reach; dy < span - reach; ++dy) {
                     const int y = py + dy;
                     if (!inside && (y < 0 || y >= h))
                         continue;
                     QRgb* row = pixels + y * stride;
-                    for (int dx = -2; dx <= 2; ++dx) {
+                    const uint32_t* weights = dot.data() + size_t(dy + reach) * size_t(span);
+                    for (int dx = -reach; dx < span - reach; ++dx) {
                         const int x = px + dx;
-                        const uint32_t a = kDot[dy + 2][dx + 2];
+                        const uint32_t a = weights[dx + reach];
                         if (a == 0 || (!inside && (x < 0 || x >= w)))
                             continue;
                         // Source over, premultiplied, two channels per multiply.
@@ -108,8 +131,9 @@ private:
     qint64 renderMicros_ = 0;
 };
 
-// The decoded grid: one mosaic image of the tiles (dark strokes on white, so the coloured
-// points stay readable on top), stretched over the plane area it was decoded for.
+// The decoded grid: one mosaic image of the tiles, stretched over the plane area it was decoded
+// for, under the points. In a light theme dark strokes on white (inverted), in a dark one
+// light strokes on black (as decoded), so the coloured points stay readable on top.
 class DecodedGridLayer : public QCPLayerable {
 public:
     DecodedGridLayer(LatentMapView* view, const QString& layer) : QCPLayerable(view, layer), view_(view) {}
@@ -117,47 +141,51 @@ public:
     void set(const QRectF& plane, int cols, int rows, const std::vector<QImage>& tiles)
     {
         plane_ = plane;
-        mosaic_ = QImage();
+        decoded_ = shown_ = QImage();
         if (tiles.empty() || cols <= 0 || rows <= 0)
             return;
         const int side = tiles.front().width();
-        mosaic_ = QImage(cols * side, rows * side, QImage::Format_Grayscale8);
-        mosaic_.fill(255);
+        decoded_ = QImage(cols * side, rows * side, QImage::Format_Grayscale8);
+        decoded_.fill(0);
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c) {
                 const size_t i = size_t(r * cols + c);
                 if (i >= tiles.size())
                     continue;
                 const QImage tile = tiles[i].convertToFormat(QImage::Format_Grayscale8);
-                for (int y = 0; y < std::min(side, tile.height()); ++y) {
-                    const uchar* from = tile.constScanLine(y);
-                    uchar* to = mosaic_.scanLine(r * side + y) + c * side;
-                    for (int x = 0; x < std::min(side, tile.width()); ++x)
-                        to[x] = uchar(255 - from[x]);
-                }
+                for (int y = 0; y < std::min(side, tile.height()); ++y)
+                    std::copy_n(tile.constScanLine(y), std::min(side, tile.width()),
+                                decoded_.scanLine(r * side + y) + c * side);
             }
     }
-    bool empty() const { return mosaic_.isNull(); }
+    bool empty() const { return decoded_.isNull(); }
+    void invalidate() { shown_ = QImage(); } // the theme changed
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter*) const override {}
     QRect clipRect() const override { return view_->axisRect()->rect(); }
     void draw(QCPPainter* painter) override
     {
-        if (mosaic_.isNull())
+        if (decoded_.isNull())
             return;
+        if (shown_.isNull()) {
+            shown_ = decoded_;
+            if (!isDark(view_->palette()))
+                shown_.invertPixels();
+        }
         const QPoint topLeft = view_->positionOf(QPointF(plane_.left(), plane_.bottom()));
         const QPoint bottomRight = view_->positionOf(QPointF(plane_.right(), plane_.top()));
         painter->setRenderHint(QPainter::SmoothPixmapTransform, true);
         painter->setOpacity(0.7);
-        painter->drawImage(QRect(topLeft, bottomRight), mosaic_);
+        painter->drawImage(QRect(topLeft, bottomRight), shown_);
         painter->setOpacity(1.0);
     }
 
 private:
     LatentMapView* view_;
     QRectF plane_; // x from left() to right(), y from top() (low) to bottom() (high)
-    QImage mosaic_;
+    QImage decoded_; // as decoded: light strokes on black
+    QImage shown_;   // as drawn in this theme
 };
 
 } // namespace lx::ui

@@ -1,5 +1,7 @@
 #include "panels/ArchitecturePanel.h"
 
+#include "Palette.h"
+
 #include "model/ArchitecturePlan.h"
 
 #include <QBoxLayout>
@@ -149,7 +151,7 @@ void ArchitecturePanel::replan()
         layers_->setItem(r, 3, new QTableWidgetItem(n > 0 ? QStringLiteral("%L1").arg(n) : QString()));
         if (l.type == LayerType::Conv || l.type == LayerType::ConvTranspose)
             for (int c = 0; c < 4; ++c)
-                layers_->item(r, c)->setBackground(QColor(240, 244, 255));
+                layers_->item(r, c)->setBackground(palette().color(QPalette::AlternateBase));
     };
     for (const PlannedLayer& l : plan.encoder)
         add(tr("encoder"), l);
@@ -165,16 +167,18 @@ void ArchitecturePanel::replan()
     if (plan.ok()) {
         const QString out = plan.decoder.empty() ? QString() : QString::fromStdString(plan.decoder.back().out.text());
         verdict_->setText(tr("✓ The decoder gives back %1: the shapes meet.").arg(out));
-        verdict_->setStyleSheet("color: #2a7a2a");
+        verdict_->setStyleSheet(QStringLiteral("color: %1").arg(goodColor(palette()).name()));
     } else {
         verdict_->setText(tr("✗ %1").arg(QString::fromStdString(plan.problem)));
-        verdict_->setStyleSheet("color: #b22222");
+        verdict_->setStyleSheet(QStringLiteral("color: %1").arg(badColor(palette()).name()));
     }
     // The value that fixes it, framed and scrolled into view.
     for (int r = 0; r < convs_->rowCount(); ++r)
         for (int c = 0; c < convs_->columnCount(); ++c)
             if (QWidget* box = convs_->cellWidget(r, c))
-                box->setStyleSheet(r == plan.fixRow && c == plan.fixColumn ? "border: 2px solid #b22222" : "");
+                box->setStyleSheet(r == plan.fixRow && c == plan.fixColumn
+                                       ? QStringLiteral("border: 2px solid %1").arg(badColor(palette()).name())
+                                       : QString());
     if (plan.fixRow >= 0)
         convs_->scrollTo(convs_->model()->index(plan.fixRow, plan.fixColumn));
     fixRow_ = plan.fixRow;

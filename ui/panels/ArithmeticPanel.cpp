@@ -27,7 +27,7 @@ ArithmeticPanel::ArithmeticPanel(QWidget* parent) : QWidget(parent)
     slider_->setToolTip(tr("Strength: how far along (mean of “to”) − (mean of “from”) to move"));
     hint_ = new QLabel(tr("Right-click a point on the map to start from it (it is also A in Interpolate)."), this);
     hint_->setWordWrap(true);
-    hint_->setStyleSheet("color: gray");
+    hint_->setForegroundRole(QPalette::PlaceholderText); // the theme's muted text
     start_ = new ImageTile(tr("start"), 56, this);
     current_ = new ImageTile(tr("strength 1.00"), 84, this);
     auto* stripRow = new QHBoxLayout;

@@ -1,5 +1,7 @@
 #include "panels/CurvesPanel.h"
 
+#include "Palette.h"
+
 #include "QCustomPlot.h"
 
 #include <QLabel>
@@ -132,6 +134,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     side->addElement(1, 0, new QCPLayoutElement(plot_));
     side->setRowStretchFactor(0, 0.001);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    applyPalette(plot_, palette());
 
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);
@@ -363,6 +366,15 @@ void CurvesPanel::addEpoch(const EpochRecord& e)
 QString CurvesPanel::statusText() const
 {
     return status_->text();
+}
+
+void CurvesPanel::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) { // another theme: the plot follows
+        applyPalette(plot_, palette());
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void CurvesPanel::setIdle(const QString& text)

@@ -47,6 +47,9 @@ public:
     std::vector<QPointF> gapOutline(bool top) const;
     bool saysGap() const; // its legend entry is shown
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void rescale();
     void updateGap();

@@ -60,7 +60,7 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent)
     steps_->setSuffix(tr(" steps"));
     hint_ = new QLabel(tr("Right-click the map (or a data point) twice to choose A and B."), this);
     hint_->setWordWrap(true);
-    hint_->setStyleSheet("color: gray");
+    hint_->setForegroundRole(QPalette::PlaceholderText); // the theme's muted text
     stripArea_ = new StripView(strip_, this);
 
     auto* ends = new QHBoxLayout;

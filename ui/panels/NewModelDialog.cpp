@@ -46,7 +46,7 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
         arch_->addItem(QString::fromLatin1(a.name), QString::fromLatin1(a.name));
     archHelp_ = new QLabel(this);
     archHelp_->setWordWrap(true);
-    archHelp_->setStyleSheet("color: gray");
+    archHelp_->setForegroundRole(QPalette::PlaceholderText); // the theme's muted text
     // Room for the longest of the descriptions, whichever is chosen: a wrapped label's height
     // was guessed short, and "Best map for its time." was cut off.
     setMinimumWidth(460);

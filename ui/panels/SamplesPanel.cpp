@@ -69,7 +69,7 @@ SamplesPanel::SamplesPanel(QWidget* parent) : QWidget(parent)
     sample_->setToolTip(tr("Decode %1 new random latent points (F5)").arg(kCount));
     summary_ = new QLabel(this);
     summary_->setWordWrap(true);
-    summary_->setStyleSheet("color: gray");
+    summary_->setForegroundRole(QPalette::PlaceholderText); // the theme's muted text
     summary_->setText(tr("Random points of a plain autoencoder often fall between the clusters, "
                          "where the decoder was never trained: their decodes are blends, not digits."));
     tiles_ = new SampleTiles(images_, far_, this);
