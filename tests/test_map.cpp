@@ -27,16 +27,24 @@ std::shared_ptr<const LatentCloud> lattice()
     return cloud;
 }
 
+// The map in a 600×500 window, showing the lattice, drawn.
+bool showLattice(LatentMapView& map)
+{
+    map.resize(600, 500);
+    map.show();
+    if (!QTest::qWaitForWindowExposed(&map))
+        return false;
+    map.setCloud(lattice(), {"even", "odd"});
+    map.replot();
+    return true;
+}
+
 } // namespace
 
 TEST_CASE("the map finds the data point under the mouse through its index", "[gui]")
 {
     LatentMapView map;
-    map.resize(600, 500);
-    map.show();
-    REQUIRE(QTest::qWaitForWindowExposed(&map));
-    map.setCloud(lattice(), {"even", "odd"});
-    map.replot();
+    REQUIRE(showLattice(map));
     for (int64_t i : {0, 37, 99}) {
         const auto& xy = map.cloud()->xy;
         const QPoint p = map.positionOf(QPointF(xy[size_t(2 * i)], xy[size_t(2 * i + 1)]));
@@ -50,11 +58,7 @@ TEST_CASE("the map finds the data point under the mouse through its index", "[gu
 TEST_CASE("hovering the map reports the latent point under the mouse", "[gui]")
 {
     LatentMapView map;
-    map.resize(600, 500);
-    map.show();
-    REQUIRE(QTest::qWaitForWindowExposed(&map));
-    map.setCloud(lattice(), {"even", "odd"});
-    map.replot();
+    REQUIRE(showLattice(map));
     QSignalSpy spy(&map, &LatentMapView::hovered);
     const QPoint p = map.positionOf(QPointF(3.0, 6.0));
     QTest::mouseMove(&map, p);
@@ -68,11 +72,7 @@ TEST_CASE("hovering the map reports the latent point under the mouse", "[gui]")
 TEST_CASE("hiding a class removes its points from the map and from hover", "[gui]")
 {
     LatentMapView map;
-    map.resize(600, 500);
-    map.show();
-    REQUIRE(QTest::qWaitForWindowExposed(&map));
-    map.setCloud(lattice(), {"even", "odd"});
-    map.replot();
+    REQUIRE(showLattice(map));
     CHECK(map.visiblePointCount() == 100);
     const QPoint odd = map.positionOf(QPointF(1, 0)); // point 1: label 1
     CHECK(map.pointAt(odd) == 1);
@@ -107,11 +107,7 @@ void wheel(LatentMapView& map, int notches)
 TEST_CASE("the wheel zooms the map in and out, but not past where nothing is left to see", "[gui]")
 {
     LatentMapView map;
-    map.resize(600, 500);
-    map.show();
-    REQUIRE(QTest::qWaitForWindowExposed(&map));
-    map.setCloud(lattice(), {"even", "odd"}); // the data spans 9 × 9
-    map.replot();
+    REQUIRE(showLattice(map)); // the data spans 9 × 9
     const double home = map.xAxis->range().size();
     wheel(map, -1);
     CHECK(map.xAxis->range().size() > home); // a notch out zooms out
