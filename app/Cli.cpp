@@ -130,7 +130,7 @@ extern "C" void stopOnSignal(int)
 
 void addTrainOptions(QCommandLineParser& p)
 {
-    p.addOption(opt("data", "Dataset: mnist, fashion, an IDX images file or a folder.", "name", "mnist"));
+    p.addOption(opt("data", "Dataset: mnist, fashion, an IDX images file, a NumPy .npy or .npz, or a folder.", "name", "mnist"));
     p.addOption(opt("model", "Model type: ae or vae.", "type", "ae"));
     p.addOption(opt("arch", "Architecture: lecture, conv or mlp.", "arch", "conv"));
     p.addOption(opt("latent", "Latent size D.", "D", "2"));

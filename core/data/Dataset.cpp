@@ -3,11 +3,14 @@
 #include "common/BuildConfig.h"
 #include "common/Error.h"
 #include "data/Idx.h"
+#include "data/Npy.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <numeric>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -68,20 +71,81 @@ std::vector<std::string> numberedClassNames(int count)
     return names;
 }
 
-DatasetSplits splitOneFile(const std::string& name, const std::string& imagesPath)
+// One set of images split 80/20 by the fixed seed.
+DatasetSplits splitAll(const std::string& name, const std::string& source, const Dataset& all)
 {
-    Dataset all = loadIdxDataset(imagesPath);
     if (all.count < 2)
-        throw Error(imagesPath + ": a dataset needs at least 2 images to split into training and validation");
+        throw Error(source + ": a dataset needs at least 2 images to split into training and validation");
     std::vector<int64_t> train, validation;
     seededSplit(all.count, std::max<int64_t>(1, all.count * 4 / 5), kSplitSeed, train, validation);
     DatasetSplits s;
     s.name = name;
-    s.source = imagesPath;
+    s.source = source;
     s.train = subset(all, train);
     s.validation = subset(all, validation);
     s.classNames = numberedClassNames(all.classCount());
     return s;
+}
+
+DatasetSplits splitOneFile(const std::string& name, const std::string& imagesPath)
+{
+    return splitAll(name, imagesPath, loadIdxDataset(imagesPath));
+}
+
+bool endsWith(const std::string& text, const std::string& end)
+{
+    return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
+// A .npy of images, with its labels if a file beside it is named like them ("images" →
+// "labels", or "x" → "y": x_train.npy → y_train.npy); split 80/20.
+DatasetSplits openNpy(const std::string& name, const fs::path& path)
+{
+    const NpyArray images = readNpyFile(path.string());
+    std::string file = path.filename().string();
+    if (const size_t at = file.find("images"); at != std::string::npos)
+        file.replace(at, 6, "labels");
+    else if (file.rfind("x", 0) == 0)
+        file[0] = 'y';
+    std::error_code ec;
+    const fs::path labelsPath = path.parent_path() / file;
+    std::optional<NpyArray> labels;
+    if (labelsPath != path && fs::is_regular_file(labelsPath, ec))
+        labels = readNpyFile(labelsPath.string());
+    return splitAll(name, path.string(), datasetFromArrays(images, labels ? &*labels : nullptr, path.string()));
+}
+
+// An .npz: Keras's layout (x_train, y_train, x_test, y_test) is a training and a validation
+// part; one set of images (x or images, with y or labels) is split 80/20.
+DatasetSplits openNpz(const std::string& name, const std::string& path)
+{
+    const std::map<std::string, NpyArray> arrays = readNpzFile(path);
+    const auto find = [&](std::initializer_list<const char*> names) -> const NpyArray* {
+        for (const char* n : names)
+            if (const auto it = arrays.find(n); it != arrays.end())
+                return &it->second;
+        return nullptr;
+    };
+    if (const NpyArray* xTrain = find({"x_train"}); xTrain && find({"x_test"})) {
+        DatasetSplits s;
+        s.name = name;
+        s.source = path;
+        s.train = datasetFromArrays(*xTrain, find({"y_train"}), path + " (x_train)");
+        s.validation = datasetFromArrays(*find({"x_test"}), find({"y_test"}), path + " (x_test)");
+        if (s.train.rows != s.validation.rows || s.train.cols != s.validation.cols)
+            throw Error(path + ": x_test's images are not the size of x_train's");
+        if (s.train.hasLabels() != s.validation.hasLabels())
+            throw Error(path + ": labels for only one of x_train and x_test");
+        s.classNames = numberedClassNames(std::max(s.train.classCount(), s.validation.classCount()));
+        return s;
+    }
+    if (const NpyArray* images = find({"x", "images", "x_train"}))
+        return splitAll(name, path, datasetFromArrays(*images, find({"y", "labels", "y_train"}), path));
+    std::string names;
+    for (const auto& [n, a] : arrays)
+        names += (names.empty() ? "" : ", ") + n;
+    throw Error(path + ": no images in this .npz (arrays " + names
+                + "; expected x_train, y_train, x_test, y_test as Keras writes them, or x and y)");
 }
 
 DatasetSplits trainTestPair(const std::string& name, const std::string& trainPath, const std::string& testPath)
@@ -184,9 +248,15 @@ DatasetSplits openDataset(const std::string& nameOrPath)
     std::error_code ec;
     if (fs::is_directory(p, ec))
         return openFolder(nameOrPath, p);
-    if (fs::is_regular_file(p, ec))
+    if (fs::is_regular_file(p, ec)) {
+        if (endsWith(nameOrPath, ".npy"))
+            return openNpy(nameOrPath, p);
+        if (endsWith(nameOrPath, ".npz"))
+            return openNpz(nameOrPath, nameOrPath);
         return splitOneFile(nameOrPath, nameOrPath);
-    throw Error(nameOrPath + ": no such dataset (use mnist, fashion, an IDX images file or a folder holding one)");
+    }
+    throw Error(nameOrPath + ": no such dataset (use mnist, fashion, an IDX images file, a NumPy .npy or .npz, or a folder "
+                             "holding IDX files)");
 }
 
 std::string dataDirectory()

@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -36,8 +37,11 @@ struct Reader {
     }
 };
 
-// The CRC-32 of a raw deflate stream's output, which must be exactly `size` bytes.
-bool inflatedCrc(const char* data, uint64_t compressed, uint64_t size, uint32_t& crc)
+// Inflates a raw deflate stream that must give exactly `size` bytes: its CRC-32, and its first
+// `keep` bytes into `kept` (if given). False if the stream is damaged or its length is wrong
+// (or, with `keep` < size, once `keep` bytes are there: the rest is not inflated).
+bool inflateEntry(const char* data, uint64_t compressed, uint64_t size, uint32_t& crc, std::string* kept = nullptr,
+                  uint64_t keep = 0)
 {
     z_stream zs{};
     if (inflateInit2(&zs, -15) != Z_OK)
@@ -54,9 +58,13 @@ bool inflatedCrc(const char* data, uint64_t compressed, uint64_t size, uint32_t&
         const int rc = inflate(&zs, Z_NO_FLUSH);
         const uInt n = uInt(sizeof out - zs.avail_out);
         running = crc32(running, out, n);
+        if (kept && produced < keep)
+            kept->append(reinterpret_cast<const char*>(out), size_t(std::min<uint64_t>(n, keep - produced)));
         produced += n;
         if (produced > size)
             return false;
+        if (kept && keep < size && produced >= keep)
+            return true; // the part asked for
         if (rc == Z_STREAM_END)
             break;
         if (rc != Z_OK)
@@ -142,13 +150,38 @@ void verifyZipEntries(const std::string& bytes, const std::string& what)
         if (e.method == 0)
             ok = e.compressedSize == e.size && (crc = crc32Of(data, e.size)) == e.crc;
         else if (e.method == 8)
-            ok = inflatedCrc(data, e.compressedSize, e.size, crc) && crc == e.crc;
+            ok = inflateEntry(data, e.compressedSize, e.size, crc) && crc == e.crc;
         else
             throw Error(what + ": entry " + e.name + " is compressed with method " + std::to_string(e.method)
                         + ", which torch.jit.save never writes");
         if (!ok)
             throw Error(what + ": a damaged file: entry " + e.name + " fails its checksum (altered or corrupted)");
     }
+}
+
+std::string readZipEntry(const std::string& bytes, const ZipEntry& e, const std::string& what, uint64_t limit)
+{
+    const char* data = bytes.data() + e.dataOffset;
+    const uint64_t n = std::min(limit, e.size);
+    std::string out;
+    bool ok = false;
+    uint32_t crc = 0;
+    if (e.method == 0) {
+        ok = e.compressedSize == e.size;
+        if (ok)
+            out.assign(data, size_t(n));
+        if (ok && n == e.size)
+            ok = crc32Of(data, e.size) == e.crc;
+    } else if (e.method == 8) {
+        out.reserve(size_t(n));
+        ok = inflateEntry(data, e.compressedSize, e.size, crc, &out, n) && out.size() == n && (n < e.size || crc == e.crc);
+    } else {
+        throw Error(what + ": entry " + e.name + " is compressed with method " + std::to_string(e.method)
+                    + " (only stored and deflated entries are read)");
+    }
+    if (!ok)
+        throw Error(what + ": a damaged file: entry " + e.name + " does not inflate to its size or fails its checksum");
+    return out;
 }
 
 } // namespace lx

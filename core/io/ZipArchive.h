@@ -25,4 +25,10 @@ std::vector<ZipEntry> readZipDirectory(const std::string& bytes, const std::stri
 // lx::Error naming `what` and the first entry that fails.
 void verifyZipEntries(const std::string& bytes, const std::string& what);
 
+// An entry's content (its first `limit` bytes, or all of it), inflated if deflated. Read
+// whole, its length and CRC-32 are checked. Allocates at most min(limit, entry.size) bytes:
+// check entry.size first. Throws lx::Error naming `what` and the entry.
+std::string readZipEntry(const std::string& bytes, const ZipEntry& entry, const std::string& what,
+                         uint64_t limit = UINT64_MAX);
+
 } // namespace lx

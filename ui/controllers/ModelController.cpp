@@ -200,14 +200,16 @@ void ModelController::openDatasetDialog()
     bool ok = false;
     const QString other = tr("Other…");
     const QString name =
-        QInputDialog::getItem(dialogParent_, tr("Open Dataset"), tr("A named dataset, or choose “Other…” for an IDX file:"),
+        QInputDialog::getItem(dialogParent_, tr("Open Dataset"), tr("A named dataset, or choose “Other…” for an IDX or NumPy file:"),
                               {"mnist", "fashion", other}, 0, false, &ok);
     if (!ok)
         return;
     QString chosen = name;
     if (name == other) {
-        chosen = QFileDialog::getOpenFileName(dialogParent_, tr("Open IDX Images File"), QString(),
-                                              tr("IDX images (*idx3-ubyte *idx3-ubyte.gz);;All files (*)"));
+        chosen = QFileDialog::getOpenFileName(
+            dialogParent_, tr("Open Images File"), startFolder(),
+            tr("Images (*idx3-ubyte *idx3-ubyte.gz *.npy *.npz);;IDX images (*idx3-ubyte *idx3-ubyte.gz);;"
+               "NumPy arrays (*.npy *.npz);;All files (*)"));
         if (chosen.isEmpty())
             return;
     }
