@@ -10,6 +10,7 @@
 #include "latent/Evaluation.h"
 #include "model/ArchitecturePlan.h"
 #include "train/Trainer.h"
+#include "session/Projector.h"
 
 #include "Cli.h"
 #include "TerminalProgress.h"
@@ -19,6 +20,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
 
 #include <atomic>
@@ -308,10 +310,26 @@ int runEval(const QCommandLineParser& p)
 
 int runEmbed(const QCommandLineParser& p)
 {
+    const QString format = p.value("format");
+    if (format != "csv" && format != "projector")
+        throw UsageError("--format must be csv or projector, not '" + format.toStdString() + "'");
     LoadedModel loaded = loadModel(required(p, "model"));
     const std::string out = required(p, "out");
     const lx::DatasetSplits data = dataFor(p, loaded);
+    if (format == "projector") // its limits, before the codes are computed
+        if (const std::string problem = lx::projectorProblem(data); !problem.empty())
+            throw Error(out + ": " + problem);
     const lx::LatentCloud cloud = lx::embedSplits(loaded.model(), data);
+    if (format == "projector") {
+        const lx::ProjectorExport e = lx::writeProjector(out, data, cloud.codes, cloud.dim);
+        QJsonArray files;
+        for (const std::string& f : e.files)
+            files.append(QString::fromStdString(f));
+        printJson(QJsonObject{{"format", "projector"}, {"rows", double(e.points)}, {"latent_dim", cloud.dim},
+                              {"out", QString::fromStdString(out)}, {"files", files},
+                              {"sprite", QStringLiteral("%1x%2").arg(e.spriteWidth).arg(e.spriteHeight)}});
+        return 0;
+    }
     const std::string csv = lx::embeddingsCsv(data, cloud.codes, cloud.dim);
     lx::writeFileAtomically(out, csv.data(), csv.size());
     printJson(QJsonObject{{"rows", double(data.totalCount())}, {"latent_dim", cloud.dim},
@@ -442,11 +460,14 @@ const std::map<QString, Command>& commands()
           },
           runEval}},
         {"embed",
-         {"Write every image's latent code as CSV.",
+         {"Write every image's latent code as CSV, or for TensorBoard's Embedding Projector.",
           [](QCommandLineParser& p) {
               addModelOption(p);
               addDataOption(p);
-              p.addOption(opt("out", "The CSV file to write.", "file"));
+              p.addOption(opt("format", "csv (one file), or projector (a folder: vectors.tsv, metadata.tsv, sprite.png, "
+                                        "projector_config.pbtxt; at most 100,000 images and a sprite of 8,192 px).",
+                              "format", "csv"));
+              p.addOption(opt("out", "The CSV file, or the projector's folder, to write.", "path"));
           },
           runEmbed}},
         {"decode",

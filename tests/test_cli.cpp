@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -79,6 +81,35 @@ TEST_CASE("the CLI trains, evaluates, embeds, decodes and inspects a model end t
     }
     CHECK(rows == 200);
     CHECK(validation == 40);
+
+    // The same codes for TensorBoard's Embedding Projector: four files in a folder.
+    const QString projector = QString::fromStdString(dir.file("projector"));
+    const Run exported = cli({"embed", "--model", model, "--data", data, "--format", "projector", "--out", projector});
+    REQUIRE(exported.exitCode == 0);
+    CHECK(exported.out.contains("\"sprite\":\"420x392\"")); // 15 images a row, 14 rows, of 28x28
+    std::ifstream vectors((projector + "/vectors.tsv").toStdString());
+    int vectorRows = 0;
+    while (std::getline(vectors, line)) {
+        ++vectorRows;
+        CHECK(std::count(line.begin(), line.end(), '\t') == 1); // two numbers a line
+    }
+    CHECK(vectorRows == 200);
+    std::ifstream metadata((projector + "/metadata.tsv").toStdString());
+    std::getline(metadata, header);
+    CHECK(header == "label\tclass\tsplit\tindex");
+    int metadataRows = 0;
+    while (std::getline(metadata, line))
+        ++metadataRows;
+    CHECK(metadataRows == 200);
+    CHECK(QImage(projector + "/sprite.png").size() == QSize(420, 392));
+    std::ifstream config((projector + "/projector_config.pbtxt").toStdString());
+    const std::string pbtxt((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+    CHECK(pbtxt.find("tensor_path: \"vectors.tsv\"") != std::string::npos);
+    CHECK(pbtxt.find("image_path: \"sprite.png\"") != std::string::npos);
+    CHECK(pbtxt.find("single_image_dim: 28") != std::string::npos);
+    const Run badFormat = cli({"embed", "--model", model, "--format", "tsv", "--out", projector});
+    CHECK(badFormat.exitCode == 2);
+    CHECK(badFormat.err.contains("--format must be csv or projector"));
 
     const QString png = QString::fromStdString(dir.file("digit.png"));
     REQUIRE(cli({"decode", "--model", model, "--z", "0.5,-1.2", "--out", png}).exitCode == 0);

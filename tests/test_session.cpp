@@ -7,6 +7,7 @@
 #include "io/Checkpoint.h"
 
 #include "MainWindow.h"
+#include "controllers/ExportController.h"
 #include "controllers/ModelController.h"
 #include "map/LatentMapView.h"
 #include "panels/CurvesPanel.h"
@@ -16,10 +17,12 @@
 #include "session/BackgroundJob.h"
 #include "session/ExplorerState.h"
 #include "session/PauseGate.h"
+#include "session/Projector.h"
 #include "session/TrainingSession.h"
 
 #include <QAction>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
@@ -373,4 +376,30 @@ TEST_CASE("the time left leaves out the time spent paused", "[gui][session]")
     // steps left over the steps done (many times 3 s after a few reports): it does not grow.
     CHECK(after > 0);
     CHECK(after < before * 1.5 + 0.5);
+}
+
+TEST_CASE("the Embedding Projector's limits are said before anything is written, and the window writes its four files",
+          "[gui][session]")
+{
+    DatasetSplits big;
+    big.train.count = 80000;
+    big.validation.count = 10000;
+    big.train.rows = big.train.cols = 28;
+    CHECK(projectorProblem(big).find("sprite of at most 8,192 px a side; 90000 images of 28x28 make one of 8400 px")
+          != std::string::npos);
+    big.train.count = 95000;
+    big.validation.count = 6000;
+    CHECK(projectorProblem(big).find("at most 100,000 points; this dataset has 101000") != std::string::npos);
+    big.train.count = 60000; // Fashion-MNIST's 70,000 fit: a sprite of 7,420 px
+    CHECK(projectorProblem(big).empty());
+
+    test::TempDir dir;
+    MainWindow window;
+    TrainingRequest request;
+    openShapes(window, dir, request);
+    const QString folder = QString::fromStdString(dir.file("projector"));
+    REQUIRE(window.exports()->projector(folder) == "");
+    REQUIRE(QTest::qWaitFor([&] { return QFileInfo::exists(folder + "/projector_config.pbtxt"); }, 60000));
+    for (const char* file : {"vectors.tsv", "metadata.tsv", "sprite.png"})
+        CHECK(QFileInfo(folder + "/" + file).size() > 0);
 }

@@ -1,6 +1,7 @@
 #include "controllers/ExportController.h"
 
 #include "controllers/DecodedGridController.h"
+#include "common/Error.h"
 #include "data/Dataset.h"
 #include "io/AtomicFile.h"
 #include "io/EmbeddingsCsv.h"
@@ -9,21 +10,28 @@
 #include "panels/Export.h"
 #include "panels/InterpolationPanel.h"
 #include "panels/SamplesPanel.h"
+#include "session/BackgroundJob.h"
 #include "session/ExplorerState.h"
+#include "session/Projector.h"
 
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QMenu>
 #include <QMessageBox>
+#include <QProgressDialog>
+#include <QMenu>
 #include <QSettings>
 #include <QStandardPaths>
 
 namespace lx::ui {
 
 ExportController::ExportController(ExplorerState* state, const Sources& sources, QWidget* dialogParent, QObject* parent)
-    : QObject(parent), state_(state), sources_(sources), dialogParent_(dialogParent)
+    : QObject(parent), state_(state), projectorJob_(new BackgroundJob(tr("Projector export"), this)), sources_(sources),
+      dialogParent_(dialogParent)
 {
+    connect(projectorJob_, &BackgroundJob::failed, this, [this](const QString& message) {
+        QMessageBox::warning(dialogParent_, tr("Export for the Embedding Projector"), message);
+    });
 }
 
 void ExportController::fillMenu(QMenu* menu)
@@ -55,6 +63,57 @@ void ExportController::fillMenu(QMenu* menu)
                 return e.write(this, p);
             });
         });
+    menu->addAction(tr("For TensorBoard's Embedding &Projector…"), this, &ExportController::projectorWithDialog)
+        ->setToolTip(tr("vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt in a folder"));
+}
+
+void ExportController::projectorWithDialog()
+{
+    const QString dir = QFileDialog::getExistingDirectory(dialogParent_, tr("Export for the Embedding Projector: a folder"),
+                                                          startFolder());
+    if (dir.isEmpty())
+        return;
+    rememberFolder(QDir(dir).filePath("x"));
+    if (const QString why = projector(dir); !why.isEmpty())
+        QMessageBox::warning(dialogParent_, tr("Export for the Embedding Projector"),
+                             tr("Could not write into %1:\n%2").arg(QDir::toNativeSeparators(dir), why));
+}
+
+QString ExportController::projector(const QString& dir)
+{
+    const CloudPtr cloud = state_->exactCloud();
+    const DatasetPtr data = state_->dataset();
+    if (!cloud || !data || cloud->count() != data->totalCount())
+        return tr("there are no embeddings yet: open a model and a dataset");
+    if (const std::string problem = projectorProblem(*data); !problem.empty())
+        return QString::fromStdString(problem);
+    if (projectorJob_->isRunning())
+        return tr("an export is already being written");
+    auto* dialog = new QProgressDialog(tr("Writing the codes, labels and a sprite of %L1 images…").arg(data->totalCount()),
+                                       tr("Cancel"), 0, 100, dialogParent_);
+    dialog->setObjectName("projectorProgress");
+    dialog->setWindowTitle(tr("Export for the Embedding Projector"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setMinimumDuration(500);
+    connect(projectorJob_, &BackgroundJob::progressed, dialog, [dialog](double f) { dialog->setValue(int(100 * f)); });
+    connect(projectorJob_, &BackgroundJob::finished, dialog, &QProgressDialog::close);
+    connect(dialog, &QProgressDialog::canceled, projectorJob_, &BackgroundJob::cancel);
+    const std::string path = QFile::encodeName(dir).toStdString();
+    projectorJob_->start([this, data, cloud, path, dir](BackgroundJob::Context& context) {
+        const ProjectorExport written = writeProjector(path, *data, cloud->codes, cloud->dim,
+                                                       [&context](double f) {
+                                                           if (context.isCancelled()) // between files: each is whole
+                                                               throw Cancelled();
+                                                           context.progress(f);
+                                                       });
+        context.deliver([this, dir, written] {
+            Q_EMIT status(tr("Wrote %L1 codes for the Embedding Projector into %2 (load projector_config.pbtxt's "
+                             "files at projector.tensorflow.org, or point TensorBoard at the folder)")
+                              .arg(written.points)
+                              .arg(QDir::toNativeSeparators(dir)));
+        });
+    });
+    return {};
 }
 
 void ExportController::writeWithDialog(const QString& title, const QString& filter, const QString& fileName,

@@ -9,6 +9,7 @@ class QMenu;
 class QWidget;
 
 namespace lx {
+class BackgroundJob;
 class ExplorerState;
 }
 
@@ -41,6 +42,11 @@ public:
     QString interpolation(const QString& pngPath);
     QString decodedGrid(const QString& pngPath, int cols = 16, int rows = 16);
     QString samples(const QString& pngPath);
+    // The codes, labels and images for TensorBoard's Embedding Projector, into a folder, in
+    // the background with progress and Cancel (a sprite of 70,000 images takes a moment).
+    // Returns "" (started) or why not (its limits, no codes yet).
+    QString projector(const QString& dir);
+    void projectorWithDialog();
 
     // Asks for a file (the last folder used, the suffix the filter implies), writes it with
     // `write`, and says how it went (a status line, or a warning box). Also for sessions.
@@ -52,6 +58,7 @@ Q_SIGNALS:
 
 private:
     ExplorerState* state_;
+    BackgroundJob* projectorJob_;
     Sources sources_;
     QWidget* dialogParent_;
 };
