@@ -10,6 +10,7 @@
 #include "latent/Evaluation.h"
 #include "model/ArchitecturePlan.h"
 #include "train/Trainer.h"
+#include "session/ImageFolder.h"
 #include "session/Projector.h"
 
 #include "Cli.h"
@@ -162,6 +163,16 @@ QJsonObject epochJson(const lx::TrainingRun& run, const lx::EpochRecord& last)
     return o;
 }
 
+// Any dataset the window opens (an image folder too); each image skipped is a warning line.
+lx::DatasetSplits openData(const std::string& name)
+{
+    std::vector<std::string> skipped;
+    lx::DatasetSplits data = lx::openAnyDataset(name, &skipped);
+    for (const std::string& s : skipped)
+        std::fprintf(stderr, "latent-explorer: warning: skipped %s\n", s.c_str());
+    return data;
+}
+
 int runTrain(const QCommandLineParser& p)
 {
     const std::string out = required(p, "out");
@@ -178,7 +189,7 @@ int runTrain(const QCommandLineParser& p)
     config.timeLimitSeconds = number(p, "seconds", 0, 1e9);
     const double lr = number(p, "lr", 1e-9, 10);
 
-    const lx::DatasetSplits data = lx::openDataset(text(p, "data"));
+    const lx::DatasetSplits data = openData(text(p, "data"));
     lx::TrainingRun run = lx::TrainingRun::create(spec, lr, config.seed);
     run.dataset = data.name;
     lx::Trainer trainer(run, data, config);
@@ -275,7 +286,7 @@ lx::DatasetSplits dataFor(const QCommandLineParser& p, LoadedModel& loaded)
     if (name.empty())
         throw UsageError(loaded.scripted ? "--data is required for a TorchScript model (it does not name its dataset)"
                                          : "--data is required (the checkpoint does not name its dataset)");
-    lx::DatasetSplits data = lx::openDataset(name);
+    lx::DatasetSplits data = openData(name);
     lx::LatentModel& model = loaded.model();
     if (data.train.rows != model.imageRows() || data.train.cols != model.imageCols())
         throw Error(name + ": images are " + std::to_string(data.train.rows) + "x" + std::to_string(data.train.cols)

@@ -57,8 +57,10 @@ TrainingSession::~TrainingSession()
 
 void TrainingSession::openDataset(const QString& nameOrPath)
 {
+    d_->cancelOpen = false;
     d_->post([d = d_.get(), nameOrPath] {
-        d->loadDataset(nameOrPath);
+        if (!d->loadDataset(nameOrPath))
+            return; // cancelled: the dataset before stays
         if (d->run || d->scripted)
             d->publishCloud();
     });

@@ -10,6 +10,7 @@
 #include "io/CodesCache.h"
 #include "latent/Evaluation.h"
 #include "model/ScriptedModel.h"
+#include "session/ImageFolder.h"
 #include "session/ModelSnapshotImpl.h"
 #include "train/Trainer.h"
 
@@ -17,6 +18,7 @@
 #include "session/TrainingSession.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QThread>
 
 #include <atomic>
@@ -269,10 +271,37 @@ struct TrainingSession::Private {
         return true;
     }
 
-    void loadDataset(const QString& name)
+    // False if the user cancelled (an image folder's conversion): nothing changed.
+    bool loadDataset(const QString& name)
     {
         say(tr("Loading dataset %1…").arg(name));
-        auto data = std::make_shared<const DatasetSplits>(lx::openDataset(fileName(name)));
+        // An image folder is converted image by image: how far it is, a few times a second.
+        std::vector<std::string> skipped;
+        ImageFolderOptions options;
+        options.cancel = &cancelOpen; // set by Cancel, and when the session shuts down
+        auto lastSaid = std::chrono::steady_clock::now();
+        options.progress = [&](int64_t done, int64_t total) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastSaid < std::chrono::milliseconds(250))
+                return;
+            lastSaid = now;
+            say(tr("Loading dataset %1… %L2 of %L3 images").arg(name).arg(done).arg(total));
+        };
+        std::shared_ptr<const DatasetSplits> data;
+        try {
+            data = std::make_shared<const DatasetSplits>(openAnyDataset(fileName(name), &skipped, options));
+        } catch (const Cancelled&) {
+            say(QString());
+            if (!shuttingDown)
+                toGui([q = q, name] {
+                    Q_EMIT q->notice(tr("Opening %1 cancelled; the dataset before stays").arg(QFileInfo(name).fileName()));
+                });
+            return false;
+        }
+        if (!skipped.empty()) // listed, and the rest opened
+            toGui([q = q, n = skipped.size(), first = QString::fromStdString(skipped.front())] {
+                Q_EMIT q->notice(tr("%n image(s) could not be read and were skipped; the first: %1", "", int(n)).arg(first));
+            });
         {
             std::lock_guard<std::mutex> lock(mutex);
             dataset = std::move(data);
@@ -284,6 +313,7 @@ struct TrainingSession::Private {
             Q_EMIT q->datasetChanged();
         });
         say(QString());
+        return true;
     }
 
     void saveNow(const QString& path)

@@ -16,6 +16,7 @@
 #include "panels/InterpolationPanel.h"
 #include "session/BackgroundJob.h"
 #include "session/ExplorerState.h"
+#include "session/ImageFolder.h"
 #include "session/PauseGate.h"
 #include "session/Projector.h"
 #include "session/TrainingSession.h"
@@ -23,12 +24,15 @@
 #include <QAction>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QPainter>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <future>
 #include <new>
 #include <thread>
@@ -402,4 +406,74 @@ TEST_CASE("the Embedding Projector's limits are said before anything is written,
     REQUIRE(QTest::qWaitFor([&] { return QFileInfo::exists(folder + "/projector_config.pbtxt"); }, 60000));
     for (const char* file : {"vectors.tsv", "metadata.tsv", "sprite.png"})
         CHECK(QFileInfo(folder + "/" + file).size() > 0);
+}
+
+namespace {
+
+// A w×h image: a white (or black) page with a black (or white) bar across its middle.
+QImage pageWithBar(int w, int h, bool lightPage)
+{
+    QImage image(w, h, QImage::Format_RGB32);
+    image.fill(lightPage ? Qt::white : Qt::black);
+    QPainter p(&image);
+    p.fillRect(QRect(w / 4, h / 2 - 2, w / 2, 4), lightPage ? Qt::black : Qt::white);
+    return image;
+}
+
+void saveImage(const QImage& image, const std::filesystem::path& path, const char* format)
+{
+    std::filesystem::create_directories(path.parent_path());
+    REQUIRE(image.save(QString::fromStdString(path.string()), format));
+}
+
+} // namespace
+
+TEST_CASE("an image folder opens as a dataset: classes from its folders, images made MNIST-like, unreadable ones skipped",
+          "[gui][session][imagefolder]")
+{
+    // The conversion: a light page is inverted (light strokes on black); the longer side fits
+    // 28 and the other is padded with black, centred.
+    const std::vector<uint8_t> wide = toDatasetImage(pageWithBar(56, 28, true));
+    REQUIRE(wide.size() == 28 * 28);
+    CHECK(*std::max_element(wide.begin(), wide.begin() + 28 * 6) == 0); // padding above the 28x14 image
+    CHECK(wide[14 * 28 + 14] > 200);                                     // the bar, now light
+    CHECK(wide[10 * 28 + 2] == 0);                                       // the page, now black
+    const std::vector<uint8_t> dark = toDatasetImage(pageWithBar(28, 28, false));
+    CHECK(dark[14 * 28 + 14] > 200); // already light on dark: kept
+    CHECK(dark[3 * 28 + 3] == 0);
+
+    test::TempDir dir;
+    const std::filesystem::path root = dir.path() / "pictures";
+    for (const char* part : {"train", "val"})
+        for (const char* name : {"cat", "dog"})
+            for (int i = 0; i < 3; ++i)
+                saveImage(pageWithBar(30 + i, 20, i % 2 == 0), root / part / name / ("p" + std::to_string(i) + ".png"), "PNG");
+    saveImage(pageWithBar(20, 20, true), root / "train" / "dog" / "q.jpg", "JPG");
+    saveImage(pageWithBar(20, 20, true), root / "train" / "cat" / "r.bmp", "BMP");
+    test::writeBytes((root / "train" / "cat" / "broken.png").string(), {'n', 'o', 't'});
+    std::vector<std::string> skipped;
+    const DatasetSplits s = openAnyDataset(root.string(), &skipped);
+    CHECK(s.classNames == std::vector<std::string>{"cat", "dog"});
+    CHECK(s.train.count == 8); // 3 + 3 png, a jpg and a bmp; not the broken one
+    CHECK(s.validation.count == 6);
+    CHECK(s.train.rows == 28);
+    REQUIRE(skipped.size() == 1);
+    CHECK(skipped.front().find("broken.png") != std::string::npos);
+    CHECK(std::count(s.train.labels.begin(), s.train.labels.end(), 1) == 4); // dog
+
+    // Without train/ and val/: all of it, split 80/20.
+    const DatasetSplits flat = openAnyDataset((root / "val").string());
+    CHECK(flat.totalCount() == 6);
+    CHECK(flat.train.count == 4);
+
+    // The window opens it as any dataset, and says what it skipped.
+    MainWindow window;
+    QSignalSpy notices(window.session(), &TrainingSession::notice);
+    window.session()->openDataset(QString::fromStdString(root.string()));
+    REQUIRE(QTest::qWaitFor([&] { return !window.session()->isBusy(); }, 60000));
+    QCoreApplication::processEvents();
+    REQUIRE(window.session()->dataset());
+    CHECK(window.session()->dataset()->train.count == 8);
+    REQUIRE(notices.count() == 1);
+    CHECK(notices.first().first().toString().contains("broken.png"));
 }

@@ -127,32 +127,43 @@ void ModelController::openModel(const QString& path, TrainingSession::DatasetCho
         return;
     // A model from elsewhere runs its own code when probed: should it take long (or never
     // return), the window stays usable and offers to give up waiting.
+    showOpening(tr("Opening Model"),
+                tr("Opening %1: trying its encode and decode on two images…").arg(QFileInfo(path).fileName()));
+}
+
+void ModelController::openDataset(const QString& nameOrPath)
+{
+    session_->openDataset(nameOrPath);
+    // A folder of images is converted one by one: progress, and Cancel (the dataset before stays).
+    if (QFileInfo(nameOrPath).isDir())
+        showOpening(tr("Opening Dataset"), tr("Opening %1: converting its images…").arg(QFileInfo(nameOrPath).fileName()));
+}
+
+void ModelController::showOpening(const QString& title, const QString& text)
+{
     delete opening_;
-    opening_ = new QProgressDialog(tr("Opening %1: trying its encode and decode on two images…")
-                                       .arg(QFileInfo(path).fileName()),
-                                   tr("Cancel"), 0, 0, dialogParent_);
+    opening_ = new QProgressDialog(text, tr("Cancel"), 0, 0, dialogParent_);
     opening_->setObjectName("openingModel");
-    opening_->setWindowTitle(tr("Opening Model"));
+    opening_->setWindowTitle(title);
     // Shown after a second (QProgressDialog's own timer waits 4 s when no value is ever set).
     opening_->setMinimumDuration(std::numeric_limits<int>::max());
     QTimer::singleShot(1000, opening_, [dialog = opening_] { dialog->show(); });
     opening_->setAutoReset(false);
     opening_->setAutoClose(false);
+    connect(session_, &TrainingSession::progressText, opening_, [dialog = opening_](const QString& line) {
+        if (!line.isEmpty())
+            dialog->setLabelText(line);
+    });
     connect(opening_, &QProgressDialog::canceled, session_, &TrainingSession::cancelOpening);
     const auto done = [dialog = QPointer<QProgressDialog>(opening_)] {
         if (dialog)
             dialog->deleteLater();
     };
     connect(opening_, &QProgressDialog::canceled, opening_, done);
-    for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::idle})
+    for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::datasetChanged, &TrainingSession::idle})
         connect(session_, signal, opening_, done);
     connect(session_, &TrainingSession::failed, opening_, done);
     connect(session_, &TrainingSession::notice, opening_, done);
-}
-
-void ModelController::openDataset(const QString& nameOrPath)
-{
-    session_->openDataset(nameOrPath);
 }
 
 void ModelController::createModel(const TrainingRequest& request, bool trainNow)
@@ -198,21 +209,25 @@ void ModelController::saveModelDialog()
 void ModelController::openDatasetDialog()
 {
     bool ok = false;
-    const QString other = tr("Other…");
-    const QString name =
-        QInputDialog::getItem(dialogParent_, tr("Open Dataset"), tr("A named dataset, or choose “Other…” for an IDX or NumPy file:"),
-                              {"mnist", "fashion", other}, 0, false, &ok);
+    const QString file = tr("A file (IDX or NumPy)…");
+    const QString folder = tr("A folder of images (one subfolder a class)…");
+    const QString name = QInputDialog::getItem(dialogParent_, tr("Open Dataset"), tr("A named dataset, a file or a folder:"),
+                                               {"mnist", "fashion", file, folder}, 0, false, &ok);
     if (!ok)
         return;
     QString chosen = name;
-    if (name == other) {
+    if (name == file)
         chosen = QFileDialog::getOpenFileName(
             dialogParent_, tr("Open Images File"), startFolder(),
             tr("Images (*idx3-ubyte *idx3-ubyte.gz *.npy *.npz);;IDX images (*idx3-ubyte *idx3-ubyte.gz);;"
                "NumPy arrays (*.npy *.npz);;All files (*)"));
-        if (chosen.isEmpty())
-            return;
-    }
+    else if (name == folder)
+        chosen = QFileDialog::getExistingDirectory(dialogParent_, tr("Open a Folder of Images (root/<class>/*.png)"),
+                                                   startFolder());
+    if (chosen.isEmpty())
+        return;
+    if (name == file || name == folder)
+        rememberFolder(name == folder ? QDir(chosen).filePath("x") : chosen);
     if (stopTrainingFirst(tr("open %1").arg(chosen)))
         openDataset(chosen);
 }

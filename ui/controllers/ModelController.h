@@ -51,6 +51,8 @@ Q_SIGNALS:
 
 private:
     bool stopTrainingFirst(const QString& what); // asks while training runs; true: go on
+    // "Opening …" with Cancel, shown after a second, gone when the session has answered.
+    void showOpening(const QString& title, const QString& text);
     void newModelDialog();
     void openModelDialog();
     void saveModelDialog();
@@ -68,7 +70,7 @@ private:
     QAction* openDataset_;
     QAction* openSession_;
     QAction* saveSession_;
-    QPointer<QProgressDialog> opening_; // while an imported model is being probed
+    QPointer<QProgressDialog> opening_; // while an imported model is probed, or a folder of images converted
 };
 
 } // namespace lx::ui
