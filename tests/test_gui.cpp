@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 #include "map/LatentMapView.h"
+#include "QCustomPlot.h"
+#include "panels/CurvesPanel.h"
 #include "panels/NewModelDialog.h"
 #include "panels/ShortcutsDialog.h"
 
@@ -90,4 +92,27 @@ TEST_CASE("a dialog comes back at the size the user gave it, and Esc closes it",
     REQUIRE(QTest::qWaitForWindowExposed(&again));
     CHECK(again.size() == given);
     QSettings().remove("dialogs/newModel");
+}
+
+TEST_CASE("a short Training panel puts the curves' legend in columns rather than over the plot's edge", "[gui][layout]")
+{
+    lx::ui::CurvesPanel panel;
+    panel.setVae(true); // five entries: training, validation, reconstruction, KL, KL validation
+    panel.resize(520, 100); // the plot at its least, 72 px: five entries do not fit in one column
+    panel.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&panel));
+    for (int epoch = 1; epoch <= 3; ++epoch) {
+        lx::EpochRecord e;
+        e.epoch = epoch;
+        e.trainLoss = e.trainRecon = 0.1 / epoch;
+        e.valLoss = e.valRecon = 0.11 / epoch;
+        e.trainKl = e.valKl = 3.0;
+        panel.addEpoch(e);
+    }
+    QCustomPlot* plot = panel.plot();
+    plot->replot();
+    plot->replot(); // the wrap chosen in one replot lays out in the next
+    INFO("plot " << plot->height() << " px high, legend " << plot->legend->outerRect().height() << " px");
+    CHECK(plot->legend->outerRect().bottom() <= plot->height());
+    CHECK(plot->legend->columnCount() >= 2);
 }

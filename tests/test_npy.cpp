@@ -37,6 +37,16 @@ std::string refusal(const std::string& path)
     return "(opened)";
 }
 
+// `bytes` written to `path` are refused as a dataset, with the path and `problem` in one line.
+void refusedAs(const std::string& path, const std::vector<uint8_t>& bytes, const std::string& problem)
+{
+    test::writeBytes(path, bytes);
+    const std::string m = refusal(path);
+    INFO(m);
+    CHECK(m.find(path) != std::string::npos);
+    CHECK(m.find(problem) != std::string::npos);
+}
+
 // The file's bytes with its .npy header's dict text changed from `from` to `to` (the header
 // keeps its length, padded with spaces as NumPy pads it).
 std::vector<uint8_t> editedHeader(std::vector<uint8_t> bytes, const std::string& from, const std::string& to)
@@ -110,12 +120,8 @@ TEST_CASE("every kind of bad NumPy file is refused with its name and the problem
     test::TempDir dir;
     const std::vector<uint8_t> good = test::readBytes(dataFile("digits_images.npy"));
     const std::string path = dir.file("bad_images.npy");
-    auto refusedWith = [&](const std::vector<uint8_t>& bytes, const std::string& problem) {
-        test::writeBytes(path, bytes);
-        const std::string m = refusal(path);
-        INFO(m);
-        CHECK(m.find(path) != std::string::npos);
-        CHECK(m.find(problem) != std::string::npos);
+    const auto refusedWith = [&](const std::vector<uint8_t>& bytes, const std::string& problem) {
+        refusedAs(path, bytes, problem);
     };
     refusedWith({'P', 'K', 3, 4}, "not a NumPy .npy array");
     refusedWith(std::vector<uint8_t>(good.begin(), good.begin() + 9), "not a NumPy .npy array");
@@ -149,12 +155,8 @@ TEST_CASE("a damaged .npz is refused: a flipped byte, an entry whose size disagr
     test::TempDir dir;
     const std::vector<uint8_t> good = test::readBytes(dataFile("keras_like.npz"));
     const std::string path = dir.file("bad.npz");
-    auto refusedWith = [&](const std::vector<uint8_t>& bytes, const std::string& problem) {
-        test::writeBytes(path, bytes);
-        const std::string m = refusal(path);
-        INFO(m);
-        CHECK(m.find(path) != std::string::npos);
-        CHECK(m.find(problem) != std::string::npos);
+    const auto refusedWith = [&](const std::vector<uint8_t>& bytes, const std::string& problem) {
+        refusedAs(path, bytes, problem);
     };
     // A byte in the middle of the first entry's deflated data.
     std::vector<uint8_t> flipped = good;

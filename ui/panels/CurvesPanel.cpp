@@ -82,6 +82,15 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     connect(plot_, &QCustomPlot::beforeReplot, this, [this] {
         const int room = plot_->axisRect()->height() / std::max(1, 2 * fontMetrics().height());
         plot_->yAxis->ticker()->setTickCount(std::max(2, room));
+        // The legend in as many columns as it needs to fit the plot's height (a VAE's five
+        // entries ran over the KL axis's title in a short panel).
+        const int line = QFontMetrics(plot_->legend->font()).height();
+        const int rows = std::max(1, (plot_->height() - 8) / std::max(1, line));
+        const int wrap = plot_->legend->itemCount() > rows ? rows : 0;
+        if (wrap != plot_->legend->wrap()) {
+            plot_->legend->setWrap(wrap);
+            plot_->legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true); // re-arranged by the new wrap
+        }
     });
     train_ = plot_->addGraph();
     train_->setName(tr("training (smoothed)"));
