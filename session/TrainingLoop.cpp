@@ -64,8 +64,9 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
                 publishCloud(true); // while paused, the exact map of the weights so far
             say(tr("Paused"));
             gate.waitWhilePaused();
-            if (!gate.isStopped())
-                say(tr("Training…"));
+            // "Paused" is over: the window's own line ("Training…", or "Stopping…" if Stop
+            // came next) shows again (a "Training…" said here outlived a Stop after a Resume).
+            say(QString());
             cloudExact = false;
             paused += Clock::now() - pauseStarted;
         }

@@ -298,10 +298,7 @@ struct TrainingSession::Private {
                 });
             return false;
         }
-        if (!skipped.empty()) // listed, and the rest opened
-            toGui([q = q, n = skipped.size(), first = QString::fromStdString(skipped.front())] {
-                Q_EMIT q->notice(tr("%n image(s) could not be read and were skipped; the first: %1", "", int(n)).arg(first));
-            });
+
         {
             std::lock_guard<std::mutex> lock(mutex);
             dataset = std::move(data);
@@ -312,6 +309,10 @@ struct TrainingSession::Private {
             Q_EMIT q->cloudChanged();
             Q_EMIT q->datasetChanged();
         });
+        if (!skipped.empty()) // listed, and the rest opened (after datasetChanged, which clears the line)
+            toGui([q = q, n = skipped.size(), first = QString::fromStdString(skipped.front())] {
+                Q_EMIT q->notice(tr("%n image(s) could not be read and were skipped; the first: %1", "", int(n)).arg(first));
+            });
         say(QString());
         return true;
     }

@@ -9,6 +9,7 @@
 #include "MainWindow.h"
 #include "controllers/ExportController.h"
 #include "controllers/ModelController.h"
+#include "controllers/StatusLine.h"
 #include "map/LatentMapView.h"
 #include "panels/CurvesPanel.h"
 #include "panels/DecodePanel.h"
@@ -476,4 +477,5 @@ TEST_CASE("an image folder opens as a dataset: classes from its folders, images 
     CHECK(window.session()->dataset()->train.count == 8);
     REQUIRE(notices.count() == 1);
     CHECK(notices.first().first().toString().contains("broken.png"));
+    CHECK(window.statusLine()->text().contains("broken.png")); // not cleared by the new dataset
 }

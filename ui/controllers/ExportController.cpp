@@ -69,11 +69,14 @@ void ExportController::fillMenu(QMenu* menu)
 
 void ExportController::projectorWithDialog()
 {
-    const QString dir = QFileDialog::getExistingDirectory(dialogParent_, tr("Export for the Embedding Projector: a folder"),
-                                                          startFolder());
+    // A name for the folder to write (made if it is not there): a folder dialog only picks
+    // folders that exist, and typing a new one there said "Directory not found".
+    const QString dir = QFileDialog::getSaveFileName(dialogParent_, tr("Export for the Embedding Projector: the folder to write"),
+                                                     QDir(startFolder()).filePath("projector"), QString(), nullptr,
+                                                     QFileDialog::ShowDirsOnly | QFileDialog::DontConfirmOverwrite);
     if (dir.isEmpty())
         return;
-    rememberFolder(QDir(dir).filePath("x"));
+    rememberFolder(dir);
     if (const QString why = projector(dir); !why.isEmpty())
         QMessageBox::warning(dialogParent_, tr("Export for the Embedding Projector"),
                              tr("Could not write into %1:\n%2").arg(QDir::toNativeSeparators(dir), why));
@@ -107,8 +110,7 @@ QString ExportController::projector(const QString& dir)
                                                            context.progress(f);
                                                        });
         context.deliver([this, dir, written] {
-            Q_EMIT status(tr("Wrote %L1 codes for the Embedding Projector into %2 (load projector_config.pbtxt's "
-                             "files at projector.tensorflow.org, or point TensorBoard at the folder)")
+            Q_EMIT status(tr("Wrote %L1 codes for the Embedding Projector into %2")
                               .arg(written.points)
                               .arg(QDir::toNativeSeparators(dir)));
         });

@@ -190,29 +190,34 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
     for (const EpochRecord& e : history)
         epochs += !e.partial;
     status_->setText(epochs == 0 ? tr("Not trained yet") : epochs == 1 ? tr("1 epoch trained") : tr("%1 epochs trained").arg(epochs));
+    // The curve as it was drawn: each epoch's run-of-steps means, smoothed as the live curve
+    // is; a partial epoch (a stop) too, at its place in the epoch.
+    auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
     for (const EpochRecord& e : history) {
-        if (e.partial)
-            continue;
         validation_->addData(e.epoch, e.valLoss);
         validationKl_->addData(e.epoch, e.valKl);
         if (e.stepLoss.empty()) { // a file from before the steps were kept: the epoch's mean
+            if (e.partial)
+                continue;
             train_->addData(e.epoch, e.trainLoss);
             recon_->addData(e.epoch, e.trainRecon);
             kl_->addData(e.epoch, e.trainKl);
             continue;
         }
-        // The loss through the epoch, as it was drawn while it trained: each run of steps'
-        // mean at the middle of that run.
-        const double n = double(e.stepLoss.size());
+        const double n = e.partial ? double(EpochRecord::kStepBuckets) : double(e.stepLoss.size());
         for (size_t i = 0; i < e.stepLoss.size(); ++i) {
             const double x = e.epoch - 1 + (double(i) + 0.5) / n;
-            train_->addData(x, e.stepLoss[i]);
+            smooth(smoothed_, e.stepLoss[i]);
+            train_->addData(x, smoothed_);
             if (i < e.stepRecon.size() && i < e.stepKl.size()) {
-                recon_->addData(x, e.stepRecon[i]);
-                kl_->addData(x, e.stepKl[i]);
+                smooth(smoothedRecon_, e.stepRecon[i]);
+                smooth(smoothedKl_, e.stepKl[i]);
+                recon_->addData(x, smoothedRecon_);
+                kl_->addData(x, smoothedKl_);
             }
         }
     }
+    progress_->setValue(epochs > 0 ? 1000 : 0); // what was planned was done, or stopped
     rescale();
 }
 
