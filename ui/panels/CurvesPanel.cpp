@@ -14,6 +14,13 @@
 namespace lx::ui {
 namespace {
 
+// The overfitting gap's shade: the validation curve's red, faint on a light ground and a
+// little stronger on a dark one (at the same alpha it all but vanished there).
+QColor gapColor(const QPalette& palette)
+{
+    return QColor(214, 39, 40, isDark(palette) ? 110 : 50);
+}
+
 // Ticks on a log axis at 1, 2 and 5 times the powers of ten: evenly spread on the axis, and
 // a label for every part of a loss curve, also within one decade (QCPAxisTickerLog falls
 // back to evenly spaced values there, which crowd at the top: 0.225, 0.2, 0.175 overlapping).
@@ -108,7 +115,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     gapBottom_ = plot_->addGraph();
     gapBottom_->setName(tr("gap: validation above training"));
     gapBottom_->setPen(Qt::NoPen);
-    gapBottom_->setBrush(QColor(214, 39, 40, 50));
+    gapBottom_->setBrush(gapColor(palette()));
     gapBottom_->setChannelFillGraph(gapTop_);
     gapBottom_->setSelectable(QCP::stNone);
     recon_ = plot_->addGraph();
@@ -387,6 +394,7 @@ void CurvesPanel::changeEvent(QEvent* event)
     QWidget::changeEvent(event);
     if (event->type() == QEvent::PaletteChange) { // another theme: the plot follows
         applyPalette(plot_, palette());
+        gapBottom_->setBrush(gapColor(palette()));
         plot_->replot(QCustomPlot::rpQueuedReplot);
     }
 }
