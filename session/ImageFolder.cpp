@@ -13,8 +13,6 @@ namespace fs = std::filesystem;
 namespace lx {
 namespace {
 
-constexpr uint64_t kSplitSeed = 1; // as core's splits of a single file
-
 bool isImageFile(const fs::path& p)
 {
     std::string ext = p.extension().string();
@@ -183,10 +181,9 @@ DatasetSplits openImageFolder(const std::string& path, std::vector<std::string>*
     if (d.count < 2)
         throw Error(path + ": " + (all.files.empty() ? std::string("no images in class folders (root/<class>/*.png)")
                                                       : "fewer than 2 readable images"));
-    std::vector<int64_t> t, v;
-    seededSplit(d.count, std::max<int64_t>(1, d.count * 4 / 5), kSplitSeed, t, v);
-    s.train = subset(d, t);
-    s.validation = subset(d, v);
+    std::vector<std::string> classNames = std::move(s.classNames);
+    s = splitAll(path, path, d); // 80/20 by core's fixed seed, as a single file
+    s.classNames = std::move(classNames);
     return s;
 }
 

@@ -36,6 +36,22 @@ inline constexpr auto kStepReportInterval = std::chrono::milliseconds(200);
 inline constexpr auto kSnapshotInterval = std::chrono::milliseconds(250);
 inline constexpr auto kLiveCloudInterval = std::chrono::milliseconds(1000);
 
+// Progress of a long load or map, said at most four times a second.
+class ProgressPacer {
+public:
+    bool due()
+    {
+        const auto now = Clock::now();
+        if (now - last_ < std::chrono::milliseconds(250))
+            return false;
+        last_ = now;
+        return true;
+    }
+
+private:
+    Clock::time_point last_ = Clock::now();
+};
+
 inline ModelSpec specFor(const TrainingRequest& r)
 {
     ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, r.kind, r.loss);
@@ -177,12 +193,10 @@ struct TrainingSession::Private {
         const int64_t total = data->totalCount();
         say(tr("Computing the map of %L1 images…").arg(total));
         // How far it is, a few times a second: 70,000 images take a while on a slow machine.
-        auto lastSaid = std::chrono::steady_clock::now();
+        ProgressPacer pacer;
         const EncodeProgress progress = [&](int64_t done) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now - lastSaid < std::chrono::milliseconds(250) || done >= total)
+            if (done >= total || !pacer.due())
                 return;
-            lastSaid = now;
             say(tr("Computing the map of %L1 images… %2%").arg(total).arg(100 * done / std::max<int64_t>(total, 1)));
         };
         try {
@@ -279,12 +293,10 @@ struct TrainingSession::Private {
         std::vector<std::string> skipped;
         ImageFolderOptions options;
         options.cancel = &cancelOpen; // set by Cancel, and when the session shuts down
-        auto lastSaid = std::chrono::steady_clock::now();
+        ProgressPacer pacer;
         options.progress = [&](int64_t done, int64_t total) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now - lastSaid < std::chrono::milliseconds(250))
+            if (!pacer.due())
                 return;
-            lastSaid = now;
             say(tr("Loading dataset %1… %L2 of %L3 images").arg(name).arg(done).arg(total));
         };
         std::shared_ptr<const DatasetSplits> data;

@@ -71,22 +71,6 @@ std::vector<std::string> numberedClassNames(int count)
     return names;
 }
 
-// One set of images split 80/20 by the fixed seed.
-DatasetSplits splitAll(const std::string& name, const std::string& source, const Dataset& all)
-{
-    if (all.count < 2)
-        throw Error(source + ": a dataset needs at least 2 images to split into training and validation");
-    std::vector<int64_t> train, validation;
-    seededSplit(all.count, std::max<int64_t>(1, all.count * 4 / 5), kSplitSeed, train, validation);
-    DatasetSplits s;
-    s.name = name;
-    s.source = source;
-    s.train = subset(all, train);
-    s.validation = subset(all, validation);
-    s.classNames = numberedClassNames(all.classCount());
-    return s;
-}
-
 DatasetSplits splitOneFile(const std::string& name, const std::string& imagesPath)
 {
     return splitAll(name, imagesPath, loadIdxDataset(imagesPath));
@@ -185,6 +169,21 @@ DatasetSplits openFolder(const std::string& name, const fs::path& dir)
 }
 
 } // namespace
+
+DatasetSplits splitAll(const std::string& name, const std::string& source, const Dataset& all)
+{
+    if (all.count < 2)
+        throw Error(source + ": a dataset needs at least 2 images to split into training and validation");
+    std::vector<int64_t> train, validation;
+    seededSplit(all.count, std::max<int64_t>(1, all.count * 4 / 5), kSplitSeed, train, validation);
+    DatasetSplits s;
+    s.name = name;
+    s.source = source;
+    s.train = subset(all, train);
+    s.validation = subset(all, validation);
+    s.classNames = numberedClassNames(all.classCount());
+    return s;
+}
 
 int Dataset::classCount() const
 {

@@ -55,6 +55,10 @@ void seededSplit(int64_t n, int64_t trainCount, uint64_t seed, std::vector<int64
 
 Dataset subset(const Dataset& from, const std::vector<int64_t>& indices);
 
+// One set of images split 80/20 by the fixed seed (as a single IDX or NumPy file is), with
+// numbered class names; `source` names it in messages. Fewer than 2 images: lx::Error.
+DatasetSplits splitAll(const std::string& name, const std::string& source, const Dataset& all);
+
 std::vector<std::string> digitClassNames();
 std::vector<std::string> fashionClassNames();
 
