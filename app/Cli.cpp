@@ -134,7 +134,11 @@ extern "C" void stopOnSignal(int)
 void addTrainOptions(QCommandLineParser& p)
 {
     p.addOption(opt("data", "Dataset: mnist, fashion, an IDX images file, a NumPy .npy or .npz, or a folder.", "name", "mnist"));
-    p.addOption(opt("model", "Model type: ae or vae.", "type", "ae"));
+    p.addOption(opt("model",
+                    "Model type: ae, vae or umap (an AE whose 2-D code is also pulled towards a UMAP layout of the "
+                    "training images: a map as clear as UMAP's that still decodes). Default: umap for a 2-D code "
+                    "(what the window trains first), ae for a wider one.",
+                    "type", ""));
     p.addOption(opt("arch", "Architecture: lecture, conv or mlp.", "arch", "conv"));
     p.addOption(opt("latent", "Latent size D.", "D", "2"));
     p.addOption(opt("epochs", "Epochs to train.", "N", "5"));
@@ -144,8 +148,15 @@ void addTrainOptions(QCommandLineParser& p)
     p.addOption(opt("beta", "VAE: weight of the KL term.", "beta", "1"));
     p.addOption(opt("input-noise",
                     "Denoising: the sigma of Gaussian noise added to each training image, whose clean version is "
-                    "the target (0: a plain autoencoder).",
-                    "sigma", "0"));
+                    "the target (0: none; a UMAP model's default: 0.3).",
+                    "sigma", ""));
+    p.addOption(opt("shift",
+                    "Augmentation: each training image moved by up to this many pixels at random before the model "
+                    "sees it, the unmoved image its target (0: none).",
+                    "pixels", ""));
+    p.addOption(opt("umap-weight", "UMAP model: the weight of the pull towards the layout.", "w", "0.1"));
+    p.addOption(opt("umap-neighbours", "UMAP model: the neighbours k of each image in UMAP's graph.", "k", "15"));
+    p.addOption(opt("umap-min-dist", "UMAP model: how tightly the layout packs neighbours, in (0, 1].", "d", "0.1"));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
     p.addOption(opt("out", "Where to save the checkpoint.", "file", "model.ckpt"));
@@ -160,6 +171,10 @@ QJsonObject epochJson(const lx::TrainingRun& run, const lx::EpochRecord& last)
         o["train_kl"] = last.trainKl;
         o["val_kl"] = last.valKl;
     }
+    if (run.spec.isUmap())
+        o["train_structure"] = last.trainStructure;
+    if (last.valKnn >= 0)
+        o["val_knn5"] = last.valKnn;
     return o;
 }
 
@@ -178,10 +193,21 @@ int runTrain(const QCommandLineParser& p)
     const std::string out = required(p, "out");
     const int latent = int(wholeNumber(p, "latent", 1, 1024));
     lx::ModelSpec spec = typed([&] {
-        return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(text(p, "model")), lx::parseLoss(text(p, "loss")));
+        const std::string kind = p.isSet("model") ? text(p, "model") : latent == 2 ? "umap" : "ae";
+        return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(kind), lx::parseLoss(text(p, "loss")));
     });
     spec.beta = number(p, "beta", 0, 1e6);
-    spec.inputNoise = number(p, "input-noise", 0, 10);
+    if (p.isSet("input-noise"))
+        spec.inputNoise = number(p, "input-noise", 0, 10);
+    if (p.isSet("shift"))
+        spec.shiftAugment = int(wholeNumber(p, "shift", 0, 8));
+    spec.umapWeight = number(p, "umap-weight", 0, 1000);
+    spec.umapNeighbours = int(wholeNumber(p, "umap-neighbours", 2, 200));
+    spec.umapMinDist = number(p, "umap-min-dist", 1e-9, 1);
+    typed([&] {
+        lx::checkSpec(spec);
+        return 0;
+    });
     lx::TrainConfig config;
     config.epochs = int(wholeNumber(p, "epochs", 1, 100000));
     config.batchSize = int(wholeNumber(p, "batch", 1, 65536));
@@ -199,10 +225,14 @@ int runTrain(const QCommandLineParser& p)
     trainer.onStep([&](const lx::StepReport& r) {
         progress.step(r.epoch, lastEpoch, r.step, r.stepsPerEpoch, r.loss, r.imagesPerSecond);
     });
+    trainer.onPrepare([&](const std::string& what, double f) { progress.prepare(what, f); });
     trainer.onEpoch([&](const lx::EpochRecord& e) {
         char line[256];
-        std::snprintf(line, sizeof line, "epoch %d/%d%s  train %.5f  val %.5f  %.1f s  %.0f img/s", e.epoch, lastEpoch,
-                      e.partial ? " (partial)" : "", e.trainLoss, e.valLoss, e.seconds, e.imagesPerSecond);
+        char knn[32] = "";
+        if (e.valKnn >= 0)
+            std::snprintf(knn, sizeof knn, "  5-NN %.3f", e.valKnn);
+        std::snprintf(line, sizeof line, "epoch %d/%d%s  train %.5f  val %.5f%s  %.1f s  %.0f img/s", e.epoch, lastEpoch,
+                      e.partial ? " (partial)" : "", e.trainLoss, e.valLoss, knn, e.seconds, e.imagesPerSecond);
         progress.endEpoch(line);
     });
 
@@ -392,6 +422,14 @@ void printPlan(const lx::ModelSpec& spec)
     printLine(stdout, QString::fromStdString("architecture: " + spec.arch + " (" + lx::kindName(spec.kind) + ", latent "
                                              + std::to_string(spec.latentDim) + ", loss " + lx::lossName(spec.loss) + ")"));
     printLine(stdout, QString::fromStdString("input: 1×" + std::to_string(spec.imageRows) + "×" + std::to_string(spec.imageCols)));
+    if (spec.isUmap())
+        printLine(stdout, QStringLiteral("UMAP-regularised: the code pulled towards a UMAP layout of the training images "
+                                         "(weight %1, %2 neighbours, min_dist %3)")
+                              .arg(spec.umapWeight)
+                              .arg(spec.umapNeighbours)
+                              .arg(spec.umapMinDist));
+    if (spec.shiftAugment > 0)
+        printLine(stdout, QStringLiteral("trained on images moved by up to %1 pixels at random").arg(spec.shiftAugment));
     if (spec.inputNoise > 0)
         printLine(stdout, QStringLiteral("trained denoising: Gaussian noise σ %1 added to each training image").arg(spec.inputNoise));
     for (const auto& [name, layers] : {std::pair<const char*, const std::vector<lx::PlannedLayer>*>{"encoder", &plan.encoder},

@@ -4,7 +4,7 @@
 #include "controllers/DecodedGridController.h"
 #include "controllers/ModelController.h"
 #include "controllers/SamplesController.h"
-#include "controllers/TsneController.h"
+#include "controllers/NeighbourMapController.h"
 #include "map/LatentMapView.h"
 #include "panels/Export.h"
 #include "session/TrainingSession.h"
@@ -58,8 +58,8 @@ int runScreenshotMode(QApplication& app, lx::ui::MainWindow& window, const Scree
         }
         if (!mapped) { // then the t-SNE map, if asked for
             mapped = true;
-            window.tsne()->compute(30, 1);
-            idleAgainWhenDone([&window] { return window.tsne()->isRunning(); });
+            window.neighbourMaps()->compute(30, 1);
+            idleAgainWhenDone([&window] { return window.neighbourMaps()->isRunning(); });
             return;
         }
         // Hover a data point, as a user would: the one in the middle of the dataset.

@@ -32,3 +32,21 @@ void TerminalProgress::endEpoch(const std::string& summary)
     std::fprintf(stderr, "%s\n", summary.c_str());
     std::fflush(stderr);
 }
+
+void TerminalProgress::prepare(const std::string& what, double fraction)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (!tty_) {
+        if (what != preparing_)
+            std::fprintf(stderr, "%s…\n", what.c_str());
+        preparing_ = what;
+        return;
+    }
+    if (what == preparing_ && fraction < 1 && now - lastDraw_ < std::chrono::milliseconds(100))
+        return;
+    preparing_ = what;
+    lastDraw_ = now;
+    drawn_ = true;
+    std::fprintf(stderr, "\r%s… %3d%% ", what.c_str(), int(100 * fraction));
+    std::fflush(stderr);
+}

@@ -10,6 +10,7 @@
 #include "train/Trainer.h"
 #include "latent/Evaluation.h"
 #include "latent/Tsne.h"
+#include "latent/Umap.h"
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
@@ -102,6 +103,62 @@ int main(int argc, char** argv)
             });
             trainer.run();
             std::printf("other steps: median %.2f ms\n", medianMs(steady));
+            return 0;
+        }
+    for (int i = 1; i + 1 < argc; ++i)
+        if (!std::strcmp(argv[i], "--umap")) {
+            // UMAP of every image's code (as --tsne), or with --pixels of the training images
+            // themselves (the layout a UMAP-regularised model is pulled towards): time,
+            // neighbourhood preservation and the 5-NN accuracy of the layout's labels.
+            const DatasetSplits data = openDataset(argv[i + 1]);
+            bool pixels = false;
+            for (int j = 1; j < argc; ++j)
+                pixels = pixels || !std::strcmp(argv[j], "--pixels");
+            std::vector<float> points;
+            std::vector<uint8_t> labels;
+            int dim = 0;
+            if (pixels) {
+                const torch::Tensor x = imagesToTensor(datasetImages(data.train)).reshape({data.train.count, -1}).contiguous();
+                points.assign(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
+                dim = int(x.size(1));
+                labels = data.train.labels;
+            } else {
+                torch::manual_seed(0);
+                Autoencoder model(presetSpec("conv", 8));
+                const LatentCloud cloud = embedSplits(model, data);
+                points = cloud.codes;
+                dim = cloud.dim;
+                labels = cloud.labels;
+            }
+            const int64_t count = int64_t(points.size()) / dim;
+            {
+                // The graph alone (neighbours, memberships, union; images first reduced to 50-D).
+                const auto g0 = Clock::now();
+                const FuzzyGraph graph = fuzzyGraph(points.data(), count, dim, UmapOptions().neighbours);
+                std::printf("graph of %lld points: %.2f s, %zu directed edges\n", static_cast<long long>(count),
+                            std::chrono::duration<double>(Clock::now() - g0).count(), graph.column.size());
+            }
+            const auto t0 = Clock::now();
+            double last = 0;
+            const std::vector<float> map = umap(points.data(), count, dim, UmapOptions(), [&](double f) {
+                if (f - last >= 0.1) {
+                    std::printf("  %3.0f%% after %.1f s\n", 100 * f, std::chrono::duration<double>(Clock::now() - t0).count());
+                    std::fflush(stdout);
+                    last = f;
+                }
+            });
+            const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            std::printf("UMAP of %lld %s (%d-D): %.1f s\n", static_cast<long long>(count), pixels ? "images" : "codes", dim,
+                        seconds);
+            const int64_t m = std::min<int64_t>(count, 10000);
+            const torch::Tensor xy = torch::from_blob(const_cast<float*>(map.data()), {m, 2}, torch::kFloat32);
+            const torch::Tensor even = xy.slice(0, 0, m, 2), odd = xy.slice(0, 1, m, 2);
+            std::vector<uint8_t> evenLabels, oddLabels;
+            for (int64_t p = 0; p < m; ++p)
+                (p % 2 ? oddLabels : evenLabels).push_back(labels[size_t(p)]);
+            std::printf("first %lld points: 10-NN kept %.3f; 5-NN accuracy of the layout (odd points by even) %.3f\n",
+                        static_cast<long long>(m), neighbourhoodPreservation(points.data(), dim, map.data(), m, 10),
+                        knnAccuracy(even, evenLabels, odd, oddLabels, 5));
             return 0;
         }
     for (int i = 1; i + 1 < argc; ++i)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark, one table. Our app and its Python PyTorch peer run side by side in one run
 # on the same data split, the same machine and the same BLAS, so ratios mean something even
-# on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick] [--only speed|quality|gui] [--rounds N]
-#   quality: train each architecture for S seconds (default 60) on mnist, then score it
+# on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick] [--only speed|quality|map|gui] [--rounds N]
+#   quality: train each architecture (a plain AE) for S seconds (default 60) on mnist, then score it
+#   map:     the 2-D map's quality, S seconds each, seeds 0, 1, 2: the UMAP-regularised conv
+#            model (the first launch's) beside the plain conv and lecture autoencoders
 #   speed:   one epoch of the lecture model (8,000 images), images per second
 #   gui:     map redraw, hover latency, event-loop lateness and throughput while training,
 #            close mid-training (bench/bench_gui.cpp), on fashion (70,000 points)
@@ -18,7 +20,7 @@ while (($#)); do
     --quick) seconds=15; archs=(lecture conv); shift ;;
     --only) only=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    *) echo "usage: $0 [--seconds S] [--quick] [--only speed|quality|gui] [--rounds N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds S] [--quick] [--only speed|quality|map|gui] [--rounds N]" >&2; exit 2 ;;
   esac
 done
 bash "$root/scripts/setup.sh" build >&2
@@ -38,7 +40,7 @@ echo
 [[ $only == all || $only == quality ]] || archs=()
 ((${#archs[@]} == 0)) || printf '%-8s %-7s %8s %8s %9s %8s\n' arch who val_mse knn5 img/s epochs
 for arch in "${archs[@]}"; do
-  ours=$("$app" train --arch "$arch" --epochs 100000 --seconds "$seconds" --out "$tmp/$arch.ckpt" 2>/dev/null)
+  ours=$("$app" train --model ae --arch "$arch" --epochs 100000 --seconds "$seconds" --out "$tmp/$arch.ckpt" 2>/dev/null)
   score=$("$app" eval --model "$tmp/$arch.ckpt")
   printf '%-8s %-7s %8s %8s %9.0f %8s\n' "$arch" ours "$(fmt "$(field val_mse <<<"$score")")" \
     "$(fmt "$(field knn5_accuracy <<<"$score")")" "$(field images_per_second <<<"$ours")" "$(field epochs <<<"$ours")"
@@ -47,6 +49,29 @@ for arch in "${archs[@]}"; do
     "$(fmt "$(field knn5_accuracy <<<"$theirs")")" "$(field train_images_per_second <<<"$theirs")" "$(field epochs <<<"$theirs")"
 done
 echo
+if [[ $only == all || $only == map ]]; then
+  # 5-NN of the validation codes among the training codes and validation MSE (eval's), the
+  # mean of three seeds; the rows' own figures beside it.
+  printf '%-22s %8s %8s   %s\n' model val_mse knn5 'per seed (knn5)'
+  for row in "umap conv" "ae conv" "ae lecture"; do
+    set -- $row
+    mse=() knn=()
+    for seed in 0 1 2; do
+      "$app" train --model "$1" --arch "$2" --seed "$seed" --epochs 100000 --seconds "$seconds" \
+        --out "$tmp/map.ckpt" >/dev/null 2>&1
+      score=$("$app" eval --model "$tmp/map.ckpt")
+      mse+=("$(field val_mse <<<"$score")")
+      knn+=("$(field knn5_accuracy <<<"$score")")
+    done
+    /usr/bin/python3 - "$1 $2" "${mse[@]}" "${knn[@]}" <<'PY'
+import statistics, sys
+name, v = sys.argv[1], [float(x) for x in sys.argv[2:]]
+mse, knn = v[:3], v[3:]
+print(f"{name:<22} {statistics.mean(mse):8.4f} {statistics.mean(knn):8.4f}   {', '.join(f'{x:.3f}' for x in knn)}")
+PY
+  done
+  echo
+fi
 # Speed: one epoch (8,000 images), ours and the peer alternating, N rounds each, so that
 # both see the same machine; the ratio of the medians is the figure.
 speed() { # arch model

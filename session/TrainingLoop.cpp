@@ -96,6 +96,17 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             lastCloud = Clock::now();
         }
     });
+    // A UMAP model lays out its training images before the first step: say how far it is,
+    // and let Stop end it there.
+    trainer.onPrepare([&](const std::string& what, double f) {
+        if (gate.isStopped())
+            trainer.requestStop();
+        const auto now = Clock::now();
+        if (now - lastReport >= kStepReportInterval || f >= 1) {
+            lastReport = now;
+            say(f >= 1 ? QString() : tr("%1… %2%").arg(QString::fromStdString(what)).arg(int(100 * f)));
+        }
+    });
     trainer.onEpoch([&](const EpochRecord& e) {
         {
             std::lock_guard<std::mutex> lock(mutex);

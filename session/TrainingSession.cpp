@@ -124,6 +124,8 @@ void TrainingSession::openModel(const QString& path, DatasetChoice choice)
             d->request.learningRate = run->learningRate;
             d->request.beta = run->spec.beta;
             d->request.inputNoise = run->spec.inputNoise;
+            if (run->spec.isUmap())
+                d->request.umapWeight = run->spec.umapWeight;
         }
         d->adoptRun(std::move(run), path);
     });

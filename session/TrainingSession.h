@@ -28,7 +28,18 @@ struct TrainingRequest {
     double learningRate = 1e-3;
     double beta = 1.0;
     double inputNoise = 0; // σ of the denoising noise (0: a plain autoencoder)
+    double umapWeight = ModelSpec().umapWeight; // a UMAP model's pull towards its layout
     quint64 seed = 0;
+
+    // What a first launch trains (and New Model offers first): the model with the clearest map
+    // in its first minute, the UMAP-regularised `conv` (README, "Which model first").
+    static TrainingRequest firstLaunch()
+    {
+        TrainingRequest r;
+        r.kind = ModelKind::Umap;
+        r.inputNoise = presetSpec("conv", 2, ModelKind::Umap).inputNoise;
+        return r;
+    }
 };
 
 // A training step as the window shows it: core's report and where this run stands.

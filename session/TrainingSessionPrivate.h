@@ -57,6 +57,8 @@ inline ModelSpec specFor(const TrainingRequest& r)
     ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, r.kind, r.loss);
     spec.beta = r.beta;
     spec.inputNoise = r.inputNoise;
+    spec.umapWeight = r.umapWeight;
+    checkSpec(spec);
     return spec;
 }
 

@@ -29,6 +29,11 @@ TrainingRun trainedRun(const std::string& arch, ModelKind kind = ModelKind::Auto
     const DatasetSplits data = test::syntheticSplits(96, 32);
     ModelSpec spec = presetSpec(arch, 2, kind);
     spec.batchNorm = arch == "mlp"; // also round-trips BatchNorm's running statistics
+    if (spec.isUmap()) { // settings other than the defaults, so that a default can't pass
+        spec.umapWeight = 0.25;
+        spec.umapNeighbours = 7;
+        spec.umapMinDist = 0.3;
+    }
     TrainingRun run = TrainingRun::create(spec, 1e-3, 0);
     run.dataset = "synthetic";
     TrainConfig config;
@@ -73,7 +78,8 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
 {
     test::TempDir dir;
     for (const std::string arch : {"lecture", "conv", "mlp"}) {
-        TrainingRun run = trainedRun(arch, arch == "conv" ? ModelKind::Vae : ModelKind::Autoencoder);
+        const ModelKind kind = arch == "conv" ? ModelKind::Vae : arch == "mlp" ? ModelKind::Umap : ModelKind::Autoencoder;
+        TrainingRun run = trainedRun(arch, kind);
         const std::string path = dir.file(arch + ".ckpt");
         saveCheckpoint(run, path);
         TrainingRun back = loadCheckpoint(path);
@@ -82,6 +88,17 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
         CHECK(back.learningRate == run.learningRate);
         REQUIRE(back.history.size() == 1);
         CHECK(back.history[0].valLoss == run.history[0].valLoss);
+        // The 5-NN figure of each epoch; a UMAP model's settings and its pull term.
+        CHECK(run.history[0].valKnn >= 0);
+        CHECK(back.history[0].valKnn == run.history[0].valKnn);
+        CHECK(back.spec.kind == kind);
+        if (kind == ModelKind::Umap) {
+            CHECK(back.spec.umapWeight == 0.25);
+            CHECK(back.spec.umapNeighbours == 7);
+            CHECK(back.spec.umapMinDist == 0.3);
+            CHECK(run.history[0].trainStructure > 0);
+            CHECK(back.history[0].trainStructure == run.history[0].trainStructure);
+        }
         // The loss through the epoch, for the curve of a model reopened (a VAE's terms too).
         CHECK_FALSE(run.history[0].stepLoss.empty());
         CHECK(back.history[0].stepLoss == run.history[0].stepLoss);

@@ -49,7 +49,8 @@ TEST_CASE("the CLI trains, evaluates, embeds, decodes and inspects a model end t
     const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(200), dir.path().string(), "tiny"));
     const QString model = QString::fromStdString(dir.file("model.ckpt"));
 
-    const Run train = cli({"train", "--data", data, "--arch", "lecture", "--epochs", "2", "--batch", "32", "--out", model});
+    const Run train = cli({"train", "--data", data, "--model", "ae", "--arch", "lecture", "--epochs", "2", "--batch", "32",
+                           "--out", model});
     INFO(train.err.toStdString());
     REQUIRE(train.exitCode == 0);
     const QJsonObject t = train.json();
@@ -133,6 +134,40 @@ TEST_CASE("the CLI trains, evaluates, embeds, decodes and inspects a model end t
     const Run negative = cli({"train", "--data", data, "--input-noise", "-1", "--out", denoising});
     CHECK(negative.exitCode != 0);
     CHECK(negative.err.contains("input-noise"));
+}
+
+TEST_CASE("the CLI's default model is the window's first: a UMAP-regularised conv AE, with its 5-NN per epoch",
+          "[cli][umap]")
+{
+    test::TempDir dir;
+    const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(200), dir.path().string(), "tiny"));
+    const QString model = QString::fromStdString(dir.file("umap.ckpt"));
+    const Run train = cli({"train", "--data", data, "--epochs", "1", "--batch", "32", "--out", model});
+    INFO(train.err.toStdString());
+    REQUIRE(train.exitCode == 0);
+    CHECK(train.err.contains("by UMAP")); // the layout first, said on stderr
+    CHECK(train.err.contains("5-NN"));
+    const QJsonObject t = train.json();
+    CHECK(t["train_structure"].toDouble() > 0);
+    CHECK(t["val_knn5"].toDouble() >= 0);
+    CHECK(t["val_knn5"].toDouble() <= 1);
+    const Run inspect = cli({"inspect", "--model", model});
+    CHECK(inspect.out.contains("architecture: conv (umap, latent 2"));
+    CHECK(inspect.out.contains("UMAP-regularised"));
+    CHECK(inspect.out.contains("weight 0.1, 15 neighbours, min_dist 0.1"));
+    CHECK(inspect.out.contains("trained denoising: Gaussian noise σ 0.3"));
+    // A wider code: a plain autoencoder, as before; a UMAP model of one is refused.
+    const QString wide = QString::fromStdString(dir.file("wide.ckpt"));
+    REQUIRE(cli({"train", "--data", data, "--latent", "4", "--arch", "mlp", "--epochs", "1", "--out", wide}).exitCode == 0);
+    CHECK(cli({"inspect", "--model", wide}).out.contains("(ae, latent 4"));
+    for (const QStringList& args : {QStringList{"--model", "umap", "--latent", "4"}, QStringList{"--umap-neighbours", "1"},
+                                    QStringList{"--umap-min-dist", "2"}, QStringList{"--umap-weight", "-1"}}) {
+        const Run bad = cli(QStringList{"train", "--data", data, "--out", QString::fromStdString(dir.file("bad.ckpt"))} + args);
+        INFO(args.join(' ').toStdString() << ": " << bad.err.toStdString());
+        CHECK(bad.exitCode != 0);
+        CHECK(bad.err.count('\n') == 1);
+        CHECK_FALSE(std::filesystem::exists(dir.file("bad.ckpt")));
+    }
 }
 
 TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", "[cli]")
@@ -303,7 +338,7 @@ TEST_CASE("screenshot mode opens a model on the dataset --data names, at --size,
     CHECK(said["points"].toInt() == 90);
     CHECK(said["width"].toInt() == 800);
     CHECK(said["height"].toInt() == 600);
-    CHECK(said["model"].toString().startsWith("mlp AE"));
+    CHECK(said["model"].toString().startsWith("mlp UMAP-AE, latent 2")); // the default model
     const QImage image(png);
     CHECK(image.size() == QSize(800, 600));
     // Without --data the checkpoint's own dataset.

@@ -12,7 +12,8 @@
 #include "controllers/ModelController.h"
 #include "controllers/StatusLine.h"
 #include "controllers/SamplesController.h"
-#include "controllers/TsneController.h"
+#include "controllers/NeighbourMapController.h"
+#include "latent/Umap.h"
 #include "panels/CurvesPanel.h"
 #include "session/ExplorerState.h"
 #include "session/ModelSnapshot.h"
@@ -59,6 +60,7 @@
 #include <QSignalSpy>
 #include <QRegularExpression>
 #include <QTest>
+#include <QTimer>
 #include <QToolBar>
 
 #include <catch2/catch.hpp>
@@ -859,9 +861,9 @@ TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes
 {
     Explorer e;
     const auto exact = e.window.map()->cloud();
-    e.window.tsne()->compute();
-    REQUIRE(e.window.tsne()->isRunning());
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.tsne()->isRunning(); }, 120000));
+    e.window.neighbourMaps()->compute();
+    REQUIRE(e.window.neighbourMaps()->isRunning());
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.neighbourMaps()->isRunning(); }, 120000));
     QCoreApplication::processEvents();
     const auto map = e.window.map()->cloud();
     REQUIRE(map != exact);
@@ -875,14 +877,135 @@ TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes
     const std::vector<float> code(map->codes.begin() + 2 * i, map->codes.begin() + 2 * i + 2);
     CHECK(e.window.decodePanel()->decodedTile()->image() == e.window.session()->snapshot()->decode(code));
     // Back to the exact projection.
-    e.window.tsne()->showExactProjection();
+    e.window.neighbourMaps()->showExactProjection();
     CHECK(e.window.map()->cloud() == exact);
 
     // Cancelled at once: the map stays as it is, and nothing is left running.
-    e.window.tsne()->compute();
-    e.window.tsne()->cancel();
-    REQUIRE(QTest::qWaitFor([&] { return !e.window.tsne()->isRunning(); }, 60000));
+    e.window.neighbourMaps()->compute();
+    e.window.neighbourMaps()->cancel();
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.neighbourMaps()->isRunning(); }, 60000));
     QCoreApplication::processEvents();
+    CHECK(e.window.map()->cloud() == exact);
+}
+
+TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout's progress, its map's 5-NN",
+          "[gui][umap]")
+{
+    Explorer e;
+    NewModelDialog dialog(&e.window);
+    auto* kind = dialog.findChild<QComboBox*>("kind");
+    auto* latent = dialog.findChild<QSpinBox*>("latent");
+    auto* weight = dialog.findChild<QDoubleSpinBox*>("umapWeight");
+    auto* help = dialog.findChild<QLabel*>("kindHelp");
+    REQUIRE(kind);
+    REQUIRE(latent);
+    REQUIRE(weight);
+    REQUIRE(help);
+    kind->setCurrentIndex(kind->findData("ae"));
+    CHECK_FALSE(weight->isEnabled());
+    latent->setValue(8);
+    kind->setCurrentIndex(kind->findData("umap"));
+    CHECK(kind->currentText().contains("UMAP"));
+    CHECK(help->text().contains("UMAP layout"));
+    // Its code is its 2-D map: the latent size is 2 and stays so.
+    CHECK(latent->value() == 2);
+    CHECK_FALSE(latent->isEnabled());
+    CHECK(weight->isEnabled());
+    weight->setValue(0.2);
+    TrainingRequest r = dialog.request();
+    CHECK(r.kind == ModelKind::Umap);
+    CHECK(r.umapWeight == 0.2);
+    r.arch = "mlp";
+    r.batchSize = 32;
+    r.epochs = 2;
+
+    // Training: first the layout, said in the status bar, then epochs with their 5-NN.
+    QStringList said;
+    QObject::connect(e.window.session(), &TrainingSession::progressText, [&](const QString& t) { said << t; });
+    QSignalSpy epochs(e.window.session(), &TrainingSession::epochFinished);
+    e.window.models()->createModel(r, true);
+    REQUIRE(QTest::qWaitFor([&] { return epochs.count() >= 2; }, 120000));
+    REQUIRE(e.waitUntilIdle());
+    CHECK(std::any_of(said.begin(), said.end(), [](const QString& t) { return t.contains("by UMAP"); }));
+    const ModelSnapshotPtr model = e.window.session()->snapshot();
+    REQUIRE(model);
+    CHECK(model->latentDim() == 2);
+    const EpochRecord last = qvariant_cast<EpochRecord>(epochs.last().at(0));
+    REQUIRE(last.valKnn >= 0);
+    const QString quality = e.window.curvesPanel()->qualityText();
+    INFO(quality.toStdString());
+    CHECK(quality.startsWith(QStringLiteral("Epoch %1 on validation").arg(last.epoch)));
+    CHECK(quality.contains(QStringLiteral("5-NN %1").arg(last.valKnn, 0, 'f', 3)));
+    CHECK(quality.contains(QStringLiteral("reconstruction %1").arg(last.valRecon, 0, 'f', 4)));
+    // The change since the epoch before, signed.
+    CHECK(quality.contains(QRegularExpression(QStringLiteral("5-NN [0-9.]+ \\([+−][0-9.]+\\)"))));
+}
+
+TEST_CASE("replacing a model that trains asks to save it first, and a map by UMAP waits for the codes to hold still",
+          "[gui][umap]")
+{
+    Explorer e;
+    QAction* lecture = e.action("New Lecture Autoencoder");
+    REQUIRE(lecture);
+    e.window.session()->train(200);
+    REQUIRE(QTest::qWaitFor([&] { return e.window.session()->isTraining(); }, 20000));
+    // While training, the live map moves every second: UMAP says why it waits.
+    e.window.neighbourMaps()->ask(NeighbourMapController::Method::Umap);
+    CHECK_FALSE(e.window.neighbourMaps()->isRunning());
+    CHECK(e.window.statusLine()->text().contains("pause or stop training first"));
+
+    QString asked;
+    auto answerWith = [&](QMessageBox::StandardButton button) {
+        QTimer::singleShot(0, [&asked, button] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                asked = box->text();
+                box->button(button)->click();
+            }
+        });
+    };
+    answerWith(QMessageBox::Cancel);
+    lecture->trigger();
+    CHECK(asked.contains("save this one first"));
+    CHECK(e.window.session()->isTraining()); // Cancel: nothing stopped
+    asked.clear();
+    answerWith(QMessageBox::Discard); // "Stop Without Saving"
+    lecture->trigger();
+    CHECK_FALSE(asked.isEmpty());
+    REQUIRE(QTest::qWaitFor([&] {
+        const ModelSnapshotPtr m = e.window.session()->snapshot();
+        return m && m->description().startsWith("lecture AE, latent 2");
+    }, 60000));
+    e.window.session()->stop();
+    REQUIRE(e.waitUntilIdle());
+}
+
+TEST_CASE("UMAP runs off the GUI thread, replaces the map, and hovering decodes through it", "[gui][umap]")
+{
+    Explorer e;
+    const auto exact = e.window.map()->cloud();
+    e.window.neighbourMaps()->computeUmap(10, 0.2, 3);
+    REQUIRE(e.window.neighbourMaps()->isRunning());
+    auto* progress = e.window.findChild<QProgressDialog*>("neighbourMapProgress");
+    REQUIRE(progress);
+    CHECK(progress->labelText().startsWith(QStringLiteral("UMAP of %L1 codes (10 neighbours").arg(exact->count())));
+    REQUIRE(QTest::qWaitFor([&] { return !e.window.neighbourMaps()->isRunning(); }, 120000));
+    QCoreApplication::processEvents();
+    const auto map = e.window.map()->cloud();
+    REQUIRE(map != exact);
+    CHECK(map->projection.isNeighbourhood());
+    CHECK(map->codes == exact->codes);
+    // The layout is UMAP's own for these codes and settings (every point, no sampling).
+    UmapOptions options;
+    options.neighbours = 10;
+    options.minDist = 0.2;
+    options.seed = 3;
+    CHECK(map->xy == umap(exact->codes.data(), exact->count(), exact->dim, options));
+    const int64_t i = 17;
+    const QPointF at(map->xy[size_t(2 * i)], map->xy[size_t(2 * i + 1)]);
+    Q_EMIT e.window.map()->hovered(at, -1);
+    const std::vector<float> code(map->codes.begin() + 2 * i, map->codes.begin() + 2 * i + 2);
+    CHECK(e.window.decodePanel()->decodedTile()->image() == e.window.session()->snapshot()->decode(code));
+    e.window.neighbourMaps()->showExactProjection();
     CHECK(e.window.map()->cloud() == exact);
 }
 

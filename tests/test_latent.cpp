@@ -4,11 +4,16 @@
 #include "latent/Arithmetic.h"
 #include "latent/LatentProjection.h"
 #include "latent/Sampling.h"
+#include "latent/Neighbours.h"
 #include "latent/Tsne.h"
+#include "latent/Umap.h"
 
 #include <catch2/catch.hpp>
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -451,4 +456,202 @@ TEST_CASE("off the data means where the decoder never saw codes, in any number o
         CHECK(off.threshold == Approx(neighbourDistanceQuantile(codes, 2, 0.99, 400)));
         CHECK(off({0.0f, 0.0f, 40.0f, 40.0f}) == std::vector<bool>{false, true});
     }
+}
+
+// --- UMAP --------------------------------------------------------------------------------
+
+namespace {
+
+// `clusters` tight Gaussian clusters of `per` points in `d` dimensions at random centres.
+std::vector<float> clusteredPoints(int clusters, int per, int d, uint32_t seed, std::vector<uint8_t>& labels)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal;
+    std::vector<float> centres(size_t(clusters * d)), points;
+    for (float& c : centres)
+        c = 8.0f * normal(rng);
+    labels.clear();
+    for (int c = 0; c < clusters; ++c)
+        for (int i = 0; i < per; ++i) {
+            for (int k = 0; k < d; ++k)
+                points.push_back(centres[size_t(c * d + k)] + normal(rng));
+            labels.push_back(uint8_t(c));
+        }
+    return points;
+}
+
+} // namespace
+
+TEST_CASE("UMAP's graph: each row's memberships sum to log2 k, and their union is symmetric with weights from 0 to 1",
+          "[latent][umap]")
+{
+    std::vector<uint8_t> labels;
+    const int d = 6, k = 10;
+    const std::vector<float> points = clusteredPoints(4, 50, d, 3, labels);
+    const int64_t n = int64_t(labels.size());
+
+    std::vector<int64_t> index;
+    std::vector<float> d2;
+    nearestNeighbours(points.data(), n, d, k, index, d2);
+    std::vector<float> distance(d2.size());
+    std::transform(d2.begin(), d2.end(), distance.begin(), [](float v) { return std::sqrt(v); });
+    const std::vector<float> membership = fuzzyMemberships(distance, n, k);
+    for (int64_t i = 0; i < n; ++i) {
+        double sum = 0;
+        for (int j = 0; j < k; ++j) {
+            const float w = membership[size_t(i * k + j)];
+            CHECK(w > 0);
+            CHECK(w <= 1);
+            sum += w;
+        }
+        CHECK(sum == Approx(std::log2(double(k))).epsilon(1e-3));
+        CHECK(membership[size_t(i * k)] == 1.0f); // the nearest neighbour: fully a member
+    }
+
+    const FuzzyGraph g = fuzzyGraph(points.data(), n, d, k);
+    REQUIRE(g.count == n);
+    REQUIRE(g.rowStart.size() == size_t(n + 1));
+    auto weightOf = [&](int64_t i, int64_t j) {
+        for (int64_t e = g.rowStart[size_t(i)]; e < g.rowStart[size_t(i + 1)]; ++e)
+            if (g.column[size_t(e)] == j)
+                return double(g.weight[size_t(e)]);
+        return 0.0;
+    };
+    int64_t edges = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        CHECK(g.rowStart[size_t(i + 1)] - g.rowStart[size_t(i)] >= k); // its own k at least
+        for (int64_t e = g.rowStart[size_t(i)]; e < g.rowStart[size_t(i + 1)]; ++e, ++edges) {
+            const int64_t j = g.column[size_t(e)];
+            CHECK(j != i);
+            CHECK(g.weight[size_t(e)] > 0);
+            CHECK(g.weight[size_t(e)] <= 1);
+            CHECK(weightOf(j, i) == double(g.weight[size_t(e)]));
+        }
+    }
+    // The fuzzy union of one pair: a + b − ab of the two directed memberships.
+    const int64_t j = index[0];
+    double back = 0;
+    for (int t = 0; t < k; ++t)
+        if (index[size_t(j * k + t)] == 0)
+            back = membership[size_t(j * k + t)];
+    CHECK(weightOf(0, j) == Approx(membership[0] + back - membership[0] * back));
+    CHECK(edges < int64_t(2 * n * k));
+}
+
+TEST_CASE("UMAP's curve fit and its edge gradients match finite differences", "[latent][umap]")
+{
+    double a = 0, b = 0;
+    fitUmapCurve(0.1, 1.0, a, b);
+    // umap-learn's find_ab_params(1.0, 0.1): a ≈ 1.577, b ≈ 0.895.
+    CHECK(a == Approx(1.577).epsilon(0.01));
+    CHECK(b == Approx(0.895).epsilon(0.01));
+    // The fitted curve follows its target: ≈ 1 inside min_dist, exp(−(d − min_dist)) beyond.
+    for (double dist : {0.5, 1.0, 2.0}) {
+        const double q = 1.0 / (1.0 + a * std::pow(dist, 2 * b));
+        CHECK(q == Approx(std::exp(-(dist - 0.1))).margin(0.05));
+    }
+    double a2 = 0, b2 = 0;
+    fitUmapCurve(0.5, 1.0, a2, b2);
+    CHECK(a2 < a); // a larger min_dist: a flatter curve near 0
+
+    // ∂loss/∂y_i = c·(y_i − y_j): compare with central differences of the loss in y_i.
+    for (const bool attract : {true, false})
+        for (const double dist : {0.3, 1.0, 2.5}) {
+            const double yi[2] = {dist * 0.6, dist * 0.8}, yj[2] = {0, 0};
+            const double c = umapEdgeGradient(dist * dist, a, b, attract);
+            for (int axis = 0; axis < 2; ++axis) {
+                const double h = 1e-6;
+                double plus[2] = {yi[0], yi[1]}, minus[2] = {yi[0], yi[1]};
+                plus[axis] += h;
+                minus[axis] -= h;
+                const double lp = umapEdgeLoss(plus[0] * plus[0] + plus[1] * plus[1], a, b, attract);
+                const double lm = umapEdgeLoss(minus[0] * minus[0] + minus[1] * minus[1], a, b, attract);
+                const double numeric = (lp - lm) / (2 * h);
+                INFO((attract ? "attract" : "repel") << " at distance " << dist << ", axis " << axis);
+                // The negative's 0.001 (umap-learn's) makes it exact only far from 0.
+                CHECK(c * (yi[axis] - yj[axis]) == Approx(numeric).epsilon(attract ? 1e-5 : 0.02));
+            }
+        }
+    CHECK(umapEdgeGradient(1.0, a, b, true) > 0);  // an edge pulls together
+    CHECK(umapEdgeGradient(1.0, a, b, false) < 0); // a negative pushes apart
+}
+
+TEST_CASE("UMAP keeps clusters apart, the same for a seed on any number of threads, and can be cancelled",
+          "[latent][umap]")
+{
+    std::vector<uint8_t> labels;
+    const int d = 10;
+    const std::vector<float> points = clusteredPoints(6, 80, d, 9, labels);
+    const int64_t n = int64_t(labels.size());
+    UmapOptions options;
+    options.epochs = 200;
+    std::vector<double> reported;
+    const std::vector<float> map = umap(points.data(), n, d, options, [&](double f) { reported.push_back(f); });
+    REQUIRE(map.size() == size_t(2 * n));
+    CHECK(std::all_of(map.begin(), map.end(), [](float v) { return std::isfinite(v); }));
+    REQUIRE_FALSE(reported.empty());
+    CHECK(std::is_sorted(reported.begin(), reported.end()));
+    CHECK(reported.back() == Approx(1.0));
+
+    // Each point's nearest map neighbour is of its own cluster, and its 10 nearest are far
+    // more often its 10 nearest in 10-D than chance (10/479) keeps them.
+    int same = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        double best = 1e30;
+        int64_t nearest = -1;
+        for (int64_t j = 0; j < n; ++j) {
+            const double dx = map[size_t(2 * i)] - map[size_t(2 * j)], dy = map[size_t(2 * i + 1)] - map[size_t(2 * j + 1)];
+            if (j != i && dx * dx + dy * dy < best) {
+                best = dx * dx + dy * dy;
+                nearest = j;
+            }
+        }
+        same += labels[size_t(nearest)] == labels[size_t(i)];
+    }
+    CHECK(same > 0.97 * double(n));
+    const double kept = neighbourhoodPreservation(points.data(), d, map.data(), n, 10);
+    INFO("neighbourhood preservation " << kept);
+    CHECK(kept > 0.2);
+
+    // Seeded: the same map again, on one thread as on two; another seed, another map.
+    options.epochs = 50;
+    options.seed = 3;
+    const int threads = at::get_num_threads();
+    at::set_num_threads(1);
+    const std::vector<float> one = umap(points.data(), n, d, options);
+    at::set_num_threads(2);
+    const std::vector<float> two = umap(points.data(), n, d, options);
+    at::set_num_threads(threads);
+    CHECK(one == two);
+    options.seed = 4;
+    CHECK(umap(points.data(), n, d, options) != one);
+
+    std::atomic<bool> cancel{true};
+    CHECK_THROWS_AS(umap(points.data(), n, d, options, {}, &cancel), Cancelled);
+    std::vector<float> bad = points;
+    bad[7] = std::nanf("");
+    CHECK_THROWS_WITH(umap(bad.data(), n, d, options), Catch::Contains("NaN"));
+}
+
+TEST_CASE("UMAP refuses settings it cannot use, naming them", "[latent][umap]")
+{
+    const std::vector<float> points(200, 1.0f);
+    auto refused = [&](UmapOptions o, const char* words) {
+        INFO(words);
+        CHECK_THROWS_WITH(umap(points.data(), 100, 2, o), Catch::Contains(words));
+    };
+    UmapOptions o;
+    o.neighbours = 1;
+    refused(o, "neighbours");
+    o = UmapOptions();
+    o.minDist = 0;
+    refused(o, "min_dist");
+    o.minDist = 1.5;
+    refused(o, "min_dist");
+    o = UmapOptions();
+    o.learningRate = -1;
+    refused(o, "learning rate");
+    o = UmapOptions();
+    o.neighbours = 150; // more than the points
+    refused(o, "more points than neighbours");
 }

@@ -134,7 +134,7 @@ TEST_CASE("a spec survives JSON and a damaged spec is refused by field", "[model
     CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("latent_dim"));
     bad = specToJson(spec);
     bad["kind"] = "gan";
-    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("ae or vae"));
+    CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains("ae, vae or umap"));
     CHECK_THROWS_WITH(presetSpec("resnet"), Catch::Contains("lecture, conv or mlp"));
 }
 

@@ -95,7 +95,7 @@ TEST_CASE("Keras's mnist.npz layout opens as its training and test parts, deflat
     CHECK(s.classNames.size() == 10);
 }
 
-TEST_CASE("float images in [0, 1] (N x 784, stored entries) and a .npy with its labels beside it are split 80/20",
+TEST_CASE("float images from 0 to 1 (N x 784, stored entries) and a .npy with its labels beside it are split 80/20",
           "[dataset][npy]")
 {
     const DatasetSplits xy = openDataset(dataFile("stored_xy.npz"));

@@ -282,3 +282,82 @@ TEST_CASE("our one-pass Adam step equals LibTorch's Adam, state and all", "[trai
         }
     }
 }
+
+TEST_CASE("a UMAP-regularised model keeps apart the clusters that a plain 2-D autoencoder merges", "[train][umap]")
+{
+    // Ten shapes told apart by where their block is; the plain AE's 2-D code, after a few
+    // epochs, lays some of them over each other, the UMAP model's codes keep them apart.
+    const DatasetSplits data = test::syntheticSplits(600, 200);
+    auto trained = [&](ModelKind kind) {
+        TrainingRun run = TrainingRun::create(presetSpec("mlp", 2, kind), 2e-3, 1);
+        TrainConfig config;
+        config.epochs = 6;
+        config.batchSize = 32;
+        config.seed = 1;
+        Trainer trainer(run, data, config);
+        std::vector<std::pair<std::string, double>> prepared;
+        trainer.onPrepare([&](const std::string& what, double f) { prepared.emplace_back(what, f); });
+        REQUIRE(trainer.run() == TrainOutcome::Finished);
+        if (kind == ModelKind::Umap) {
+            REQUIRE_FALSE(prepared.empty());
+            CHECK_THAT(prepared.front().first, Catch::Contains("UMAP"));
+            CHECK(prepared.back().second == Approx(1.0));
+            REQUIRE(run.umapTarget.size() == size_t(2 * 600));
+            CHECK(run.history.back().trainStructure > 0);
+        } else {
+            CHECK(prepared.empty());
+            CHECK(run.umapTarget.empty());
+        }
+        return run;
+    };
+    TrainingRun plain = trained(ModelKind::Autoencoder), regularised = trained(ModelKind::Umap);
+    const double plainKnn = plain.history.back().valKnn, umapKnn = regularised.history.back().valKnn;
+    INFO("5-NN: plain AE " << plainKnn << ", UMAP model " << umapKnn);
+    // The per-epoch figure is eval's: validation codes among the training codes.
+    CHECK(umapKnn == Approx(knnAccuracy(encodeDataset(regularised.model, data.train), data.train.labels,
+                                        encodeDataset(regularised.model, data.validation), data.validation.labels, 5)));
+    CHECK(umapKnn >= 0.85);
+    CHECK(umapKnn > plainKnn + 0.1);
+    // Its loss is its reconstruction: comparable with the plain model's, and it still decodes.
+    CHECK(regularised.history.back().valLoss == Approx(regularised.history.back().valRecon));
+    CHECK(regularised.history.back().valLoss < 1.5 * plain.history.back().valLoss);
+}
+
+TEST_CASE("a stop while a UMAP model's layout is made ends the run before its first step", "[train][umap]")
+{
+    const DatasetSplits data = test::syntheticSplits(300, 60);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2, ModelKind::Umap), 2e-3, 1);
+    TrainConfig config;
+    config.epochs = 2;
+    Trainer trainer(run, data, config);
+    trainer.onPrepare([&](const std::string&, double) { trainer.requestStop(); });
+    int steps = 0;
+    trainer.onStep([&](const StepReport&) { ++steps; });
+    CHECK(trainer.run() == TrainOutcome::Stopped);
+    CHECK(steps == 0);
+    CHECK(run.history.empty());
+}
+
+TEST_CASE("a UMAP model's bad settings are refused with a clear message", "[train][umap]")
+{
+    CHECK_THROWS_WITH(presetSpec("conv", 8, ModelKind::Umap), Catch::Contains("2-D code"));
+    ModelSpec spec = presetSpec("conv", 2, ModelKind::Umap);
+    spec.umapNeighbours = 1;
+    CHECK_THROWS_WITH(checkSpec(spec), Catch::Contains("neighbours"));
+    spec = presetSpec("conv", 2, ModelKind::Umap);
+    spec.umapWeight = -0.5;
+    CHECK_THROWS_WITH(checkSpec(spec), Catch::Contains("weight"));
+    spec = presetSpec("conv", 2, ModelKind::Umap);
+    for (const double bad : {0.0, 1.5, std::nan("")}) {
+        spec.umapMinDist = bad;
+        CHECK_THROWS_WITH(checkSpec(spec), Catch::Contains("min_dist"));
+    }
+    // The same from a file's header.
+    QJsonObject json = specToJson(presetSpec("conv", 2, ModelKind::Umap));
+    QJsonObject umap = json.value("umap").toObject();
+    umap["min_dist"] = 3.0;
+    json["umap"] = umap;
+    CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("min_dist"));
+    json.remove("umap");
+    CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("umap.weight"));
+}

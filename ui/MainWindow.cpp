@@ -12,7 +12,7 @@
 #include "controllers/SamplesController.h"
 #include "controllers/StatusLine.h"
 #include "controllers/TrainingController.h"
-#include "controllers/TsneController.h"
+#include "controllers/NeighbourMapController.h"
 #include "map/LatentMapView.h"
 #include "panels/ArchitecturePanel.h"
 #include "panels/ArithmeticPanel.h"
@@ -77,7 +77,7 @@ MainWindow::~MainWindow()
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         disconnect(dock, nullptr, nullptr, nullptr);
     // Background jobs first (each cancels and joins), then the session (stops, saves, joins).
-    delete tsne_;
+    delete neighbourMaps_;
     delete samples_;
     disconnect(session_, nullptr, nullptr, nullptr);
     delete session_;
@@ -150,7 +150,7 @@ void MainWindow::buildControllers()
     new PriorOverlay(state_, map_, this);
     samples_ = new SamplesController(state_, map_, samplesPanel_, this, this);
     arithmetic_ = new ArithmeticController(state_, map_, arithmeticPanel_, this);
-    tsne_ = new TsneController(state_, this, this);
+    neighbourMaps_ = new NeighbourMapController(state_, this, this);
     exports_ = new ExportController(state_, {map_, curves_, interpolation_, samplesPanel_}, this, this);
     decodedGrid_ = new DecodedGridController(state_, map_, this);
 
@@ -161,8 +161,8 @@ void MainWindow::buildControllers()
     connect(models_, &ModelController::error, status_, &StatusLine::showError);
     connect(training_, &TrainingController::status, status_, &StatusLine::show);
     connect(samples_, &SamplesController::status, status_, &StatusLine::show);
-    connect(tsne_, &TsneController::status, status_, &StatusLine::show);
-    connect(tsne_, &TsneController::error, status_, &StatusLine::showError);
+    connect(neighbourMaps_, &NeighbourMapController::status, status_, &StatusLine::show);
+    connect(neighbourMaps_, &NeighbourMapController::error, status_, &StatusLine::showError);
     connect(exports_, &ExportController::status, status_, &StatusLine::show);
 }
 
@@ -191,7 +191,7 @@ void MainWindow::buildMenus()
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q)); // not every platform theme has one for Quit
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
-    model->addAction(models_->newModelAction());
+    model->addActions({models_->newModelAction(), models_->newLectureAction()});
     model->addSeparator();
     model->addActions({training_->trainAction(), training_->pauseAction(), training_->stopAction()});
     model->addSeparator();
@@ -199,10 +199,16 @@ void MainWindow::buildMenus()
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addActions({resetView, decodedGrid_->action()});
-    QAction* tsne = view->addAction(tr("Map by &t-SNE…"), tsne_, &TsneController::ask);
+    QAction* tsne = view->addAction(tr("Map by &t-SNE…"), neighbourMaps_,
+                                    [this] { neighbourMaps_->ask(NeighbourMapController::Method::Tsne); });
     tsne->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     tsne->setToolTip(tr("Place the points by t-SNE of their codes (neighbourhoods kept; computed in the background)"));
-    view->addAction(tr("Map by the &Exact Projection"), tsne_, &TsneController::showExactProjection)
+    QAction* umap = view->addAction(tr("Map by &UMAP…"), neighbourMaps_,
+                                    [this] { neighbourMaps_->ask(NeighbourMapController::Method::Umap); });
+    umap->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U));
+    umap->setToolTip(tr("Place the points by UMAP of their codes (neighbourhoods kept, clusters tighter than "
+                        "t-SNE's; computed in the background)"));
+    view->addAction(tr("Map by the &Exact Projection"), neighbourMaps_, &NeighbourMapController::showExactProjection)
         ->setToolTip(tr("Back to the latent plane (2-D) or the principal-axes plane (more dimensions)"));
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
@@ -253,7 +259,7 @@ void MainWindow::showStatus(const QString& text)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    tsne_->cancel();
+    neighbourMaps_->cancel();
     samples_->cancelComparison();
     session_->stop(); // the session's destructor saves what was trained and joins the worker
     docks_->save();

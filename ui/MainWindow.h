@@ -28,7 +28,7 @@ class SamplesController;
 class SamplesPanel;
 class StatusLine;
 class TrainingController;
-class TsneController;
+class NeighbourMapController;
 
 // The main window: the map in the middle, the panels in docks, the menus and the toolbar,
 // the layout kept between runs, and the wiring of the explorer state to one controller per
@@ -57,7 +57,7 @@ public:
     TrainingController* training() const { return training_; }
     SamplesController* samples() const { return samples_; }
     ArithmeticController* arithmetic() const { return arithmetic_; }
-    TsneController* tsne() const { return tsne_; }
+    NeighbourMapController* neighbourMaps() const { return neighbourMaps_; }
     ExportController* exports() const { return exports_; }
     DecodedGridController* decodedGrid() const { return decodedGrid_; }
     StatusLine* statusLine() const { return status_; }
@@ -98,7 +98,7 @@ private:
     TrainingController* training_ = nullptr;
     SamplesController* samples_ = nullptr;
     ArithmeticController* arithmetic_ = nullptr;
-    TsneController* tsne_ = nullptr;
+    NeighbourMapController* neighbourMaps_ = nullptr;
     ExportController* exports_ = nullptr;
     DecodedGridController* decodedGrid_ = nullptr;
     StatusLine* status_ = nullptr;

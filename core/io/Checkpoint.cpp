@@ -65,6 +65,10 @@ QJsonObject epochToJson(const EpochRecord& e)
                   {"train_recon", e.trainRecon}, {"val_recon", e.valRecon}, {"train_kl", e.trainKl},
                   {"val_kl", e.valKl},           {"seconds", e.seconds},     {"images_per_second", e.imagesPerSecond},
                   {"partial", e.partial}};
+    if (e.trainStructure != 0)
+        o.insert("train_structure", e.trainStructure);
+    if (e.valKnn >= 0)
+        o.insert("val_knn5", e.valKnn);
     if (!e.stepLoss.empty())
         o.insert("step_loss", floatsToJson(e.stepLoss));
     if (!e.stepRecon.empty())
@@ -90,6 +94,9 @@ EpochRecord epochFromJson(const QJsonObject& o)
     e.valRecon = loss("val_recon");
     e.trainKl = loss("train_kl");
     e.valKl = loss("val_kl");
+    e.trainStructure = loss("train_structure");
+    if (const QJsonValue knn = o.value("val_knn5"); knn.isDouble() && knn.toDouble() >= 0 && knn.toDouble() <= 1)
+        e.valKnn = knn.toDouble();
     e.seconds = o.value("seconds").toDouble();
     e.imagesPerSecond = o.value("images_per_second").toDouble();
     e.partial = o.value("partial").toBool();

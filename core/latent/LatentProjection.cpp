@@ -41,10 +41,11 @@ std::vector<std::pair<size_t, double>> nearestWeighted(const std::vector<float>&
 
 } // namespace
 
-LatentProjection LatentProjection::neighbours(std::vector<float> codes, std::vector<float> xy, int dim)
+LatentProjection LatentProjection::neighbours(std::vector<float> codes, std::vector<float> xy, int dim, std::string method)
 {
     LatentProjection p;
     p.dim_ = dim;
+    p.method_ = std::move(method);
     p.identity_ = false;
     auto points = std::make_shared<Points>();
     points->codes = std::move(codes);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace lx {
@@ -19,7 +20,10 @@ public:
     // Principal axes of `count` codes (count×dim, row-major); identity when dim <= 2.
     static LatentProjection pca(const float* codes, long long count, int dim);
     // For a map placed by a neighbourhood embedding: `codes` (count×dim) sit at `xy` (count×2).
-    static LatentProjection neighbours(std::vector<float> codes, std::vector<float> xy, int dim);
+    // `method` names the embedding for people ("t-SNE", "UMAP"): the map's axes say it.
+    static LatentProjection neighbours(std::vector<float> codes, std::vector<float> xy, int dim,
+                                       std::string method = "t-SNE");
+    const std::string& neighbourhoodMethod() const { return method_; }
 
     bool isNeighbourhood() const { return bool(points_); }
     bool isExact() const { return !points_; } // unproject(project(z)) = z on the plane
@@ -38,6 +42,7 @@ private:
     int dim_ = 0;
     bool identity_ = true;
     std::vector<float> mean_, axisX_, axisY_;
+    std::string method_; // neighbourhood maps only
     struct Points {
         std::vector<float> codes, xy;
     };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,13 @@ public:
     }
 
     void clear() { best_.clear(); }
+
+    // What an offer must be below to be kept: the largest kept once k are, else +∞ (as
+    // far as Distance goes). Lets a scan skip whole blocks that cannot change anything.
+    Distance bound() const
+    {
+        return best_.size() < k_ || k_ == 0 ? std::numeric_limits<Distance>::max() : best_.front().first;
+    }
 
 private:
     size_t k_;

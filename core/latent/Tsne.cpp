@@ -2,7 +2,7 @@
 
 #include "common/Error.h"
 #include "latent/LatentProjection.h"
-#include "latent/SmallestK.h"
+#include "latent/Neighbours.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -19,48 +19,6 @@ void checkCancel(const std::atomic<bool>* cancel)
 {
     if (cancel && cancel->load(std::memory_order_relaxed))
         throw Cancelled();
-}
-
-// The k nearest neighbours of every point, exact, and their squared distances: count×k
-// each, nearest first. Distances a block of rows at a time by one GEMM into a buffer that is
-// reused (|x_j|² − 2 q·x_j; the row's own |q|² does not change its order and is added at the
-// end); each row's k smallest picked by SmallestK, rows in parallel.
-void nearestNeighbours(const float* points, int64_t count, int dim, int k, std::vector<int64_t>& index,
-                       std::vector<float>& distance2, const std::atomic<bool>* cancel,
-                       const std::function<void(double)>& progress = {})
-{
-    torch::NoGradGuard noGrad;
-    const torch::Tensor x = torch::from_blob(const_cast<float*>(points), {count, dim}, torch::kFloat32);
-    const torch::Tensor norms = x.pow(2).sum(1);
-    const float* norm = norms.data_ptr<float>();
-    index.resize(size_t(count * k));
-    distance2.resize(size_t(count * k));
-    const int64_t block = std::min<int64_t>(count, 256);
-    torch::Tensor d = torch::empty({block, count});
-    for (int64_t start = 0; start < count; start += block) {
-        checkCancel(cancel);
-        if (progress && (start / block) % 16 == 0)
-            progress(double(start) / double(count));
-        const int64_t end = std::min(count, start + block);
-        torch::Tensor rows = d.slice(0, 0, end - start);
-        torch::addmm_out(rows, norms.unsqueeze(0), x.slice(0, start, end), x.t(), 1, -2);
-        const float* dp = rows.data_ptr<float>();
-        at::parallel_for(start, end, 8, [&](int64_t begin, int64_t stop) {
-            SmallestK<float> best(static_cast<size_t>(k));
-            for (int64_t i = begin; i < stop; ++i) {
-                const float* row = dp + (i - start) * count;
-                best.clear();
-                for (int64_t j = 0; j < count; ++j)
-                    if (j != i)
-                        best.offer(row[j], j);
-                const auto& nearest = best.sorted();
-                for (int j = 0; j < k; ++j) {
-                    distance2[size_t(i * k + j)] = std::max(0.0f, nearest[size_t(j)].first + norm[i]);
-                    index[size_t(i * k + j)] = nearest[size_t(j)].second;
-                }
-            }
-        });
-    }
 }
 
 } // namespace

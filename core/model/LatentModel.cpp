@@ -24,7 +24,7 @@ struct EvalMode {
 std::string NativeModel::description() const
 {
     const ModelSpec& s = model_->spec();
-    return s.arch + (s.isVae() ? " VAE" : " AE") + ", latent " + std::to_string(s.latentDim);
+    return s.arch + " " + kindTitle(s.kind) + ", latent " + std::to_string(s.latentDim);
 }
 
 std::pair<torch::Tensor, torch::Tensor> NativeModel::encodeDistribution(const torch::Tensor& x)

@@ -7,7 +7,9 @@
 
 namespace lx {
 
-enum class ModelKind { Autoencoder, Vae };
+// Umap: an autoencoder whose 2-D code is also pulled towards a UMAP layout of the training
+// images (see ModelSpec::umapWeight): its map is as clear as UMAP's and still decodes.
+enum class ModelKind { Autoencoder, Vae, Umap };
 enum class LossKind { Mse, Bce };
 enum class Activation { Relu, LeakyRelu, Silu };
 
@@ -37,6 +39,18 @@ struct ModelSpec {
     // Training only: the σ of Gaussian noise added to every training image, which the model
     // must map back to the clean image (a denoising autoencoder). 0: a plain autoencoder.
     double inputNoise = 0.0;
+    // Training only: each training image moved by up to this many pixels in x and y (at
+    // random, zero filling) before the model sees it, the unmoved image its target (as with
+    // inputNoise): codes that hold still under small shifts, the commonest variation between
+    // handwritten digits, generalise better to images the model has not seen.
+    int shiftAugment = 0;
+    // A UMAP-regularised model (kind Umap, latent 2): training first lays the training images
+    // out by UMAP (latent/Umap.h: k = umapNeighbours, umapMinDist) and adds
+    // umapWeight · ‖z − y‖² (y the image's place in that layout; mean over the batch) to the
+    // reconstruction loss, so that the encoder's codes keep the images' neighbourhoods.
+    double umapWeight = 0.1;
+    int umapNeighbours = 15;
+    double umapMinDist = 0.1;
     int imageRows = 28;
     int imageCols = 28;
     Activation activation = Activation::Relu;
@@ -47,6 +61,7 @@ struct ModelSpec {
     std::vector<ConvLayerSpec> decoderConvs;
 
     bool isVae() const { return kind == ModelKind::Vae; }
+    bool isUmap() const { return kind == ModelKind::Umap; }
     bool operator==(const ModelSpec& o) const;
     bool operator!=(const ModelSpec& o) const { return !(*this == o); }
 };
@@ -60,7 +75,12 @@ std::vector<std::string> presetNames();
 QJsonObject specToJson(const ModelSpec& spec);
 ModelSpec specFromJson(const QJsonObject& json); // throws lx::Error saying which field is wrong
 
-std::string kindName(ModelKind kind);     // "ae" / "vae"
+// Throws lx::Error for settings no model can have (a UMAP model's k < 2, weight < 0, min_dist
+// outside (0, 1], a latent size other than 2).
+void checkSpec(const ModelSpec& spec);
+
+std::string kindName(ModelKind kind);     // "ae" / "vae" / "umap"
+std::string kindTitle(ModelKind kind);    // "AE" / "VAE" / "UMAP-AE", for people
 std::string lossName(LossKind loss);      // "mse" / "bce"
 std::string activationName(Activation a); // "relu" / "leaky_relu" / "silu"
 ModelKind parseKind(const std::string& s);

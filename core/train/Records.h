@@ -17,6 +17,10 @@ struct EpochRecord {
     double valRecon = 0;
     double trainKl = 0;      // VAE only
     double valKl = 0;
+    double trainStructure = 0; // UMAP model only: mean ‖z − y‖² to the layout (not in the losses)
+    // The 5-NN accuracy of the validation codes among the training codes (eval mode, as
+    // `eval`), after the epoch; negative when not measured (no labels, or an older file).
+    double valKnn = -1;
     double seconds = 0;      // training loop only
     double imagesPerSecond = 0;
     bool partial = false;    // stopped before the epoch's end
@@ -35,6 +39,7 @@ struct StepReport {
     double loss = 0;
     double recon = 0;
     double kl = 0;
+    double structure = 0;       // UMAP model: the step's mean ‖z − y‖²
     double imagesPerSecond = 0; // over this run so far, training loop only
     double elapsedSeconds = 0;
 };

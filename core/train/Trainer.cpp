@@ -1,6 +1,8 @@
 #include "train/Trainer.h"
 
 #include "common/Error.h"
+#include "latent/Evaluation.h"
+#include "latent/Umap.h"
 #include "train/AdamStep.h"
 
 #include <algorithm>
@@ -27,6 +29,19 @@ void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
                     + std::to_string(run.spec.imageCols));
 }
 
+// Each image of x (N×1×H×W) moved by its own random offset in [−s, s]² (zero filling).
+torch::Tensor shiftedImages(const torch::Tensor& x, int s, at::Generator& generator)
+{
+    const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
+    const torch::Tensor padded = torch::constant_pad_nd(x, {s, s, s, s});
+    const torch::Tensor offsets = torch::randint(0, 2 * s + 1, {n, 2}, generator, torch::kLong);
+    const auto o = offsets.accessor<int64_t, 2>();
+    torch::Tensor out = torch::empty_like(x);
+    for (int64_t i = 0; i < n; ++i)
+        out[i].copy_(padded[i].slice(1, o[i][0], o[i][0] + h).slice(2, o[i][1], o[i][1] + w));
+    return out;
+}
+
 } // namespace
 
 double cosineRate(double baseRate, double progress)
@@ -49,6 +64,22 @@ Trainer::Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig&
     if (config_.batchSize < 1 || config_.batchSize > 65536)
         throw Error("the batch size must be from 1 to 65536");
     checkCompatible(run, data);
+}
+
+std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& train, const std::atomic<bool>* cancel,
+                                        const PrepareCallback& progress)
+{
+    UmapOptions options;
+    options.neighbours = spec.umapNeighbours;
+    options.minDist = spec.umapMinDist;
+    options.seed = 1; // the layout depends on the data alone, so a resumed run finds the same one
+    const torch::Tensor pixels
+        = imagesToTensor(datasetImages(train)).reshape({train.count, -1}).contiguous();
+    const std::string what = "Laying out the " + std::to_string(train.count) + " training images by UMAP";
+    return umap(pixels.data_ptr<float>(), train.count, int(pixels.size(1)), options, [&](double f) {
+        if (progress)
+            progress(what, f);
+    }, cancel);
 }
 
 EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data, const CodesCallback& codes,
@@ -92,6 +123,31 @@ TrainOutcome Trainer::run()
     torch::manual_seed(config_.seed * 1000003ull + uint64_t(firstEpoch));
     auto generator = at::detail::createCPUGenerator(config_.seed * 7919ull + uint64_t(firstEpoch));
 
+    const bool umapModel = run_.spec.isUmap();
+    torch::Tensor umapTarget;
+    if (umapModel) {
+        const std::string targetOf = data_.name + " (" + std::to_string(n) + " training images)";
+        if (int64_t(run_.umapTarget.size()) != 2 * n || run_.umapTargetOf != targetOf) {
+            // A stop while the layout is made ends the run before its first step; shutting
+            // down (abandon) ends it with Cancelled, as everywhere else.
+            try {
+                run_.umapTarget = umapTargets(run_.spec, data_.train, &stop_, [&](const std::string& what, double f) {
+                    if (abandon_ && abandon_->load(std::memory_order_relaxed))
+                        throw Cancelled();
+                    if (onPrepare_)
+                        onPrepare_(what, f);
+                });
+            } catch (const Cancelled&) {
+                if (abandon_ && abandon_->load(std::memory_order_relaxed))
+                    throw;
+                run_.model->eval();
+                return TrainOutcome::Stopped;
+            }
+            run_.umapTargetOf = targetOf;
+        }
+        umapTarget = torch::from_blob(run_.umapTarget.data(), {n, 2}, torch::kFloat32);
+    }
+
     run_.model->train();
     double trainSeconds = 0;
     int64_t imagesSeen = 0;
@@ -101,7 +157,7 @@ TrainOutcome Trainer::run()
         const torch::Tensor order = torch::randperm(n, generator, torch::kLong);
         EpochRecord record;
         record.epoch = firstEpoch + e;
-        double sumLoss = 0, sumRecon = 0, sumKl = 0;
+        double sumLoss = 0, sumRecon = 0, sumKl = 0, sumStructure = 0;
         int64_t epochImages = 0;
         const auto epochStart = Clock::now();
         double epochSeconds = 0;
@@ -133,16 +189,27 @@ TrainOutcome Trainer::run()
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
 
             dropGradients(*run_.optimizer);
-            // A denoising model sees a noisy image and is scored against the clean one.
-            const ModelOutput out = run_.model->forward(
-                run_.spec.inputNoise > 0 ? x + run_.spec.inputNoise * torch::randn_like(x) : x);
+            // A denoising model sees a noisy (or moved) image and is scored against the clean one.
+            torch::Tensor seen = run_.spec.shiftAugment > 0 ? shiftedImages(x, run_.spec.shiftAugment, generator) : x;
+            if (run_.spec.inputNoise > 0)
+                seen = seen + run_.spec.inputNoise * torch::randn_like(x);
+            const ModelOutput out = run_.model->forward(seen);
             const LossTerms t = computeLoss(run_.spec, out, x);
-            const double loss = t.total.item<double>();
+            // A UMAP model minimises reconstruction + weight·‖z − y‖² but reports its
+            // reconstruction as its loss, so that training and validation compare.
+            torch::Tensor minimised = t.total;
+            double structure = 0;
+            if (umapModel) {
+                const torch::Tensor pull = (out.mu - umapTarget.index_select(0, idx)).pow(2).sum(1).mean();
+                minimised = t.total + run_.spec.umapWeight * pull;
+                structure = pull.item<double>();
+            }
+            const double loss = minimised.item<double>();
             if (!std::isfinite(loss))
                 throw Error("training diverged at epoch " + std::to_string(record.epoch) + ", step " + std::to_string(s + 1)
                             + ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite")
                             + ". Try a lower learning rate.");
-            t.total.backward();
+            minimised.backward();
             adamStep(*run_.optimizer);
 
             const double stepSeconds = secondsSince(stepStart);
@@ -155,11 +222,13 @@ TrainOutcome Trainer::run()
             const double w = double(x.size(0));
             const double recon = t.reconstruction.item<double>();
             const double kl = t.kl.defined() ? t.kl.item<double>() : 0.0;
-            sumLoss += w * loss;
+            const double reported = umapModel ? t.total.item<double>() : loss;
+            sumStructure += w * structure;
+            sumLoss += w * reported;
             sumRecon += w * recon;
             sumKl += w * kl;
             const auto bucket = size_t(s * buckets / stepsPerEpoch);
-            bucketLoss[bucket] += w * loss;
+            bucketLoss[bucket] += w * reported;
             bucketRecon[bucket] += w * recon;
             bucketKl[bucket] += w * kl;
             bucketImages[bucket] += w;
@@ -170,9 +239,10 @@ TrainOutcome Trainer::run()
                 r.epochOfRun = e + 1;
                 r.step = s + 1;
                 r.stepsPerEpoch = stepsPerEpoch;
-                r.loss = loss;
+                r.loss = reported;
                 r.recon = recon;
                 r.kl = kl;
+                r.structure = structure;
                 r.imagesPerSecond = imagesSeen / std::max(trainSeconds, 1e-9);
                 r.elapsedSeconds = secondsSince(epochStart);
                 onStep_(r);
@@ -191,9 +261,25 @@ TrainOutcome Trainer::run()
         record.trainLoss = sumLoss / epochImages;
         record.trainRecon = sumRecon / epochImages;
         record.trainKl = sumKl / epochImages;
+        record.trainStructure = sumStructure / epochImages;
         record.seconds = epochSeconds;
         record.imagesPerSecond = epochImages / std::max(epochSeconds, 1e-9);
-        const EpochRecord val = evaluate(run_, data_.validation, onCodes_, abandon_);
+        // The validation codes, kept for the k-NN figure as they go by to onCodes_.
+        const bool knn = config_.measureKnn && data_.validation.count > 0
+                         && data_.validation.labels.size() == size_t(data_.validation.count)
+                         && data_.train.labels.size() == size_t(n);
+        std::vector<torch::Tensor> valCodes;
+        const EpochRecord val = evaluate(run_, data_.validation,
+            [&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes, const torch::Tensor& logVar) {
+                if (knn)
+                    valCodes.push_back(codes.detach().clone());
+                if (onCodes_)
+                    onCodes_(validation, indices, codes, logVar);
+            }, abandon_);
+        if (knn && !valCodes.empty()) {
+            const torch::Tensor trainCodes = encodeDataset(run_.model, data_.train, kEvaluationBatch, abandon_);
+            record.valKnn = knnAccuracy(trainCodes, data_.train.labels, torch::cat(valCodes), data_.validation.labels, 5);
+        }
         record.valLoss = val.valLoss;
         record.valRecon = val.valRecon;
         record.valKl = val.valKl;

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace lx {
 
@@ -17,6 +19,10 @@ struct TrainConfig {
     // Cosine decay of the learning rate from the run's rate to 5% of it over the run's budget
     // (its epochs, or its time limit if that comes first); off: a constant rate.
     bool cosineDecay = true;
+    // After each epoch, the 5-NN accuracy of the validation codes among the training codes
+    // (EpochRecord::valKnn): one more pass over the training images, in eval mode. Only when
+    // both parts have labels.
+    bool measureKnn = true;
 };
 
 // The learning rate at `progress` (0..1) through a run with cosine decay.
@@ -33,6 +39,9 @@ enum class TrainOutcome { Finished, Stopped, TimeLimit };
 class Trainer {
 public:
     using StepCallback = std::function<void(const StepReport&)>;
+    // Work before the first step (a UMAP model's layout of the training images): what, and
+    // the fraction of it done.
+    using PrepareCallback = std::function<void(const std::string& what, double fraction)>;
     using EpochCallback = std::function<void(const EpochRecord&)>;
     // The codes (μ for a VAE) the model computed for images it just saw, with their indices
     // in the training or validation part: free embeddings, as the trainer's own forward passes
@@ -44,6 +53,7 @@ public:
     Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig& config);
 
     void onStep(StepCallback cb) { onStep_ = std::move(cb); }
+    void onPrepare(PrepareCallback cb) { onPrepare_ = std::move(cb); }
     void onEpoch(EpochCallback cb) { onEpoch_ = std::move(cb); }
     void onCodes(CodesCallback cb) { onCodes_ = std::move(cb); }
 
@@ -55,6 +65,11 @@ public:
     void abandonWhen(const std::atomic<bool>* flag) { abandon_ = flag; }
 
     // Mean loss terms over a whole dataset, in eval mode, without gradients.
+    // A UMAP model's targets (TrainingRun::umapTarget) for the images of `train`. Throws
+    // lx::Cancelled when *cancel becomes true.
+    static std::vector<float> umapTargets(const ModelSpec& spec, const Dataset& train, const std::atomic<bool>* cancel,
+                                          const PrepareCallback& progress = {});
+
     static EpochRecord evaluate(TrainingRun& run, const Dataset& data, const CodesCallback& codes = {},
                                 const std::atomic<bool>* abandon = nullptr);
 
@@ -65,6 +80,7 @@ private:
     std::atomic<bool> stop_{false};
     const std::atomic<bool>* abandon_ = nullptr;
     StepCallback onStep_;
+    PrepareCallback onPrepare_;
     EpochCallback onEpoch_;
     CodesCallback onCodes_;
 };

@@ -20,6 +20,11 @@ struct TrainingRun {
     double learningRate = 1e-3;
     std::string dataset;
     std::vector<EpochRecord> history;
+    // A UMAP model's targets: each training image's place in the UMAP layout of the training
+    // images (count×2), made by the trainer when missing (a function of the data alone: the
+    // same after a resume, so it is not saved).
+    std::vector<float> umapTarget;
+    std::string umapTargetOf; // which training images: the dataset's name and count
 
     // A freshly initialised model: the same seed gives the same weights.
     static TrainingRun create(const ModelSpec& spec, double learningRate, uint64_t seed);

@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QPointer>
 #include <QProgressDialog>
 #include <QSettings>
@@ -36,6 +37,19 @@ ModelController::ModelController(ExplorerState* state, QWidget* dialogParent, QO
     newModel_ = makeAction(tr("&New Model…"), QKeySequence::New, this);
     newModel_->setToolTip(tr("Choose a type, architecture, latent size and training settings (Ctrl+N)"));
     connect(newModel_, &QAction::triggered, this, &ModelController::newModelDialog);
+    // The lecture's own model one click away: the first launch trains the UMAP model, and the
+    // lessons of a plain autoencoder (random points off the data decode to garbage) need this.
+    newLecture_ = makeAction(tr("New &Lecture Autoencoder"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), this);
+    newLecture_->setToolTip(tr("Train the lecture's plain conv autoencoder (2-D code, MSE) on this dataset now"));
+    connect(newLecture_, &QAction::triggered, this, [this] {
+        if (!stopTrainingFirst(tr("create the lecture's model")))
+            return;
+        TrainingRequest lecture;
+        lecture.kind = ModelKind::Autoencoder;
+        lecture.arch = QStringLiteral("lecture");
+        lecture.inputNoise = 0;
+        createModel(lecture, true);
+    });
     openModel_ = makeAction(tr("&Open Model…"), QKeySequence::Open, this);
     connect(openModel_, &QAction::triggered, this, &ModelController::openModelDialog);
     saveModel_ = makeAction(tr("&Save Model…"), QKeySequence::Save, this);
@@ -87,14 +101,35 @@ bool ModelController::stopTrainingFirst(const QString& what)
 {
     if (!session_->isTraining())
         return true;
-    const auto answer = QMessageBox::question(
-        dialogParent_, tr("Training Is Running"),
-        tr("The model is training. Stop it (its weights are kept and saved) and %1?").arg(what),
-        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
-    if (answer != QMessageBox::Yes)
+    // What follows replaces the model, and the automatic save is the next model's too: the
+    // weights trained since the model's own file are kept only if saved now.
+    QMessageBox box(QMessageBox::Question, tr("Training Is Running"),
+                    tr("The model is training. Stop it and %1? The new model takes its place: save this one first "
+                       "to keep what it has learnt.")
+                        .arg(what),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, dialogParent_);
+    box.button(QMessageBox::Save)->setText(tr("Save…"));
+    box.button(QMessageBox::Discard)->setText(tr("Stop Without Saving"));
+    box.setDefaultButton(QMessageBox::Save);
+    const int answer = box.exec();
+    if (answer == QMessageBox::Cancel)
         return false;
+    QString path;
+    if (answer == QMessageBox::Save && (path = askSavePath()).isEmpty())
+        return false; // the file dialog cancelled: nothing stops
     session_->stop(); // what follows waits for the stop: the worker takes one job at a time
+    if (!path.isEmpty())
+        session_->saveModel(path);
     return true;
+}
+
+QString ModelController::askSavePath()
+{
+    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), session_->modelPath(),
+                                                tr("Latent Explorer checkpoints (*.ckpt)"));
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+        path += ".ckpt";
+    return path;
 }
 
 void ModelController::startFromSettings()
@@ -116,7 +151,7 @@ void ModelController::startFromSettings()
 void ModelController::startDefaultTraining(const QString& dataset, int epochs)
 {
     openDataset(dataset);
-    session_->newModel(TrainingRequest{});
+    session_->newModel(TrainingRequest::firstLaunch());
     session_->train(epochs);
 }
 
@@ -179,7 +214,7 @@ void ModelController::newModelDialog()
 {
     NewModelDialog dialog(dialogParent_);
     if (session_->isTraining())
-        dialog.setNote(tr("The model is training: Create stops it first (its weights are kept and saved)."));
+        dialog.setNote(tr("The model is training: Create stops it first, and asks whether to save it."));
     if (dialog.exec() != QDialog::Accepted || !stopTrainingFirst(tr("create the new model")))
         return;
     createModel(dialog.request(), dialog.trainNow());
@@ -197,13 +232,9 @@ void ModelController::openModelDialog()
 
 void ModelController::saveModelDialog()
 {
-    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), session_->modelPath(),
-                                                tr("Latent Explorer checkpoints (*.ckpt)"));
-    if (path.isEmpty())
-        return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += ".ckpt";
-    session_->saveModel(path);
+    const QString path = askSavePath();
+    if (!path.isEmpty())
+        session_->saveModel(path);
 }
 
 void ModelController::openDatasetDialog()

@@ -27,6 +27,7 @@ public:
     ModelController(ExplorerState* state, QWidget* dialogParent, QObject* parent = nullptr);
 
     QAction* newModelAction() const { return newModel_; }
+    QAction* newLectureAction() const { return newLecture_; }
     QAction* openModelAction() const { return openModel_; }
     QAction* saveModelAction() const { return saveModel_; }
     QAction* openDatasetAction() const { return openDataset_; }
@@ -50,7 +51,9 @@ Q_SIGNALS:
     void error(const QString& message); // shown in a box that does not block the event loop
 
 private:
-    bool stopTrainingFirst(const QString& what); // asks while training runs; true: go on
+    // While training runs: stop it, and save it first or not? True: go on.
+    bool stopTrainingFirst(const QString& what);
+    QString askSavePath(); // the Save Model dialog; "" if cancelled
     // "Opening …" with Cancel, shown after a second, gone when the session has answered.
     void showOpening(const QString& title, const QString& text);
     void newModelDialog();
@@ -65,6 +68,7 @@ private:
     TrainingSession* session_;
     QWidget* dialogParent_;
     QAction* newModel_;
+    QAction* newLecture_;
     QAction* openModel_;
     QAction* saveModel_;
     QAction* openDataset_;

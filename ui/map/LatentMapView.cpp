@@ -84,8 +84,9 @@ void LatentMapView::setCloud(std::shared_ptr<const LatentCloud> cloud, const std
     const bool projected = cloud_ && !cloud_->projection.isIdentity();
     // For D > 2 the map is a plane through the codes: say which (hovering decodes its points).
     if (cloud_ && cloud_->projection.isNeighbourhood()) {
-        xAxis->setLabel(tr("t-SNE 1 (of the %1-D codes; distances between clusters mean little)").arg(cloud_->dim));
-        yAxis->setLabel(tr("t-SNE 2"));
+        const QString method = QString::fromStdString(cloud_->projection.neighbourhoodMethod());
+        xAxis->setLabel(tr("%1 1 (of the %2-D codes; distances between clusters mean little)").arg(method).arg(cloud_->dim));
+        yAxis->setLabel(tr("%1 2").arg(method));
     } else {
         xAxis->setLabel(projected ? tr("principal axis 1 of the %1-D codes").arg(cloud_->dim) : tr("z₀"));
         yAxis->setLabel(projected ? tr("principal axis 2") : tr("z₁"));

@@ -160,7 +160,7 @@ void ArchitecturePanel::replan()
     layers_->resizeColumnToContents(0);
     layers_->resizeColumnToContents(2);
     summary_->setText(tr("%1 %2, latent %3 · %L4 parameters%5")
-                          .arg(QString::fromStdString(edited_.arch), edited_.isVae() ? tr("VAE") : tr("AE"))
+                          .arg(QString::fromStdString(edited_.arch), QString::fromStdString(kindTitle(edited_.kind)))
                           .arg(edited_.latentDim)
                           .arg(plan.parameterCount())
                           .arg(edited_ == model_ ? QString() : tr(" · edited (not the model)")));

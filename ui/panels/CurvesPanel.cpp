@@ -160,12 +160,22 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     // The words wrap in a narrow panel rather than widen it past its dock (a scroll bar).
     status_->setWordWrap(true);
     status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    quality_ = new QLabel(this);
+    quality_->setObjectName("quality");
+    quality_->setWordWrap(true);
+    quality_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    quality_->setToolTip(tr("Measured after each epoch on the validation images. Reconstruction: the mean error per "
+                            "pixel of decode(encode(image)). 5-NN: how often the labels of an image's five nearest "
+                            "training codes vote for its own label, i.e. how well the map keeps the classes apart "
+                            "(chance: about 0.1). In brackets: its change since the epoch before."));
+    quality_->hide();
     // The line and the bar above the plot: in a short panel (800×600) the plot gives up height,
     // never the epoch and the time left.
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
     layout->setSpacing(3);
     layout->addWidget(status_);
+    layout->addWidget(quality_);
     layout->addWidget(progress_);
     layout->addWidget(plot_, 1);
 }
@@ -225,6 +235,7 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
         }
     }
     progress_->setValue(epochs > 0 ? 1000 : 0); // what was planned was done, or stopped
+    showQuality(history.empty() ? nullptr : &history.back(), history.size() >= 2 ? &history[history.size() - 2] : nullptr);
     rescale();
 }
 
@@ -375,8 +386,34 @@ void CurvesPanel::addStep(const TrainingProgress& p)
     rescale();
 }
 
+void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
+{
+    if (!e) {
+        lastQuality_.reset();
+        quality_->clear();
+        quality_->hide();
+        return;
+    }
+    QString text = tr("Epoch %1 on validation: reconstruction %2").arg(e->epoch).arg(e->valRecon, 0, 'f', 4);
+    if (e->valKnn >= 0) {
+        text += tr(" · 5-NN %1").arg(e->valKnn, 0, 'f', 3);
+        if (before && before->valKnn >= 0 && before->epoch < e->epoch)
+            text += QStringLiteral(" (%1%2)").arg(e->valKnn >= before->valKnn ? "+" : "−").arg(std::abs(e->valKnn - before->valKnn), 0, 'f', 3);
+    }
+    lastQuality_ = *e;
+    quality_->setText(text);
+    quality_->show();
+}
+
+QString CurvesPanel::qualityText() const
+{
+    return quality_->text();
+}
+
 void CurvesPanel::addEpoch(const EpochRecord& e)
 {
+    const std::optional<EpochRecord> before = lastQuality_;
+    showQuality(&e, before ? &*before : nullptr);
     const double x = e.epoch - (e.partial ? 0.5 : 0.0);
     validation_->addData(x, e.valLoss);
     if (vae_)

@@ -5,6 +5,7 @@
 #include <QPointF>
 #include <QWidget>
 
+#include <optional>
 #include <vector>
 
 class QCustomPlot;
@@ -32,6 +33,9 @@ public:
     // the status line says the terms in those units, so that they add up.
     void setVae(bool vae, double beta = 1.0, int pixels = 784);
     QString statusText() const;
+    // What the last epoch's validation pass measured: reconstruction error and how well the
+    // map sorts the labels (5-NN), with the change since the epoch before; empty before one.
+    QString qualityText() const;
 
     // Keeps the current validation curve on the plot, under `label`, for comparison.
     void keepForComparison(const QString& label);
@@ -69,6 +73,9 @@ private:
     double smoothedRecon_ = -1, smoothedKl_ = -1;
     QProgressBar* progress_;
     QLabel* status_;
+    QLabel* quality_;
+    std::optional<EpochRecord> lastQuality_;
+    void showQuality(const EpochRecord* e, const EpochRecord* before);
     double smoothed_ = -1;
 };
 

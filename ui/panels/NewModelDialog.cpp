@@ -31,6 +31,22 @@ const ArchChoice kArchs[] = {
     {"mlp", QT_TRANSLATE_NOOP("NewModelDialog", "Fully connected: 784→512→128→D and back. No convolutions.")},
 };
 
+struct KindChoice {
+    const char* name;
+    const char* title;
+    const char* help;
+};
+const KindChoice kKinds[] = {
+    {"ae", QT_TRANSLATE_NOOP("NewModelDialog", "Autoencoder"),
+     QT_TRANSLATE_NOOP("NewModelDialog", "The lecture's model: the code is whatever reconstructs the image best.")},
+    {"vae", QT_TRANSLATE_NOOP("NewModelDialog", "Variational autoencoder (VAE)"),
+     QT_TRANSLATE_NOOP("NewModelDialog", "Each image a Gaussian in the code, pulled towards N(0, I) by β·KL, so that "
+                                         "random codes decode to digits.")},
+    {"umap", QT_TRANSLATE_NOOP("NewModelDialog", "UMAP-regularised autoencoder"),
+     QT_TRANSLATE_NOOP("NewModelDialog", "An autoencoder whose 2-D code is also pulled towards a UMAP layout of the "
+                                         "training images: a map as clear as UMAP's that still decodes.")},
+};
+
 } // namespace
 
 NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
@@ -38,8 +54,12 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     setWindowTitle(tr("New Model"));
     kind_ = new QComboBox(this);
     kind_->setObjectName("kind");
-    kind_->addItem(tr("Autoencoder"), "ae");
-    kind_->addItem(tr("Variational autoencoder (VAE)"), "vae");
+    for (const KindChoice& k : kKinds)
+        kind_->addItem(tr(k.title), QString::fromLatin1(k.name));
+    kindHelp_ = new QLabel(this);
+    kindHelp_->setObjectName("kindHelp");
+    kindHelp_->setWordWrap(true);
+    kindHelp_->setForegroundRole(QPalette::PlaceholderText);
     arch_ = new QComboBox(this);
     arch_->setObjectName("arch");
     for (const ArchChoice& a : kArchs)
@@ -56,6 +76,12 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
                                         .boundingRect(QRect(0, 0, 270, 4000), Qt::TextWordWrap, tr(choice.help))
                                         .height());
     archHelp_->setMinimumHeight(tallest);
+    tallest = 0;
+    for (const KindChoice& choice : kKinds)
+        tallest = std::max(tallest, kindHelp_->fontMetrics()
+                                        .boundingRect(QRect(0, 0, 270, 4000), Qt::TextWordWrap, tr(choice.help))
+                                        .height());
+    kindHelp_->setMinimumHeight(tallest);
     latent_ = new QSpinBox(this);
     latent_->setObjectName("latent");
     latent_->setRange(1, 256);
@@ -79,6 +105,13 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     noise_->setSpecialValueText(tr("none"));
     noise_->setToolTip(tr("Denoising: Gaussian noise of this standard deviation is added to every training image, and "
                           "the model must reconstruct the clean one (a denoising autoencoder)."));
+    umapWeight_ = new QDoubleSpinBox(this);
+    umapWeight_->setObjectName("umapWeight");
+    umapWeight_->setRange(0, 1000);
+    umapWeight_->setDecimals(3);
+    umapWeight_->setSingleStep(0.05);
+    umapWeight_->setToolTip(tr("How strongly the code is pulled towards the UMAP layout of the training images, beside "
+                               "the reconstruction loss (0: a plain autoencoder)"));
     learningRate_ = new QDoubleSpinBox(this);
     learningRate_->setObjectName("learningRate");
     learningRate_->setDecimals(5);
@@ -98,12 +131,14 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
 
     auto* form = new QFormLayout;
     form->addRow(tr("&Type:"), kind_);
+    form->addRow(QString(), kindHelp_);
     form->addRow(tr("&Architecture:"), arch_);
     form->addRow(QString(), archHelp_);
     form->addRow(tr("&Latent size:"), latent_);
     form->addRow(tr("L&oss:"), loss_);
     form->addRow(tr("&β (KL weight):"), beta_);
     form->addRow(tr("Input &noise (σ):"), noise_);
+    form->addRow(tr("&UMAP weight (λ):"), umapWeight_);
     form->addRow(tr("Learning &rate:"), learningRate_);
     form->addRow(tr("&Batch size:"), batch_);
     form->addRow(tr("&Epochs:"), epochs_);
@@ -123,6 +158,10 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     layout->addWidget(buttons);
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
+    // Each type comes with its own input noise (a UMAP model learns on noisy copies).
+    connect(kind_, qOverload<int>(&QComboBox::activated), this, [this] {
+        noise_->setValue(presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString())).inputNoise);
+    });
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());
     keepGeometry(this, "newModel");
@@ -130,7 +169,15 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
 
 void NewModelDialog::updateEnabled()
 {
-    beta_->setEnabled(kind_->currentData().toString() == "vae");
+    const QString kind = kind_->currentData().toString();
+    beta_->setEnabled(kind == "vae");
+    // A UMAP model's code is its 2-D map.
+    umapWeight_->setEnabled(kind == "umap");
+    if (kind == "umap")
+        latent_->setValue(2);
+    latent_->setEnabled(kind != "umap");
+    const int k = kind_->currentIndex();
+    kindHelp_->setText(k >= 0 && k < int(std::size(kKinds)) ? tr(kKinds[k].help) : QString());
     const int i = arch_->currentIndex();
     archHelp_->setText(i >= 0 && i < int(std::size(kArchs)) ? tr(kArchs[i].help) : QString());
 }
@@ -144,6 +191,7 @@ TrainingRequest NewModelDialog::request() const
     r.loss = parseLoss(loss_->currentData().toString().toStdString());
     r.beta = beta_->value();
     r.inputNoise = noise_->value();
+    r.umapWeight = umapWeight_->value();
     r.learningRate = learningRate_->value();
     r.batchSize = batch_->value();
     r.epochs = epochs_->value();
@@ -163,6 +211,7 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
     latent_->setValue(r.latentDim);
     beta_->setValue(r.beta);
     noise_->setValue(r.inputNoise);
+    umapWeight_->setValue(r.umapWeight);
     learningRate_->setValue(r.learningRate);
     batch_->setValue(r.batchSize);
     epochs_->setValue(r.epochs);
@@ -192,6 +241,7 @@ void NewModelDialog::accept()
     s.setValue("loss", QString::fromStdString(lossName(r.loss)));
     s.setValue("beta", r.beta);
     s.setValue("inputNoise", r.inputNoise);
+    s.setValue("umapWeight", r.umapWeight);
     s.setValue("learningRate", r.learningRate);
     s.setValue("batch", r.batchSize);
     s.setValue("epochs", r.epochs);
@@ -201,7 +251,7 @@ void NewModelDialog::accept()
 
 TrainingRequest NewModelDialog::remembered()
 {
-    TrainingRequest r;
+    TrainingRequest r = TrainingRequest::firstLaunch();
     QSettings s;
     s.beginGroup("newModel");
     // A value this version does not know (an edited or newer settings file): the default.
@@ -220,6 +270,7 @@ TrainingRequest NewModelDialog::remembered()
     r.latentDim = s.value("latent", r.latentDim).toInt();
     r.beta = s.value("beta", r.beta).toDouble();
     r.inputNoise = s.value("inputNoise", r.inputNoise).toDouble();
+    r.umapWeight = s.value("umapWeight", r.umapWeight).toDouble();
     r.learningRate = s.value("learningRate", r.learningRate).toDouble();
     r.batchSize = s.value("batch", r.batchSize).toInt();
     r.epochs = s.value("epochs", r.epochs).toInt();

@@ -12,7 +12,8 @@ class QSpinBox;
 
 namespace lx::ui {
 
-// New model: type, architecture, latent size, loss, β, learning rate, batch, epochs, seed.
+// New model: type (AE, VAE, UMAP-regularised AE, each with a sentence saying what it is),
+// architecture, latent size, loss, β, input noise, UMAP weight, learning rate, batch, epochs, seed.
 // The choices persist (QSettings) from one dialog to the next.
 class NewModelDialog : public QDialog {
     Q_OBJECT
@@ -38,12 +39,14 @@ private:
     QComboBox* loss_;
     QDoubleSpinBox* beta_;
     QDoubleSpinBox* noise_;
+    QDoubleSpinBox* umapWeight_;
     QDoubleSpinBox* learningRate_;
     QSpinBox* batch_;
     QSpinBox* epochs_;
     QSpinBox* seed_;
     QCheckBox* trainNow_;
     QLabel* archHelp_;
+    QLabel* kindHelp_;
     QLabel* note_;
 };
 
