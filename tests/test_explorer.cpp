@@ -618,7 +618,7 @@ TEST_CASE("a VAE shows its loss terms, the σ ellipse of a hovered image and the
     CHECK(e.window.curvesPanel()->klPointCount() > 0);
 }
 
-TEST_CASE("the error map is white where the reconstruction is exact and red where it is not", "[gui]")
+TEST_CASE("the error map is the ground where the reconstruction is exact and red where it is not, light or dark", "[gui]")
 {
     QImage a(4, 1, QImage::Format_Grayscale8), b(4, 1, QImage::Format_Grayscale8);
     const uchar av[4] = {0, 255, 100, 255}, bv[4] = {0, 255, 100, 0};
@@ -631,6 +631,21 @@ TEST_CASE("the error map is white where the reconstruction is exact and red wher
     CHECK(error.pixel(2, 0) == qRgb(255, 255, 255));
     CHECK(qRed(error.pixel(3, 0)) > 100);
     CHECK(qGreen(error.pixel(3, 0)) == 0);
+    // On a dark ground: the ground where it is exact (no white tile in a dark window), bright
+    // red where it is not.
+    const QColor ground = darkPalette().color(QPalette::Base);
+    const QImage onDark = DecodePanel::errorImage(a, b, nullptr, ground);
+    CHECK(onDark.pixel(0, 0) == ground.rgb());
+    CHECK(onDark.pixel(2, 0) == ground.rgb());
+    CHECK(qRed(onDark.pixel(3, 0)) == 255);
+    CHECK(qGreen(onDark.pixel(3, 0)) < 80);
+    // The panel draws it on its own palette's ground, and redraws it when the palette changes.
+    DecodePanel panel;
+    panel.showDataPoint(a, b, "7");
+    CHECK(panel.errorTile()->image().pixel(0, 0) == panel.palette().color(QPalette::Base).rgb());
+    panel.setPalette(darkPalette());
+    QCoreApplication::processEvents();
+    CHECK(panel.errorTile()->image().pixel(0, 0) == ground.rgb());
 }
 
 TEST_CASE("latent arithmetic moves the start along the difference of two class means", "[gui]")

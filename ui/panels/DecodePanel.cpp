@@ -2,6 +2,7 @@
 
 #include "panels/ImageTile.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -17,7 +18,7 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     original_ = new ImageTile(tr("original"), 64, this);
     reconstruction_ = new ImageTile(tr("reconstruction"), 64, this);
     error_ = new ImageTile(tr("error"), 64, this);
-    error_->setToolTip(tr("Per-pixel error |original − reconstruction|: darker red is larger"));
+    error_->setToolTip(tr("Per-pixel error |original − reconstruction|: the redder, the larger"));
     setToolTip(tr("Top: the decoder's image of the latent point under the mouse.\n"
                   "Below, over a data point: its image and what the model makes of it."));
     point_ = new QLabel(this);
@@ -50,12 +51,22 @@ void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruc
     reconstruction_->setImage(reconstruction);
     reconstruction_->setCaption(tr("reconstruction"));
     double mse = 0;
-    error_->setImage(errorImage(original, reconstruction, &mse));
+    shownOriginal_ = original;
+    shownReconstruction_ = reconstruction;
+    error_->setImage(errorImage(original, reconstruction, &mse, palette().color(QPalette::Base)));
     error_->setCaption(tr("MSE %1").arg(mse, 0, 'f', 3));
 }
 
-QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruction, double* mse)
+void DecodePanel::changeEvent(QEvent* event)
 {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && !shownOriginal_.isNull())
+        error_->setImage(errorImage(shownOriginal_, shownReconstruction_, nullptr, palette().color(QPalette::Base)));
+}
+
+QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruction, double* mse, const QColor& ground)
+{
+    const bool dark = ground.lightness() < 128;
     if (original.isNull() || original.size() != reconstruction.size())
         return {};
     const QImage a = original.convertToFormat(QImage::Format_Grayscale8);
@@ -69,9 +80,13 @@ QImage DecodePanel::errorImage(const QImage& original, const QImage& reconstruct
         for (int x = 0; x < a.width(); ++x) {
             const int d = std::abs(int(pa[x]) - int(pb[x]));
             sum += (d / 255.0) * (d / 255.0);
-            // White → red → dark red as the error grows.
             const double t = d / 255.0;
-            row[x] = qRgb(int(255 - 115 * t), int(255 * (1 - t) * (1 - t)), int(255 * (1 - t) * (1 - t)));
+            if (dark) // the ground → bright red as the error grows
+                row[x] = qRgb(int(ground.red() + (255 - ground.red()) * t), int(ground.green() * (1 - t) + 60 * t),
+                              int(ground.blue() * (1 - t) + 45 * t));
+            else // the ground (white) → red → dark red
+                row[x] = qRgb(int(ground.red() - (ground.red() - 140) * t), int(ground.green() * (1 - t) * (1 - t)),
+                              int(ground.blue() * (1 - t) * (1 - t)));
         }
     }
     if (mse)
@@ -98,6 +113,7 @@ void DecodePanel::clearDataPoint()
     reconstruction_->setImage(QImage());
     error_->setImage(QImage());
     error_->setCaption(tr("error"));
+    shownOriginal_ = shownReconstruction_ = QImage();
 }
 
 } // namespace lx::ui

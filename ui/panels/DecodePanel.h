@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QColor>
+#include <QImage>
 #include <QWidget>
 
 class QLabel;
@@ -27,11 +29,17 @@ public:
     ImageTile* errorTile() const { return error_; }
     QString dataPointText() const; // "Data point labelled 7 (validation)" over a data point, else 
 
-    // |original − reconstruction| per pixel, from white (none) to dark red (all); the mean
-    // squared error (pixels in [0, 1]) goes to `mse` if given.
-    static QImage errorImage(const QImage& original, const QImage& reconstruction, double* mse = nullptr);
+    // |original − reconstruction| per pixel, from `ground` (none) to red (all): on a light
+    // ground white → dark red, on a dark one the ground → bright red; the mean squared error
+    // (pixels in [0, 1]) goes to `mse` if given.
+    static QImage errorImage(const QImage& original, const QImage& reconstruction, double* mse = nullptr,
+                             const QColor& ground = Qt::white);
+
+protected:
+    void changeEvent(QEvent* event) override; // another palette: the error map follows
 
 private:
+    QImage shownOriginal_, shownReconstruction_; // of the error map shown, to redraw it
     ImageTile* decoded_;
     ImageTile* original_;
     ImageTile* reconstruction_;
