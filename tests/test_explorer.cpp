@@ -922,9 +922,14 @@ TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout'
     kind->setCurrentIndex(kind->findData("umap"));
     CHECK(kind->currentText().contains("UMAP"));
     CHECK(help->text().contains("UMAP layout"));
-    // Its code is its 2-D map: the latent size is 2 and stays so.
+    // Its code is its 2-D map: the latent size is 2 and stays so; another type gets its size back.
     CHECK(latent->value() == 2);
     CHECK_FALSE(latent->isEnabled());
+    kind->setCurrentIndex(kind->findData("ae"));
+    CHECK(latent->value() == 8);
+    CHECK(latent->isEnabled());
+    kind->setCurrentIndex(kind->findData("umap"));
+    CHECK(latent->value() == 2);
     CHECK(weight->isEnabled());
     weight->setValue(0.2);
     TrainingRequest r = dialog.request();

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 #include "map/LatentMapView.h"
 #include "QCustomPlot.h"
+#include "panels/ArchitecturePanel.h"
 #include "panels/CurvesPanel.h"
 #include "panels/NewModelDialog.h"
 #include "panels/ShortcutsDialog.h"
@@ -8,6 +9,8 @@
 #include <QAction>
 #include <QMenu>
 #include <QSlider>
+#include <QSpinBox>
+#include <QWheelEvent>
 #include <QTableWidget>
 
 #include <QLabel>
@@ -115,4 +118,32 @@ TEST_CASE("a short Training panel puts the curves' legend in columns rather than
     INFO("plot " << plot->height() << " px high, legend " << plot->legend->outerRect().height() << " px");
     CHECK(plot->legend->outerRect().bottom() <= plot->height());
     CHECK(plot->legend->columnCount() >= 2);
+}
+
+TEST_CASE("the wheel over the architecture's boxes scrolls past them unless one was clicked into", "[gui]")
+{
+    lx::ui::ArchitecturePanel panel;
+    panel.setSpec(lx::presetSpec("lecture", 2));
+    panel.resize(700, 500);
+    panel.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&panel));
+    auto* stride = qobject_cast<QSpinBox*>(panel.convolutionsTable()->cellWidget(0, 2));
+    REQUIRE(stride);
+    REQUIRE(stride->value() == 2);
+    auto wheel = [&] {
+        const QPointF at(stride->width() / 2.0, stride->height() / 2.0);
+        QWheelEvent event(at, stride->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(stride, &event);
+    };
+    wheel(); // passing over it: no edit
+    CHECK(stride->value() == 2);
+    CHECK(panel.editedSpec().encoderConvs[0].stride == 2);
+    panel.activateWindow();
+    REQUIRE(QTest::qWaitForWindowActive(&panel));
+    stride->setFocus();
+    QCoreApplication::processEvents();
+    REQUIRE(stride->hasFocus());
+    wheel(); // clicked into: the wheel edits it
+    CHECK(stride->value() == 1);
 }

@@ -9,11 +9,28 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QWheelEvent>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 namespace lx::ui {
 namespace {
+
+// The wheel scrolls the panel unless the box was clicked or tabbed into: scrolling past the
+// table changed a stride on the way (walkthrough). An ignored wheel event goes to the parent.
+class FocusWheelSpinBox : public QSpinBox {
+public:
+    explicit FocusWheelSpinBox(QWidget* parent) : QSpinBox(parent) { setFocusPolicy(Qt::StrongFocus); }
+
+protected:
+    void wheelEvent(QWheelEvent* event) override
+    {
+        if (hasFocus())
+            QSpinBox::wheelEvent(event);
+        else
+            event->ignore();
+    }
+};
 
 ConvLayerSpec* convAt(ModelSpec& spec, int row)
 {
@@ -109,7 +126,7 @@ void ArchitecturePanel::rebuildEditors()
             if (col == 4 && r < encoders)
                 continue; // output_padding belongs to transposed convolutions
             // The decoder's last layer makes the image: its channels are the image's.
-            auto* box = new QSpinBox(convs_);
+            auto* box = new FocusWheelSpinBox(convs_);
             box->setRange(col == 0 || col == 1 || col == 2 ? 1 : 0, maxima[col]);
             box->setValue(values[col]);
             box->setEnabled(!(col == 0 && r == rows - 1));

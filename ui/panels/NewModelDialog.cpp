@@ -171,10 +171,14 @@ void NewModelDialog::updateEnabled()
 {
     const QString kind = kind_->currentData().toString();
     beta_->setEnabled(kind == "vae");
-    // A UMAP model's code is its 2-D map.
+    // A UMAP model's code is its 2-D map; another type gets back the size it had.
     umapWeight_->setEnabled(kind == "umap");
-    if (kind == "umap")
+    if (kind == "umap" && latent_->isEnabled()) {
+        latentBeforeUmap_ = latent_->value();
         latent_->setValue(2);
+    } else if (kind != "umap" && !latent_->isEnabled() && latentBeforeUmap_ > 0) {
+        latent_->setValue(latentBeforeUmap_);
+    }
     latent_->setEnabled(kind != "umap");
     const int k = kind_->currentIndex();
     kindHelp_->setText(k >= 0 && k < int(std::size(kKinds)) ? tr(kKinds[k].help) : QString());

@@ -48,6 +48,7 @@ private:
     QLabel* archHelp_;
     QLabel* kindHelp_;
     QLabel* note_;
+    int latentBeforeUmap_ = 0; // the latent size before the type became UMAP (which fixes it at 2)
 };
 
 } // namespace lx::ui
