@@ -152,13 +152,30 @@ void addTrainOptions(QCommandLineParser& p)
                     "sigma", ""));
     p.addOption(opt("shift",
                     "Augmentation: each training image moved by up to this many pixels at random before the model "
-                    "sees it, the unmoved image its target (0: none).",
+                    "sees it, the untouched image its target (0: none; a UMAP model's default: 2, with --rotate 15, "
+                    "--scale 0.15 and --decoder-finish 0.3).",
                     "pixels", ""));
+    p.addOption(opt("rotate", "Augmentation: each training image turned by up to this many degrees at random (0: none).",
+                    "degrees", ""));
+    p.addOption(opt("scale", "Augmentation: each training image scaled by up to this fraction at random (0: none).",
+                    "fraction", ""));
+    p.addOption(opt("decoder-finish",
+                    "The last fraction of the run trains the decoder alone on the clean images' codes, the encoder "
+                    "and the map held still (0: none).",
+                    "fraction", ""));
     p.addOption(opt("umap-weight", "UMAP model: the weight of the pull towards the layout.", "w", "0.1"));
     p.addOption(opt("umap-neighbours", "UMAP model: the neighbours k of each image in UMAP's graph.", "k", "15"));
     p.addOption(opt("umap-min-dist", "UMAP model: how tightly the layout packs neighbours, in (0, 1].", "d", "0.1"));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
+    p.addOption(opt("patience",
+                    "Early stopping: stop once this many epochs in a row bring no lower validation loss (0: "
+                    "never).",
+                    "N", "0"));
+    p.addOption(opt("keep-best",
+                    "yes: end with the weights of the epoch with the lowest validation loss, later epochs dropped; "
+                    "no: the last weights. Default: yes with --seconds or --patience, else no.",
+                    "yes|no", ""));
     p.addOption(opt("out", "Where to save the checkpoint.", "file", "model.ckpt"));
 }
 
@@ -201,6 +218,12 @@ int runTrain(const QCommandLineParser& p)
         spec.inputNoise = number(p, "input-noise", 0, 10);
     if (p.isSet("shift"))
         spec.shiftAugment = int(wholeNumber(p, "shift", 0, 8));
+    if (p.isSet("rotate"))
+        spec.rotateAugment = number(p, "rotate", 0, 45);
+    if (p.isSet("scale"))
+        spec.scaleAugment = number(p, "scale", 0, 0.5);
+    if (p.isSet("decoder-finish"))
+        spec.decoderFinish = number(p, "decoder-finish", 0, 0.9);
     spec.umapWeight = number(p, "umap-weight", 0, 1000);
     spec.umapNeighbours = int(wholeNumber(p, "umap-neighbours", 2, 200));
     spec.umapMinDist = number(p, "umap-min-dist", 1e-9, 1);
@@ -213,6 +236,15 @@ int runTrain(const QCommandLineParser& p)
     config.batchSize = int(wholeNumber(p, "batch", 1, 65536));
     config.seed = uint64_t(wholeNumber(p, "seed", 0, (1ll << 53)));
     config.timeLimitSeconds = number(p, "seconds", 0, 1e9);
+    config.patience = int(wholeNumber(p, "patience", 0, 100000));
+    if (p.isSet("keep-best")) {
+        const std::string keep = text(p, "keep-best");
+        if (keep != "yes" && keep != "no")
+            throw UsageError("--keep-best must be yes or no, not '" + keep + "'");
+        config.keepBest = keep == "yes";
+    } else {
+        config.keepBest = config.timeLimitSeconds > 0 || config.patience > 0;
+    }
     const double lr = number(p, "lr", 1e-9, 10);
 
     const lx::DatasetSplits data = openData(text(p, "data"));
@@ -226,7 +258,12 @@ int runTrain(const QCommandLineParser& p)
         progress.step(r.epoch, lastEpoch, r.step, r.stepsPerEpoch, r.loss, r.imagesPerSecond);
     });
     trainer.onPrepare([&](const std::string& what, double f) { progress.prepare(what, f); });
+    int epochsTrained = 0; // with keep-best, the epochs after the best are dropped from the history
+    double seconds = 0, images = 0;
     trainer.onEpoch([&](const lx::EpochRecord& e) {
+        ++epochsTrained;
+        seconds += e.seconds;
+        images += e.seconds * e.imagesPerSecond;
         char line[256];
         char knn[32] = "";
         if (e.valKnn >= 0)
@@ -259,18 +296,18 @@ int runTrain(const QCommandLineParser& p)
     if (!failure.empty())
         throw Error(failure + " (the weights trained until then were saved to " + out + ")");
 
-    double seconds = 0, images = 0;
-    const size_t firstOfRun = run.history.size() - std::min<size_t>(run.history.size(), size_t(config.epochs));
-    for (size_t i = firstOfRun; i < run.history.size(); ++i) {
-        seconds += run.history[i].seconds;
-        images += run.history[i].seconds * run.history[i].imagesPerSecond;
-    }
     QJsonObject result = epochJson(run, run.history.back());
     result["seconds"] = seconds;
     result["images_per_second"] = images / std::max(seconds, 1e-9);
-    result["outcome"] = outcome == lx::TrainOutcome::Finished    ? "finished"
-                        : outcome == lx::TrainOutcome::TimeLimit ? "time_limit"
-                                                                 : "stopped";
+    result["outcome"] = outcome == lx::TrainOutcome::Finished        ? "finished"
+                        : outcome == lx::TrainOutcome::TimeLimit     ? "time_limit"
+                        : outcome == lx::TrainOutcome::NoImprovement ? "no_improvement"
+                                                                     : "stopped";
+    if (config.keepBest) {
+        // The weights saved are the best epoch's; the epochs after it were trained and dropped.
+        result["best_epoch"] = trainer.bestEpoch();
+        result["epochs_trained"] = epochsTrained;
+    }
     result["out"] = QString::fromStdString(out);
     printJson(result);
     return 0;
@@ -428,8 +465,15 @@ void printPlan(const lx::ModelSpec& spec)
                               .arg(spec.umapWeight)
                               .arg(spec.umapNeighbours)
                               .arg(spec.umapMinDist));
-    if (spec.shiftAugment > 0)
-        printLine(stdout, QStringLiteral("trained on images moved by up to %1 pixels at random").arg(spec.shiftAugment));
+    if (spec.shiftAugment > 0 || spec.rotateAugment > 0 || spec.scaleAugment > 0)
+        printLine(stdout, QStringLiteral("trained on images moved by up to %1 pixels, turned by up to %2° and scaled by "
+                                         "up to ±%3% at random")
+                              .arg(spec.shiftAugment)
+                              .arg(spec.rotateAugment)
+                              .arg(100 * spec.scaleAugment));
+    if (spec.decoderFinish > 0)
+        printLine(stdout, QStringLiteral("each run's last %1% trained the decoder alone on the clean images' codes")
+                              .arg(100 * spec.decoderFinish));
     if (spec.inputNoise > 0)
         printLine(stdout, QStringLiteral("trained denoising: Gaussian noise σ %1 added to each training image").arg(spec.inputNoise));
     for (const auto& [name, layers] : {std::pair<const char*, const std::vector<lx::PlannedLayer>*>{"encoder", &plan.encoder},

@@ -1,13 +1,14 @@
 // Where a training step's time goes, layer by layer: forward + backward of each layer of a
 // model at batch 128, median of many repetitions, with LibTorch's own transposed convolution
 // and with ours (model/FastConvTranspose). Prints a table; no pass/fail.
-//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases [--real] [--torch-adam] | --epochs | --profile F | --tsne D [--theta T | --boxes B]]
+//   bench_layers [--arch lecture] [--batch 128] [--reps 40] [--phases [--real] [--torch-adam] | --epochs | --profile F | --tsne D [--theta T | --boxes B] | --umap D [--pixels] | --layouts MODEL]
 #include "common/SystemInfo.h"
 #include "model/Autoencoder.h"
 #include "model/FastConvTranspose.h"
 #include "data/Dataset.h"
 #include "train/AdamStep.h"
 #include "train/Trainer.h"
+#include "io/Checkpoint.h"
 #include "latent/Evaluation.h"
 #include "latent/Tsne.h"
 #include "latent/Umap.h"
@@ -103,6 +104,35 @@ int main(int argc, char** argv)
             });
             trainer.run();
             std::printf("other steps: median %.2f ms\n", medianMs(steady));
+            return 0;
+        }
+    for (int i = 1; i + 1 < argc; ++i)
+        if (!std::strcmp(argv[i], "--layouts")) {
+            // A model's codes of its own dataset made 2-D by t-SNE and by UMAP (every image, the
+            // training and validation parts together, labels unseen), each scored as `eval`
+            // scores a 2-D model: 5-NN accuracy of the validation points among the training
+            // points. The rows "t-SNE / UMAP of the plain AE's 8-D codes" of the map table.
+            const TrainingRun run = loadCheckpoint(argv[i + 1]);
+            const DatasetSplits data = openDataset(run.dataset);
+            Autoencoder model = run.model;
+            const LatentCloud cloud = embedSplits(model, data);
+            const int64_t n = cloud.count(), t = cloud.trainCount;
+            const std::vector<uint8_t> trainLabels(cloud.labels.begin(), cloud.labels.begin() + t),
+                validationLabels(cloud.labels.begin() + t, cloud.labels.end());
+            auto score = [&](const std::vector<float>& points, int dim) {
+                const torch::Tensor all = torch::from_blob(const_cast<float*>(points.data()), {n, dim}, torch::kFloat32);
+                return knnAccuracy(all.slice(0, 0, t), trainLabels, all.slice(0, t, n), validationLabels, 5);
+            };
+            std::printf("%s: %lld codes, %d-D; 5-NN of the codes themselves %.4f\n", argv[i + 1],
+                        static_cast<long long>(n), cloud.dim, score(cloud.codes, cloud.dim));
+            auto t0 = Clock::now();
+            const std::vector<float> bySne = tsne(cloud.codes.data(), n, cloud.dim, TsneOptions());
+            std::printf("t-SNE: 5-NN %.4f (%.1f s)\n", score(bySne, 2),
+                        std::chrono::duration<double>(Clock::now() - t0).count());
+            t0 = Clock::now();
+            const std::vector<float> byUmap = umap(cloud.codes.data(), n, cloud.dim, UmapOptions());
+            std::printf("UMAP:  5-NN %.4f (%.1f s)\n", score(byUmap, 2),
+                        std::chrono::duration<double>(Clock::now() - t0).count());
             return 0;
         }
     for (int i = 1; i + 1 < argc; ++i)

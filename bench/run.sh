@@ -4,7 +4,8 @@
 # on a noisy shared machine. Usage: bash bench/run.sh [--seconds S] [--quick] [--only speed|quality|map|gui] [--rounds N]
 #   quality: train each architecture (a plain AE) for S seconds (default 60) on mnist, then score it
 #   map:     the 2-D map's quality, S seconds each, seeds 0, 1, 2: the UMAP-regularised conv
-#            model (the first launch's) beside the plain conv and lecture autoencoders
+#            model (the first launch's) beside the plain conv and lecture autoencoders, and
+#            beside t-SNE and UMAP of a plain 8-D conv AE's codes (bench_layers --layouts)
 #   speed:   one epoch of the lecture model (8,000 images), images per second
 #   gui:     map redraw, hover latency, event-loop lateness and throughput while training,
 #            close mid-training (bench/bench_gui.cpp), on fashion (70,000 points)
@@ -70,6 +71,21 @@ mse, knn = v[:3], v[3:]
 print(f"{name:<22} {statistics.mean(mse):8.4f} {statistics.mean(knn):8.4f}   {', '.join(f'{x:.3f}' for x in knn)}")
 PY
   done
+  # t-SNE and UMAP of a plain 8-D conv AE's codes (same budget), scored the same way.
+  sne=() um=()
+  for seed in 0 1 2; do
+    "$app" train --model ae --arch conv --latent 8 --seed "$seed" --epochs 100000 --seconds "$seconds" \
+      --out "$tmp/wide.ckpt" >/dev/null 2>&1
+    layouts=$("${app%/app/latent-explorer}/bench/bench_layers" --layouts "$tmp/wide.ckpt")
+    sne+=("$(sed -n 's/^t-SNE: 5-NN \([0-9.]*\).*/\1/p' <<<"$layouts")")
+    um+=("$(sed -n 's/^UMAP:  5-NN \([0-9.]*\).*/\1/p' <<<"$layouts")")
+  done
+  /usr/bin/python3 - "${sne[@]}" "${um[@]}" <<'PY'
+import statistics, sys
+v = [float(x) for x in sys.argv[1:]]
+for name, knn in (("t-SNE of ae conv 8-D", v[:3]), ("UMAP of ae conv 8-D", v[3:])):
+    print(f"{name:<22} {'-':>8} {statistics.mean(knn):8.4f}   {', '.join(f'{x:.3f}' for x in knn)}")
+PY
   echo
 fi
 # Speed: one epoch (8,000 images), ours and the peer alternating, N rounds each, so that

@@ -156,6 +156,8 @@ TEST_CASE("the CLI's default model is the window's first: a UMAP-regularised con
     CHECK(inspect.out.contains("UMAP-regularised"));
     CHECK(inspect.out.contains("weight 0.1, 15 neighbours, min_dist 0.1"));
     CHECK(inspect.out.contains("trained denoising: Gaussian noise σ 0.3"));
+    CHECK(inspect.out.contains("moved by up to 2 pixels, turned by up to 15° and scaled by up to ±15%"));
+    CHECK(inspect.out.contains("last 30% trained the decoder alone"));
     // A wider code: a plain autoencoder, as before; a UMAP model of one is refused.
     const QString wide = QString::fromStdString(dir.file("wide.ckpt"));
     REQUIRE(cli({"train", "--data", data, "--latent", "4", "--arch", "mlp", "--epochs", "1", "--out", wide}).exitCode == 0);
@@ -168,6 +170,30 @@ TEST_CASE("the CLI's default model is the window's first: a UMAP-regularised con
         CHECK(bad.err.count('\n') == 1);
         CHECK_FALSE(std::filesystem::exists(dir.file("bad.ckpt")));
     }
+}
+
+TEST_CASE("train --patience stops once validation stops improving and saves the best epoch's weights", "[cli]")
+{
+    test::TempDir dir;
+    // 16 training images: an mlp learns them by heart and its validation loss turns up.
+    const QString data = QString::fromStdString(test::writeDataset(test::syntheticDataset(20), dir.path().string(), "few"));
+    const QString model = QString::fromStdString(dir.file("best.ckpt"));
+    const Run train = cli({"train", "--data", data, "--model", "ae", "--arch", "mlp", "--epochs", "400", "--batch", "16",
+                           "--lr", "1e-2", "--patience", "5", "--out", model});
+    INFO(train.err.toStdString());
+    REQUIRE(train.exitCode == 0);
+    const QJsonObject t = train.json();
+    CHECK(t["outcome"].toString() == "no_improvement");
+    const int best = t["best_epoch"].toInt();
+    CHECK(best >= 1);
+    CHECK(t["epochs_trained"].toInt() == best + 5);
+    CHECK(t["epochs"].toInt() == best); // the file holds the best epoch and its history up to it
+    const Run inspect = cli({"inspect", "--model", model});
+    CHECK(inspect.out.contains(QString("epochs: %1\n").arg(best)));
+    // Without --patience or --seconds the last weights are kept, as before.
+    const Run plain = cli({"train", "--data", data, "--model", "ae", "--arch", "mlp", "--epochs", "3", "--out", model});
+    CHECK(plain.json()["epochs"].toInt() == 3);
+    CHECK_FALSE(plain.json().contains("best_epoch"));
 }
 
 TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", "[cli]")
@@ -197,6 +223,7 @@ TEST_CASE("CLI errors exit non-zero with one line on stderr and write nothing", 
     for (const QStringList& args : {QStringList{"train", "--model", "gan", "--out", out},
                                     QStringList{"train", "--arch", "resnet", "--out", out},
                                     QStringList{"train", "--loss", "l1", "--out", out},
+                                    QStringList{"train", "--keep-best", "maybe", "--out", out},
                                     QStringList{"inspect", "--arch", "resnet"}}) {
         const Run r = cli(args);
         INFO(args.join(' ').toStdString() << ": " << r.err.toStdString());

@@ -138,6 +138,43 @@ TEST_CASE("a spec survives JSON and a damaged spec is refused by field", "[model
     CHECK_THROWS_WITH(presetSpec("resnet"), Catch::Contains("lecture, conv or mlp"));
 }
 
+TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, read back, absent in older files, checked",
+          "[model]")
+{
+    ModelSpec spec = presetSpec("conv", 2, ModelKind::Umap); // the first launch's model has them all
+    CHECK(spec.shiftAugment == 2);
+    CHECK(spec.rotateAugment == 15);
+    CHECK(spec.scaleAugment == 0.15);
+    CHECK(spec.decoderFinish == 0.3);
+    for (const std::string& arch : presetNames()) { // plain autoencoders train as the lecture's
+        const ModelSpec plain = presetSpec(arch, 2);
+        CHECK(plain.rotateAugment + plain.scaleAugment + plain.shiftAugment + plain.decoderFinish == 0);
+    }
+    spec.rotateAugment = 7.5;
+    spec.scaleAugment = 0.05;
+    spec.decoderFinish = 0.25;
+    const ModelSpec back = specFromJson(specToJson(spec));
+    CHECK(back == spec);
+    CHECK(back.rotateAugment == 7.5);
+    CHECK(back.decoderFinish == 0.25);
+    QJsonObject older = specToJson(spec);
+    for (const char* key : {"rotate_augment", "scale_augment", "decoder_finish"})
+        older.remove(key); // a checkpoint from before the fields existed
+    const ModelSpec old = specFromJson(older);
+    CHECK(old.rotateAugment == 0);
+    CHECK(old.scaleAugment == 0);
+    CHECK(old.decoderFinish == 0);
+    for (const auto& [key, value] : std::vector<std::pair<const char*, QJsonValue>>{
+             {"rotate_augment", 90}, {"rotate_augment", "lots"}, {"scale_augment", -0.1}, {"decoder_finish", 1.0}}) {
+        QJsonObject bad = specToJson(spec);
+        bad[key] = value;
+        CHECK_THROWS_WITH(specFromJson(bad), Catch::Contains(key));
+    }
+    ModelSpec vae = presetSpec("conv", 2, ModelKind::Vae);
+    vae.decoderFinish = 0.3;
+    CHECK_THROWS_WITH(checkSpec(vae), Catch::Contains("VAE"));
+}
+
 TEST_CASE("the denoising σ is part of the spec: saved, read back, absent in older files, checked", "[model]")
 {
     for (const std::string& arch : presetNames()) // plain autoencoders unless asked

@@ -361,3 +361,235 @@ TEST_CASE("a UMAP model's bad settings are refused with a clear message", "[trai
     json.remove("umap");
     CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("umap.weight"));
 }
+
+namespace {
+
+// An mlp on 4 training images (4 of the 10 shapes, each with its own noise) and 80 of all ten
+// for validation: it learns the four by heart, and its validation loss turns up again.
+TrainConfig overfittingConfig(int epochs)
+{
+    TrainConfig config;
+    config.epochs = epochs;
+    config.batchSize = 4;
+    config.seed = 3;
+    config.cosineDecay = false; // the same rates whatever the number of epochs
+    config.measureKnn = false;
+    return config;
+}
+
+bool sameAdamState(torch::optim::Adam& a, torch::optim::Adam& b)
+{
+    const auto pa = a.param_groups().at(0).params(), pb = b.param_groups().at(0).params();
+    for (size_t i = 0; i < pa.size(); ++i) {
+        const auto key = [](const torch::Tensor& t) { return c10::guts::to_string(t.unsafeGetTensorImpl()); };
+        const auto& sa = static_cast<const torch::optim::AdamParamState&>(*a.state().at(key(pa[i])));
+        const auto& sb = static_cast<const torch::optim::AdamParamState&>(*b.state().at(key(pb[i])));
+        if (sa.step() != sb.step() || !torch::equal(sa.exp_avg(), sb.exp_avg())
+            || !torch::equal(sa.exp_avg_sq(), sb.exp_avg_sq()))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+TEST_CASE("keepBest goes back to the best epoch's weights and optimizer state, as if training had stopped there",
+          "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(4, 80);
+    const int epochs = 150;
+    TrainingRun a = TrainingRun::create(presetSpec("mlp", 2), 1e-2, 3);
+    TrainConfig config = overfittingConfig(epochs);
+    config.keepBest = true;
+    std::vector<EpochRecord> reported;
+    Trainer trainer(a, data, config);
+    trainer.onEpoch([&](const EpochRecord& e) { reported.push_back(e); });
+    REQUIRE(trainer.run() == TrainOutcome::Finished);
+    REQUIRE(reported.size() == size_t(epochs));
+    const auto best = std::min_element(reported.begin(), reported.end(),
+                                       [](const EpochRecord& x, const EpochRecord& y) { return x.valLoss < y.valLoss; });
+    const int bestEpoch = best->epoch;
+    INFO("best epoch " << bestEpoch << ", val " << best->valLoss << ", last " << reported.back().valLoss);
+    REQUIRE(bestEpoch < epochs - 20); // the set-up overfits, or this test proves nothing
+    CHECK(trainer.bestEpoch() == bestEpoch);
+    REQUIRE(a.epochsDone() == bestEpoch);
+    CHECK(a.history.back().valLoss == best->valLoss);
+    CHECK(Trainer::evaluate(a, data.validation).valLoss == Approx(best->valLoss).epsilon(1e-6));
+
+    // The same as a run told to train just that many epochs: weights and Adam's state alike,
+    // and so after one more epoch of each.
+    TrainingRun b = TrainingRun::create(presetSpec("mlp", 2), 1e-2, 3);
+    Trainer(b, data, overfittingConfig(bestEpoch)).run();
+    CHECK(sameWeights(a.model, b.model));
+    CHECK(sameAdamState(*a.optimizer, *b.optimizer));
+    Trainer(a, data, overfittingConfig(1)).run();
+    Trainer(b, data, overfittingConfig(1)).run();
+    CHECK(sameWeights(a.model, b.model));
+    CHECK(a.history.back().valLoss == b.history.back().valLoss);
+}
+
+TEST_CASE("early stopping ends training once the validation loss has not improved for the patience's epochs", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(4, 80);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-2, 3);
+    TrainConfig config = overfittingConfig(400);
+    config.patience = 4;
+    std::vector<EpochRecord> reported;
+    Trainer trainer(run, data, config);
+    trainer.onEpoch([&](const EpochRecord& e) { reported.push_back(e); });
+    REQUIRE(trainer.run() == TrainOutcome::NoImprovement);
+    const auto best = std::min_element(reported.begin(), reported.end(),
+                                       [](const EpochRecord& x, const EpochRecord& y) { return x.valLoss < y.valLoss; });
+    CHECK(trainer.bestEpoch() == best->epoch);
+    CHECK(reported.size() == size_t(best->epoch + 4)); // four epochs without a better one, then stop
+    CHECK(run.epochsDone() == int(reported.size()));   // without keepBest the last weights stay
+    for (size_t i = size_t(best->epoch); i < reported.size(); ++i)
+        CHECK(reported[i].valLoss >= best->valLoss);
+}
+
+TEST_CASE("without a validation part, neither patience nor keepBest cut training short", "[train]")
+{
+    DatasetSplits data = test::syntheticSplits(4, 80);
+    data.validation = Dataset{};
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-2, 3);
+    TrainConfig config = overfittingConfig(12);
+    config.patience = 2;
+    config.keepBest = true;
+    Trainer trainer(run, data, config);
+    CHECK(trainer.run() == TrainOutcome::Finished);
+    CHECK(run.epochsDone() == 12);
+    CHECK(trainer.bestEpoch() == 0);
+}
+
+namespace {
+
+// The angle (degrees) of an image's principal axis, from its second moments.
+double principalAngle(const torch::Tensor& image)
+{
+    const torch::Tensor w = image.squeeze();
+    const int64_t h = w.size(0), width = w.size(1);
+    const torch::Tensor ys = torch::arange(h, torch::kFloat32).view({h, 1}).expand({h, width});
+    const torch::Tensor xs = torch::arange(width, torch::kFloat32).view({1, width}).expand({h, width});
+    const double m = w.sum().item<double>();
+    const double cx = (w * xs).sum().item<double>() / m, cy = (w * ys).sum().item<double>() / m;
+    const double sxx = (w * (xs - cx).pow(2)).sum().item<double>() / m;
+    const double syy = (w * (ys - cy).pow(2)).sum().item<double>() / m;
+    const double sxy = (w * (xs - cx) * (ys - cy)).sum().item<double>() / m;
+    return 0.5 * std::atan2(2 * sxy, sxx - syy) * 180.0 / M_PI;
+}
+
+} // namespace
+
+TEST_CASE("augmentation turns, scales and moves each image within the spec's bounds", "[train]")
+{
+    // A thin bar through the centre at 0°: its principal axis is the bar.
+    torch::Tensor bar = torch::zeros({1, 1, 28, 28});
+    bar.index_put_({0, 0, torch::indexing::Slice(13, 15), torch::indexing::Slice(4, 24)}, 1.0f);
+    const torch::Tensor x = bar.expand({256, 1, 28, 28}).contiguous();
+    auto generator = at::detail::createCPUGenerator(5);
+
+    ModelSpec none = presetSpec("conv", 2);
+    CHECK(torch::allclose(augmentedImages(x, none, generator), x, 1e-5, 1e-5)); // no augmentation: the image itself
+
+    ModelSpec turn = none;
+    turn.rotateAugment = 15;
+    const torch::Tensor turned = augmentedImages(x, turn, generator);
+    double lo = 90, hi = -90;
+    for (int64_t i = 0; i < x.size(0); ++i) {
+        const double a = principalAngle(turned[i]);
+        lo = std::min(lo, a);
+        hi = std::max(hi, a);
+        CHECK(turned[i].sum().item<double>() == Approx(bar.sum().item<double>()).epsilon(0.1)); // ink kept
+    }
+    INFO("angles from " << lo << " to " << hi);
+    CHECK(lo >= -16);
+    CHECK(hi <= 16);
+    CHECK(lo < -10); // both ways, most of the range
+    CHECK(hi > 10);
+
+    ModelSpec grow = none;
+    grow.scaleAugment = 0.2;
+    const torch::Tensor scaled = augmentedImages(x, grow, generator);
+    // The bar's spread along its length (the root of its second moment) scales with it.
+    const torch::Tensor columns = torch::arange(28, torch::kFloat32).view({1, 1, 1, 28}) - 13.5;
+    const torch::Tensor spread = ((scaled * columns.pow(2)).sum({1, 2, 3}) / scaled.sum({1, 2, 3})).sqrt()
+                                 / ((bar * columns.pow(2)).sum() / bar.sum()).sqrt();
+    INFO("scales from " << spread.min().item<double>() << " to " << spread.max().item<double>());
+    CHECK(spread.min().item<double>() >= 0.78);
+    CHECK(spread.max().item<double>() <= 1.22);
+    CHECK(spread.max().item<double>() - spread.min().item<double>() > 0.25);
+
+    ModelSpec move = none;
+    move.shiftAugment = 2;
+    const torch::Tensor moved = augmentedImages(x, move, generator);
+    const torch::Tensor rows = torch::arange(28, torch::kFloat32).view({1, 1, 28, 1});
+    const torch::Tensor centre = (moved * rows).sum({1, 2, 3}) / moved.sum({1, 2, 3}) - 13.5; // bar's centre row: 13.5
+    CHECK(centre.abs().max().item<double>() <= 2.01);
+    CHECK(centre.abs().max().item<double>() > 1.0);
+}
+
+TEST_CASE("the decoder's finish trains the decoder alone on the clean codes, the encoder and the map held still",
+          "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(160, 40);
+    ModelSpec spec = presetSpec("conv", 2);
+    spec.inputNoise = 0.3;
+    spec.rotateAugment = 10;
+    spec.decoderFinish = 0.5; // of 4 epochs: the last 2
+    TrainingRun run = TrainingRun::create(spec, 2e-3, 1);
+    TrainConfig config;
+    config.epochs = 4;
+    config.batchSize = 32;
+    config.cosineDecay = false;
+    auto encoderWeights = [&] {
+        std::vector<torch::Tensor> w;
+        for (const torch::Tensor& p : run.model->encoderLayers()->parameters())
+            w.push_back(p.detach().clone());
+        for (const torch::Tensor& b : run.model->encoderLayers()->buffers())
+            w.push_back(b.detach().clone()); // batch statistics too: the encoder is not run
+        return w;
+    };
+    auto decoderWeights = [&] {
+        std::vector<torch::Tensor> w;
+        for (const torch::Tensor& p : run.model->decoderLayers()->parameters())
+            w.push_back(p.detach().clone());
+        return w;
+    };
+    auto same = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+        for (size_t i = 0; i < a.size(); ++i)
+            if (!torch::equal(a[i], b[i]))
+                return false;
+        return true;
+    };
+    std::vector<std::vector<torch::Tensor>> encoderAfter, decoderAfter;
+    std::vector<std::pair<int, bool>> steps; // epoch, decoder only
+    Trainer trainer(run, data, config);
+    trainer.onStep([&](const StepReport& r) { steps.emplace_back(r.epoch, r.decoderOnly); });
+    trainer.onEpoch([&](const EpochRecord&) {
+        encoderAfter.push_back(encoderWeights());
+        decoderAfter.push_back(decoderWeights());
+    });
+    std::vector<torch::Tensor> finishCodes;
+    trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor& codes, const torch::Tensor&) {
+        if (!validation && encoderAfter.size() == 3) // the training steps of epoch 4
+            finishCodes.push_back(codes.clone());
+    });
+    REQUIRE(trainer.run() == TrainOutcome::Finished);
+    REQUIRE(encoderAfter.size() == 4);
+    CHECK_FALSE(same(encoderAfter[0], encoderAfter[1])); // the encoder learns in the first half
+    CHECK(same(encoderAfter[1], encoderAfter[2]));        // and holds still in the second
+    CHECK(same(encoderAfter[2], encoderAfter[3]));
+    CHECK_FALSE(same(decoderAfter[1], decoderAfter[2])); // while the decoder goes on learning
+    CHECK_FALSE(same(decoderAfter[2], decoderAfter[3]));
+    for (const auto& [epoch, decoderOnly] : steps)
+        CHECK(decoderOnly == (epoch > 2));
+    // The codes it trains on are the clean training images' codes, in eval mode.
+    REQUIRE_FALSE(finishCodes.empty());
+    const torch::Tensor clean = encodeDataset(run.model, data.train);
+    for (const torch::Tensor& c : finishCodes) {
+        bool found = true;
+        for (int64_t i = 0; i < c.size(0); ++i)
+            found = found && ((clean - c[i]).abs().sum(1).min().item<double>() < 1e-5);
+        CHECK(found);
+    }
+}

@@ -68,8 +68,11 @@ void configureMemory()
     // glibc serves blocks over 128 KiB with mmap and unmaps them on free, raising that
     // threshold only gradually: the first training steps then page-fault on every activation
     // buffer (several MB each) and run at half speed. Keep such blocks in the heap for reuse.
+    // And keep freed memory at the heap's top up to 256 MB: at 32 MB a step of batch 256 gave
+    // back what the next step needed, which faulted it in again (154 ms a step against 54;
+    // bench/RESULTS.md, session 9).
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 void configureThreads(int requested)

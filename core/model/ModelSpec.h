@@ -39,11 +39,18 @@ struct ModelSpec {
     // Training only: the σ of Gaussian noise added to every training image, which the model
     // must map back to the clean image (a denoising autoencoder). 0: a plain autoencoder.
     double inputNoise = 0.0;
-    // Training only: each training image moved by up to this many pixels in x and y (at
-    // random, zero filling) before the model sees it, the unmoved image its target (as with
-    // inputNoise): codes that hold still under small shifts, the commonest variation between
-    // handwritten digits, generalise better to images the model has not seen.
+    // Training only, augmentation: each training image moved by up to shiftAugment pixels in
+    // x and y, turned by up to rotateAugment degrees and scaled by up to ±scaleAugment (each
+    // drawn at random, bilinear, zero filling) before the model sees it, the untouched image
+    // its target (as with inputNoise): codes that hold still under the commonest variations
+    // between handwritten digits generalise better to images the model has not seen.
     int shiftAugment = 0;
+    double rotateAugment = 0.0;
+    double scaleAugment = 0.0;
+    // Training only: the last fraction of each run trains the decoder alone, on the codes of
+    // the clean training images (the encoder, and so the map, stand still): it learns to decode
+    // the codes as they will be, not their noisy and augmented neighbours. 0: off.
+    double decoderFinish = 0.0;
     // A UMAP-regularised model (kind Umap, latent 2): training first lays the training images
     // out by UMAP (latent/Umap.h: k = umapNeighbours, umapMinDist) and adds
     // umapWeight · ‖z − y‖² (y the image's place in that layout; mean over the batch) to the

@@ -40,6 +40,7 @@ struct StepReport {
     double recon = 0;
     double kl = 0;
     double structure = 0;       // UMAP model: the step's mean ‖z − y‖²
+    bool decoderOnly = false;   // in the decoder's finish (ModelSpec::decoderFinish): the codes hold still
     double imagesPerSecond = 0; // over this run so far, training loop only
     double elapsedSeconds = 0;
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace lx {
 namespace {
@@ -29,20 +30,91 @@ void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
                     + std::to_string(run.spec.imageCols));
 }
 
-// Each image of x (N×1×H×W) moved by its own random offset in [−s, s]² (zero filling).
-torch::Tensor shiftedImages(const torch::Tensor& x, int s, at::Generator& generator)
+// What keepBest goes back to: the weights, the batch statistics and Adam's state.
+struct SavedState {
+    std::vector<torch::Tensor> values;  // parameters, then buffers
+    std::vector<torch::Tensor> moments; // per parameter: exp_avg, exp_avg_sq, max_exp_avg_sq (undefined: none)
+    std::vector<int64_t> steps;         // per parameter: Adam's step count, −1 where it had no state
+};
+
+std::string stateKey(const torch::Tensor& p)
 {
-    const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
-    const torch::Tensor padded = torch::constant_pad_nd(x, {s, s, s, s});
-    const torch::Tensor offsets = torch::randint(0, 2 * s + 1, {n, 2}, generator, torch::kLong);
-    const auto o = offsets.accessor<int64_t, 2>();
-    torch::Tensor out = torch::empty_like(x);
-    for (int64_t i = 0; i < n; ++i)
-        out[i].copy_(padded[i].slice(1, o[i][0], o[i][0] + h).slice(2, o[i][1], o[i][1] + w));
-    return out;
+    return c10::guts::to_string(p.unsafeGetTensorImpl()); // as torch::optim::Adam keys its state
+}
+
+SavedState saveState(TrainingRun& run)
+{
+    torch::NoGradGuard noGrad;
+    SavedState s;
+    for (const torch::Tensor& p : run.model->parameters())
+        s.values.push_back(p.detach().clone());
+    for (const torch::Tensor& b : run.model->buffers())
+        s.values.push_back(b.detach().clone());
+    auto clone = [](const torch::Tensor& t) { return t.defined() ? t.clone() : torch::Tensor(); };
+    for (auto& group : run.optimizer->param_groups())
+        for (const torch::Tensor& p : group.params()) {
+            const auto it = run.optimizer->state().find(stateKey(p));
+            if (it == run.optimizer->state().end() || !it->second) {
+                s.moments.insert(s.moments.end(), 3, torch::Tensor());
+                s.steps.push_back(-1);
+                continue;
+            }
+            const auto& st = static_cast<const torch::optim::AdamParamState&>(*it->second);
+            s.moments.push_back(clone(st.exp_avg()));
+            s.moments.push_back(clone(st.exp_avg_sq()));
+            s.moments.push_back(clone(st.max_exp_avg_sq()));
+            s.steps.push_back(st.step());
+        }
+    return s;
+}
+
+void restoreState(TrainingRun& run, const SavedState& s)
+{
+    torch::NoGradGuard noGrad;
+    size_t i = 0;
+    for (torch::Tensor& p : run.model->parameters())
+        p.copy_(s.values.at(i++));
+    for (torch::Tensor& b : run.model->buffers())
+        b.copy_(s.values.at(i++));
+    size_t k = 0;
+    for (auto& group : run.optimizer->param_groups())
+        for (const torch::Tensor& p : group.params()) {
+            const int64_t step = s.steps.at(k);
+            const torch::Tensor* m = &s.moments.at(3 * k);
+            ++k;
+            if (step < 0) {
+                run.optimizer->state().erase(stateKey(p));
+                continue;
+            }
+            auto& slot = run.optimizer->state()[stateKey(p)];
+            auto state = std::make_unique<torch::optim::AdamParamState>();
+            state->step(step);
+            state->exp_avg(m[0].clone());
+            state->exp_avg_sq(m[1].clone());
+            if (m[2].defined())
+                state->max_exp_avg_sq(m[2].clone());
+            slot = std::move(state);
+        }
 }
 
 } // namespace
+
+torch::Tensor augmentedImages(const torch::Tensor& x, const ModelSpec& spec, at::Generator& generator)
+{
+    namespace F = torch::nn::functional;
+    const int64_t n = x.size(0);
+    auto uniform = [&](double half) { return (torch::rand({n}, generator) * 2 - 1) * half; };
+    const torch::Tensor angle = uniform(spec.rotateAugment * M_PI / 180.0);
+    const torch::Tensor scale = 1 + uniform(spec.scaleAugment);
+    // affine_grid's coordinates run from −1 to 1 across the image: a pixel is 2/size.
+    const torch::Tensor dx = uniform(spec.shiftAugment * 2.0 / double(x.size(3)));
+    const torch::Tensor dy = uniform(spec.shiftAugment * 2.0 / double(x.size(2)));
+    const torch::Tensor c = torch::cos(angle) / scale, s = torch::sin(angle) / scale;
+    const torch::Tensor theta = torch::stack({torch::stack({c, -s, dx}, 1), torch::stack({s, c, dy}, 1)}, 1);
+    const torch::Tensor grid = F::affine_grid(theta, x.sizes(), false);
+    return F::grid_sample(x, grid,
+                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+}
 
 double cosineRate(double baseRate, double progress)
 {
@@ -147,11 +219,22 @@ TrainOutcome Trainer::run()
         }
         umapTarget = torch::from_blob(run_.umapTarget.data(), {n, 2}, torch::kFloat32);
     }
+    // The decoder's finish (ModelSpec::decoderFinish): the codes of the clean training images,
+    // made once when it begins; the encoder is not run again this run.
+    torch::Tensor finishCodes;
 
     run_.model->train();
     double trainSeconds = 0;
     int64_t imagesSeen = 0;
     TrainOutcome outcome = TrainOutcome::Finished;
+
+    // Early stopping and keepBest judge epochs by their validation loss.
+    const bool judged = data_.validation.count > 0;
+    double bestLoss = std::numeric_limits<double>::infinity();
+    size_t bestHistorySize = 0;
+    int sinceBest = 0;
+    SavedState best;
+    bestEpoch_ = 0;
 
     for (int e = 0; e < config_.epochs && outcome == TrainOutcome::Finished; ++e) {
         const torch::Tensor order = torch::randperm(n, generator, torch::kLong);
@@ -176,10 +259,10 @@ TrainOutcome Trainer::run()
                 outcome = TrainOutcome::TimeLimit;
                 break;
             }
+            double progress = double(e * stepsPerEpoch + s) / double(config_.epochs * stepsPerEpoch);
+            if (config_.timeLimitSeconds > 0)
+                progress = std::max(progress, trainSeconds / config_.timeLimitSeconds);
             if (config_.cosineDecay) {
-                double progress = double(e * stepsPerEpoch + s) / double(config_.epochs * stepsPerEpoch);
-                if (config_.timeLimitSeconds > 0)
-                    progress = std::max(progress, trainSeconds / config_.timeLimitSeconds);
                 for (auto& group : run_.optimizer->param_groups())
                     static_cast<torch::optim::AdamOptions&>(group.options()).lr(cosineRate(run_.learningRate, progress));
             }
@@ -187,21 +270,37 @@ TrainOutcome Trainer::run()
             const int64_t begin = s * config_.batchSize;
             const torch::Tensor idx = order.slice(0, begin, std::min(begin + config_.batchSize, n));
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
+            const bool decoderOnly = run_.spec.decoderFinish > 0 && progress >= 1 - run_.spec.decoderFinish;
+            if (decoderOnly && !finishCodes.defined()) {
+                finishCodes = encodeDataset(run_.model, data_.train, kEvaluationBatch, abandon_);
+                run_.model->train();
+            }
 
             dropGradients(*run_.optimizer);
-            // A denoising model sees a noisy (or moved) image and is scored against the clean one.
-            torch::Tensor seen = run_.spec.shiftAugment > 0 ? shiftedImages(x, run_.spec.shiftAugment, generator) : x;
-            if (run_.spec.inputNoise > 0)
-                seen = seen + run_.spec.inputNoise * torch::randn_like(x);
-            const ModelOutput out = run_.model->forward(seen);
+            ModelOutput out;
+            if (decoderOnly) {
+                out.mu = finishCodes.index_select(0, idx);
+                out.reconstruction = run_.model->decode(out.mu);
+            } else {
+                // A denoising or augmented model sees a noisy or moved image and is scored
+                // against the clean one.
+                torch::Tensor seen = run_.spec.shiftAugment > 0 || run_.spec.rotateAugment > 0 || run_.spec.scaleAugment > 0
+                                         ? augmentedImages(x, run_.spec, generator)
+                                         : x;
+                if (run_.spec.inputNoise > 0)
+                    seen = seen + run_.spec.inputNoise * torch::randn_like(x);
+                out = run_.model->forward(seen);
+            }
             const LossTerms t = computeLoss(run_.spec, out, x);
             // A UMAP model minimises reconstruction + weight·‖z − y‖² but reports its
             // reconstruction as its loss, so that training and validation compare.
             torch::Tensor minimised = t.total;
             double structure = 0;
             if (umapModel) {
+                // In the decoder's finish the codes are fixed: the pull is still reported, not minimised.
                 const torch::Tensor pull = (out.mu - umapTarget.index_select(0, idx)).pow(2).sum(1).mean();
-                minimised = t.total + run_.spec.umapWeight * pull;
+                if (!decoderOnly)
+                    minimised = t.total + run_.spec.umapWeight * pull;
                 structure = pull.item<double>();
             }
             const double loss = minimised.item<double>();
@@ -243,6 +342,7 @@ TrainOutcome Trainer::run()
                 r.recon = recon;
                 r.kl = kl;
                 r.structure = structure;
+                r.decoderOnly = decoderOnly;
                 r.imagesPerSecond = imagesSeen / std::max(trainSeconds, 1e-9);
                 r.elapsedSeconds = secondsSince(epochStart);
                 onStep_(r);
@@ -287,6 +387,21 @@ TrainOutcome Trainer::run()
         run_.history.push_back(record);
         if (onEpoch_)
             onEpoch_(record);
+        if (judged && std::isfinite(record.valLoss) && record.valLoss < bestLoss) {
+            bestLoss = record.valLoss;
+            bestEpoch_ = record.epoch;
+            bestHistorySize = run_.history.size();
+            sinceBest = 0;
+            if (config_.keepBest)
+                best = saveState(run_);
+        } else if (judged && !record.partial && ++sinceBest >= config_.patience && config_.patience > 0
+                   && outcome == TrainOutcome::Finished) {
+            outcome = TrainOutcome::NoImprovement;
+        }
+    }
+    if (config_.keepBest && bestEpoch_ > 0 && bestHistorySize < run_.history.size()) {
+        restoreState(run_, best);
+        run_.history.resize(bestHistorySize);
     }
     run_.model->eval();
     return outcome;

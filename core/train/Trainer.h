@@ -23,12 +23,24 @@ struct TrainConfig {
     // (EpochRecord::valKnn): one more pass over the training images, in eval mode. Only when
     // both parts have labels.
     bool measureKnn = true;
+    // Early stopping: stop once this many whole epochs in a row bring no lower validation loss
+    // than the best so far (0: never).
+    int patience = 0;
+    // At the end, go back to the weights, batch statistics and optimizer state of this run's
+    // epoch with the lowest validation loss, dropping the later epochs from the history, so the
+    // model, its history and a resume agree (Trainer::bestEpoch() says which).
+    bool keepBest = false;
 };
+
+// Each image of x (N×1×H×W) moved, turned and scaled by its own random draw within the spec's
+// augmentation (shiftAugment, rotateAugment, scaleAugment; bilinear, zero outside the image).
+torch::Tensor augmentedImages(const torch::Tensor& x, const ModelSpec& spec, at::Generator& generator);
 
 // The learning rate at `progress` (0..1) through a run with cosine decay.
 double cosineRate(double baseRate, double progress);
 
-enum class TrainOutcome { Finished, Stopped, TimeLimit };
+// NoImprovement: stopped early by TrainConfig::patience.
+enum class TrainOutcome { Finished, Stopped, TimeLimit, NoImprovement };
 
 // Trains a TrainingRun with Adam on a dataset's training part, evaluates the validation
 // part after each epoch, and reports both through callbacks (called on the training thread).
@@ -63,6 +75,9 @@ public:
     // (the weights are those of the last step; the epoch under way is not recorded). For
     // shutting down, where a stop's orderly end (finishing the epoch's validation) is too slow.
     void abandonWhen(const std::atomic<bool>* flag) { abandon_ = flag; }
+    // After run(): this run's epoch (numbered in the model's whole history) with the lowest
+    // validation loss (0: no validation part); the model holds it if keepBest was set.
+    int bestEpoch() const { return bestEpoch_; }
 
     // Mean loss terms over a whole dataset, in eval mode, without gradients.
     // A UMAP model's targets (TrainingRun::umapTarget) for the images of `train`. Throws
@@ -83,6 +98,7 @@ private:
     PrepareCallback onPrepare_;
     EpochCallback onEpoch_;
     CodesCallback onCodes_;
+    int bestEpoch_ = 0;
 };
 
 // The dataset's images as one uint8 tensor N×H×W: a read-only view of the dataset's own

@@ -376,13 +376,16 @@ void CurvesPanel::addStep(const TrainingProgress& p)
                                      .arg(beta_ * s.kl / pixels_, 0, 'f', 4)
                                      .arg(s.kl, 0, 'f', 2)
                                : QString();
-    status_->setText(tr("Epoch %1 of %2 · loss %3%4 · %L5 images/s%6")
+    // The decoder's finish: the map holds still on purpose, so say why.
+    const QString finish = s.decoderOnly ? tr(" · decoder only, the map holds") : QString();
+    status_->setText(tr("Epoch %1 of %2 · loss %3%4 · %L5 images/s%6%7")
                          .arg(s.epoch)
                          .arg(p.lastEpoch)
                          .arg(s.loss, 0, 'f', 4)
                          .arg(terms)
                          .arg(qRound(s.imagesPerSecond))
-                         .arg(left));
+                         .arg(left)
+                         .arg(finish));
     rescale();
 }
 
