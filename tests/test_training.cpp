@@ -565,9 +565,12 @@ TEST_CASE("the decoder's finish trains the decoder alone on the clean codes, the
     std::vector<std::pair<int, bool>> steps; // epoch, decoder only
     Trainer trainer(run, data, config);
     trainer.onStep([&](const StepReport& r) { steps.emplace_back(r.epoch, r.decoderOnly); });
+    Autoencoder beforeFinish{nullptr};
     trainer.onEpoch([&](const EpochRecord&) {
         encoderAfter.push_back(encoderWeights());
         decoderAfter.push_back(decoderWeights());
+        if (encoderAfter.size() == 2)
+            beforeFinish = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(run.model->clone()));
     });
     std::vector<torch::Tensor> finishCodes;
     trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor& codes, const torch::Tensor&) {
@@ -576,13 +579,34 @@ TEST_CASE("the decoder's finish trains the decoder alone on the clean codes, the
     });
     REQUIRE(trainer.run() == TrainOutcome::Finished);
     REQUIRE(encoderAfter.size() == 4);
+    const size_t weights = run.model->encoderLayers()->parameters().size();
+    auto firstOf = [&](const std::vector<torch::Tensor>& all) {
+        return std::vector<torch::Tensor>(all.begin(), all.begin() + long(weights));
+    };
     CHECK_FALSE(same(encoderAfter[0], encoderAfter[1])); // the encoder learns in the first half
-    CHECK(same(encoderAfter[1], encoderAfter[2]));        // and holds still in the second
-    CHECK(same(encoderAfter[2], encoderAfter[3]));
+    CHECK(same(firstOf(encoderAfter[1]), firstOf(encoderAfter[2]))); // its weights hold in the second
+    CHECK_FALSE(same(encoderAfter[1], encoderAfter[2])); // its batch statistics measured afresh once
+    CHECK(same(encoderAfter[2], encoderAfter[3]));       // and then held too
     CHECK_FALSE(same(decoderAfter[1], decoderAfter[2])); // while the decoder goes on learning
     CHECK_FALSE(same(decoderAfter[2], decoderAfter[3]));
     for (const auto& [epoch, decoderOnly] : steps)
         CHECK(decoderOnly == (epoch > 2));
+    // Those statistics are the clean training images': eval mode now gives the codes that the
+    // images' own batch statistics give (train mode, all of them in one batch); before the
+    // finish, with statistics of noisy, turned copies, it did not.
+    auto mismatch = [&](Autoencoder model) {
+        torch::NoGradGuard noGrad;
+        const torch::Tensor x = imagesToTensor(datasetImages(data.train));
+        model->eval();
+        const torch::Tensor evalCodes = model->encode(x);
+        Autoencoder copy(std::dynamic_pointer_cast<AutoencoderImpl>(model->clone()));
+        copy->train();
+        return ((copy->encode(x) - evalCodes).abs().max() / evalCodes.std()).item<double>();
+    };
+    const double before = mismatch(beforeFinish), after = mismatch(run.model);
+    INFO("eval-mode codes off the clean statistics' by " << before << " before the finish, " << after << " after");
+    CHECK(after < 0.05);
+    CHECK(after < before / 3);
     // The codes it trains on are the clean training images' codes, in eval mode.
     REQUIRE_FALSE(finishCodes.empty());
     const torch::Tensor clean = encodeDataset(run.model, data.train);

@@ -48,8 +48,9 @@ struct ModelSpec {
     double rotateAugment = 0.0;
     double scaleAugment = 0.0;
     // Training only: the last fraction of each run trains the decoder alone, on the codes of
-    // the clean training images (the encoder, and so the map, stand still): it learns to decode
-    // the codes as they will be, not their noisy and augmented neighbours. 0: off.
+    // the clean training images (the encoder, and so the map, stand still; its batch statistics
+    // first measured afresh on those clean images): the decoder learns to decode the codes as
+    // they will be, not their noisy and augmented neighbours. 0: off.
     double decoderFinish = 0.0;
     // A UMAP-regularised model (kind Umap, latent 2): training first lays the training images
     // out by UMAP (latent/Umap.h: k = umapNeighbours, umapMinDist) and adds

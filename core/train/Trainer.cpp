@@ -30,6 +30,46 @@ void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
                     + std::to_string(run.spec.imageCols));
 }
 
+// The encoder's batch statistics measured afresh on the clean training images (no noise, no
+// augmentation): what eval mode then normalises with is what clean images look like, not
+// what the noisy, turned copies it trained on looked like. Weights unchanged.
+void recalibrateEncoder(TrainingRun& run, const torch::Tensor& images, const std::atomic<bool>* abandon)
+{
+    std::vector<torch::nn::BatchNormImplBase<1, torch::nn::BatchNorm1dImpl>*> norms1;
+    std::vector<torch::nn::BatchNormImplBase<2, torch::nn::BatchNorm2dImpl>*> norms2;
+    for (const auto& m : run.model->encoderLayers()->modules(false)) {
+        if (auto* b = m->as<torch::nn::BatchNorm1d>())
+            norms1.push_back(b);
+        else if (auto* b2 = m->as<torch::nn::BatchNorm2d>())
+            norms2.push_back(b2);
+    }
+    if (norms1.empty() && norms2.empty())
+        return;
+    std::vector<c10::optional<double>> momenta;
+    auto reset = [&](auto& list) {
+        for (auto* b : list) {
+            momenta.push_back(b->options.momentum());
+            b->options.momentum(c10::nullopt); // a plain average over the pass
+            b->reset_running_stats();
+        }
+    };
+    reset(norms1);
+    reset(norms2);
+    torch::NoGradGuard noGrad;
+    run.model->train();
+    const int64_t n = images.size(0);
+    for (int64_t start = 0; start < n; start += kEvaluationBatch) {
+        if (abandon && abandon->load(std::memory_order_relaxed))
+            throw Cancelled();
+        run.model->encode(imagesToTensor(images.slice(0, start, std::min(start + kEvaluationBatch, n))));
+    }
+    size_t i = 0;
+    for (auto* b : norms1)
+        b->options.momentum(momenta[i++]);
+    for (auto* b : norms2)
+        b->options.momentum(momenta[i++]);
+}
+
 // What keepBest goes back to: the weights, the batch statistics and Adam's state.
 struct SavedState {
     std::vector<torch::Tensor> values;  // parameters, then buffers
@@ -272,6 +312,7 @@ TrainOutcome Trainer::run()
             const torch::Tensor x = imagesToTensor(images.index_select(0, idx));
             const bool decoderOnly = run_.spec.decoderFinish > 0 && progress >= 1 - run_.spec.decoderFinish;
             if (decoderOnly && !finishCodes.defined()) {
+                recalibrateEncoder(run_, images, abandon_);
                 finishCodes = encodeDataset(run_.model, data_.train, kEvaluationBatch, abandon_);
                 run_.model->train();
             }
