@@ -573,12 +573,18 @@ TEST_CASE("the decoder's finish trains the decoder alone on the clean codes, the
             beforeFinish = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(run.model->clone()));
     });
     std::vector<torch::Tensor> finishCodes;
+    std::vector<int64_t> handedInEpoch3; // how many training codes each call of epoch 3 handed over
     trainer.onCodes([&](bool validation, const torch::Tensor&, const torch::Tensor& codes, const torch::Tensor&) {
+        if (!validation && encoderAfter.size() == 2)
+            handedInEpoch3.push_back(codes.size(0));
         if (!validation && encoderAfter.size() == 3) // the training steps of epoch 4
             finishCodes.push_back(codes.clone());
     });
     REQUIRE(trainer.run() == TrainOutcome::Finished);
     REQUIRE(encoderAfter.size() == 4);
+    // The live map gets every code it will hold at once when the finish begins.
+    REQUIRE_FALSE(handedInEpoch3.empty());
+    CHECK(handedInEpoch3.front() == data.train.count);
     const size_t weights = run.model->encoderLayers()->parameters().size();
     auto firstOf = [&](const std::vector<torch::Tensor>& all) {
         return std::vector<torch::Tensor>(all.begin(), all.begin() + long(weights));

@@ -315,6 +315,10 @@ TrainOutcome Trainer::run()
                 recalibrateEncoder(run_, images, abandon_);
                 finishCodes = encodeDataset(run_.model, data_.train, kEvaluationBatch, abandon_);
                 run_.model->train();
+                // The live map takes the codes it will hold all at once, not batch by batch
+                // through the finish's first epoch (it moved while it was said to hold).
+                if (onCodes_)
+                    onCodes_(false, torch::arange(n, torch::kLong), finishCodes, torch::Tensor());
             }
 
             dropGradients(*run_.optimizer);

@@ -376,8 +376,12 @@ void CurvesPanel::addStep(const TrainingProgress& p)
                                      .arg(beta_ * s.kl / pixels_, 0, 'f', 4)
                                      .arg(s.kl, 0, 'f', 2)
                                : QString();
-    // The decoder's finish: the map holds still on purpose, so say why.
-    const QString finish = s.decoderOnly ? tr(" · decoder only, the map holds") : QString();
+    // The decoder's finish: the map holds still on purpose, so say why (short: the line must
+    // fit one line of a narrow panel; the tooltip says the rest).
+    const QString finish = s.decoderOnly ? tr(" · decoder only") : QString();
+    status_->setToolTip(s.decoderOnly ? tr("The last part of each run trains the decoder alone on the clean images' "
+                                           "codes: the encoder, and so the map, hold still.")
+                                      : QString());
     status_->setText(tr("Epoch %1 of %2 · loss %3%4 · %L5 images/s%6%7")
                          .arg(s.epoch)
                          .arg(p.lastEpoch)
