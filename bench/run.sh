@@ -6,7 +6,8 @@
 #   map:     the 2-D map's quality, S seconds each, seeds 0, 1, 2: the UMAP-regularised conv
 #            model (the first launch's) beside the plain conv and lecture autoencoders, and
 #            beside t-SNE and UMAP of a plain 8-D conv AE's codes (bench_layers --layouts)
-#   speed:   one epoch of the lecture model (8,000 images), images per second
+#   speed:   one epoch of the lecture model (8,000 images), images per second; on an AVX-512
+#            machine also held to AVX2 (oneDNN, our kernels, OpenBLAS), as on most laptops
 #   gui:     map redraw, hover latency, event-loop lateness and throughput while training,
 #            close mid-training (bench/bench_gui.cpp), on fashion (70,000 points)
 set -euo pipefail
@@ -33,8 +34,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 fmt() { printf '%.4f' "$1"; }
 
-blas=$("$app" inspect --system | sed -n 's/^BLAS: //p')
-kernels=$("$app" inspect --system | sed -n 's/^BLAS kernels: //p')
+system=$("$app" inspect --system)
+blas=$(sed -n 's/^BLAS: //p' <<<"$system")
+kernels=$(sed -n 's/^BLAS kernels: //p' <<<"$system")
+echo "$(grep '^CPU: ' <<<"$system"); oneDNN $(sed -n 's/^oneDNN kernels: //p' <<<"$system"), ours $(sed -n 's/^our kernels: //p' <<<"$system")"
 echo "BLAS: $blas${kernels:+, kernels $kernels}"
 echo "threads: 2   data: mnist (8,000 train / 2,000 validation)   budget: ${seconds} s of training"
 echo
@@ -110,6 +113,18 @@ if [[ $only == all || $only == speed ]]; then
   speed lecture vae
   speed conv ae
   echo
+  # On an AVX-512 machine, the same again as on one with AVX2 only (most laptops and desktops):
+  # oneDNN (ours and PyTorch's), our own kernels and OpenBLAS held to AVX2.
+  if grep -q '(up to AVX-512)' <<<"$system" && [[ -z ${ONEDNN_MAX_CPU_ISA:-} ]]; then
+    echo "the same, held to AVX2 (ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell):"
+    (
+      export ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
+      speed lecture ae
+      speed lecture vae
+      speed conv ae
+    )
+    echo
+  fi
 fi
 if [[ $only == all || $only == gui ]]; then
   "${LX_BUILD_DIR:-$root/build}/bench/bench_gui" --data fashion --arch conv --seconds "$((seconds < 20 ? seconds : 20))" \

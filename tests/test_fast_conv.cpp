@@ -298,3 +298,45 @@ TEST_CASE("the conv model runs its big Linear layers through oneDNN, with the la
     model->eval(); // batch norm from its running statistics: the same in both passes
     checkModelEqualsItsLayers(model, torch::rand({19, 1, 28, 28}));
 }
+
+TEST_CASE("the few-channel weight gradient equals LibTorch's, from plain and channel-blocked layouts", "[model][fastconv]")
+{
+    // V's channels against S's few: out[c][s][ky][kx] = Σ V[i][c][r][col] · S[i][s][r·stride − p + ky][col·stride − p + kx],
+    // which is the weight gradient of conv2d(S, W) for the upstream gradient V.
+    struct GradCase {
+        int64_t n, channels, sChannels, size, kernel, stride, padding;
+    };
+    const GradCase cases[] = {
+        {6, 32, 1, 28, 3, 2, 1}, // the lecture's first convolution (and its last transposed one)
+        {3, 20, 2, 9, 3, 2, 1},  // channels not a multiple of the block, two few channels
+        {2, 7, 1, 6, 4, 1, 2},   // stride 1, V larger than S
+        {1, 16, 2, 5, 5, 2, 0},  // no padding
+    };
+    torch::manual_seed(9);
+    for (const GradCase& c : cases) {
+        const torch::Tensor s = torch::randn({c.n, c.sChannels, c.size, c.size});
+        const torch::Tensor weight = torch::zeros({c.channels, c.sChannels, c.kernel, c.kernel}).requires_grad_(true);
+        const torch::Tensor y = torch::conv2d(s, weight, {}, c.stride, c.padding);
+        const torch::Tensor v = torch::randn_like(y);
+        (y * v).sum().backward();
+        const int64_t rows = y.size(2), cols = y.size(3);
+        for (const int64_t block : {1, 8, 16}) {
+            INFO(c.channels << " channels against " << c.sChannels << ", " << c.size << "² k" << c.kernel << " s" << c.stride
+                            << " p" << c.padding << ", blocks of " << block);
+            // V in oneDNN's nChw{block}c: channels padded with zeros to whole blocks, each block
+            // an image of `block`-lane pixels.
+            const int64_t blocks = (c.channels + block - 1) / block;
+            torch::Tensor padded = torch::zeros({c.n, blocks * block, rows, cols});
+            padded.narrow(1, 0, c.channels).copy_(v);
+            const torch::Tensor blocked = padded.view({c.n, blocks, block, rows, cols}).permute({0, 1, 3, 4, 2}).contiguous();
+            const ChannelBlockedLayout layout{block, {blocks * rows * cols * block, rows * cols * block, cols * block, block}};
+            torch::Tensor out = torch::full({c.channels, c.sChannels, c.kernel, c.kernel}, 99.0f);
+            torch::Tensor sums = torch::full({c.channels}, 99.0f);
+            fewChannelsWeightGrad(blocked.data_ptr<float>(), layout, c.n, c.channels, rows, cols, s.data_ptr<float>(),
+                                  c.sChannels, c.size, c.size, c.kernel, c.stride, c.padding, out.data_ptr<float>(),
+                                  sums.data_ptr<float>());
+            CHECK(torch::allclose(out, weight.grad(), 1e-4, 1e-3));
+            CHECK(torch::allclose(sums, v.sum({0, 2, 3}), 1e-4, 1e-3));
+        }
+    }
+}

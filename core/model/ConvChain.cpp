@@ -28,6 +28,26 @@ bool fewChannels(const ConvLink& l)
 
 constexpr int kEndFields = 5;
 
+// A link whose weights' gradient our own kernel can compute (fewChannelsWeightGrad): the last
+// transposed convolution to few channels, or a first convolution from few channels reading
+// the images as they are. oneDNN's AVX2 kernels pad the few channels' gradient to 8 (the
+// decoder's last link) or take a GEMM through plain layouts (the encoder's first), each after
+// a reorder: 2.1 ms of a lecture step together; ours reads the layouts as they are (+13 %
+// images/s on AVX2; on AVX-512 oneDNN's is faster, and used: bench/RESULTS.md, session 10).
+bool ownWeightGradient(const std::vector<ConvLink>& links, bool head, size_t i)
+{
+    static const bool off = [] { // LX_OWN_WEIGHT_GRAD=0: oneDNN's always (for side-by-side benchmarks)
+        const char* v = std::getenv("LX_OWN_WEIGHT_GRAD");
+        return v && std::strcmp(v, "0") == 0;
+    }();
+    if (off)
+        return false;
+    const ConvLink& l = links[i];
+    if (l.transposed)
+        return i + 1 == links.size() && l.out <= 2;
+    return i == 0 && !head && l.in <= 2;
+}
+
 struct Plan {
     ConvChainEnds ends;
     std::vector<ConvLink> links;
@@ -514,9 +534,37 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 s.wait();
                 reluBackwardInPlace(g, out);
             }
+            const bool weightsWanted = needs(param) || needs(param + 1);
+            // Ours where oneDNN's would first reorder what it reads (its AVX2 kernels); where
+            // it reads both as they are (AVX-512), oneDNN's is the faster.
+            if (weightsWanted && ownWeightGradient(links, plan.ends.head, i)
+                && (gDesc != p.bwdWeightsDiffDst || savedInputDesc(*chain, links, i) != p.bwdWeightsSrc)) {
+                // V: the gradient of the link's output, or its input (a transposed link); S:
+                // its input, the images, or the gradient of its few-channel output.
+                const memory::dims &vDims = l.transposed ? p.src : p.dst, &sDims = l.transposed ? p.dst : p.src;
+                torch::Tensor v = l.transposed ? inputs[i] : g;
+                memory::desc vDesc = l.transposed ? savedInputDesc(*chain, links, i) : gDesc;
+                if (!channelBlockedOrPlain(vDesc)) {
+                    v = inLayout(v, vDesc, plainDesc(vDims), s);
+                    vDesc = plainDesc(vDims);
+                }
+                const torch::Tensor sPlain = l.transposed ? inLayout(g, gDesc, plainDesc(sDims), s)
+                                                          : inLayout(inputs[i], savedInputDesc(*chain, links, i),
+                                                                     plainDesc(sDims), s);
+                s.wait();
+                torch::Tensor dW = torch::empty(saved[param].sizes(), torch::kFloat32);
+                torch::Tensor db = torch::empty({l.out}, torch::kFloat32);
+                fewChannelsWeightGrad(v.data_ptr<float>() + vDesc.data.offset0, layoutOf(vDesc), vDims[0], vDims[1],
+                                      vDims[2], vDims[3], sPlain.data_ptr<float>(), sDims[1], sDims[2], sDims[3], l.kernel,
+                                      l.stride, l.padding, dW.data_ptr<float>(), l.transposed ? nullptr : db.data_ptr<float>());
+                if (l.transposed)
+                    db = sPlain.view(sDims).sum({0, 2, 3});
+                grads[1 + param] = dW;
+                grads[2 + param] = db;
+            }
             // g in the layout the backward passes read (both the same one, as a rule).
             torch::Tensor gWeights, gData;
-            if (needs(param) || needs(param + 1))
+            if (weightsWanted && !grads[1 + param].defined())
                 gWeights = inLayout(g, gDesc, p.bwdWeightsDiffDst, s);
             if (i > 0 || plan.ends.head || ctx->needs_input_grad(0))
                 gData = gWeights.defined() && p.bwdDataDiffDst == p.bwdWeightsDiffDst ? gWeights

@@ -1,5 +1,7 @@
 #include "model/FastConvTranspose.h"
 
+#include "common/CpuIsa.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -20,41 +22,138 @@ using torch::autograd::variable_list;
 //             dL/db  = the sum of dL/dy over batch and space
 // One image of a transposed convolution with few output channels: y = col2im(Wᵀ·x). Each
 // input pixel's channels, times the weights, give the k×k patch it adds to the output, at
-// its strided place (the output size fixes output_padding). Compiled for AVX-512 and AVX2
-// too (the build targets baseline x86-64), picked at run time.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-fewChannelsImage(const float* x, const float* weight, const float* bias, float* y, float* cols, int64_t in, int64_t out,
-                 int64_t k, int64_t rows, int64_t colsIn, int64_t h, int64_t w, int64_t stride, int64_t padding)
+// its strided place (the output size fixes output_padding).
+struct ImageArgs {
+    const float* x;
+    const float* weight;
+    const float* bias;
+    float* y;
+    float* cols;
+    int64_t in, out, k, rows, colsIn, h, w, stride, padding;
+};
+
+// Compiled for AVX-512, AVX2 and baseline x86-64 (below); kernelIsa() picks one.
+LX_KERNEL_BODY void fewChannelsImage(const ImageArgs& a)
 {
+    const int64_t in = a.in, out = a.out, k = a.k, rows = a.rows, colsIn = a.colsIn, h = a.h, w = a.w;
     const int64_t hw = rows * colsIn, patches = out * k * k;
+    float* cols = a.cols;
     std::fill(cols, cols + patches * hw, 0.0f);
     for (int64_t c = 0; c < in; ++c) { // cols (out·k·k × HW) = Wᵀ (out·k·k × in) · x (in × HW)
-        const float* xc = x + c * hw;
+        const float* xc = a.x + c * hw;
         for (int64_t r = 0; r < patches; ++r) {
-            const float wv = weight[c * patches + r];
+            const float wv = a.weight[c * patches + r];
             float* cr = cols + r * hw;
             for (int64_t p = 0; p < hw; ++p)
                 cr[p] += wv * xc[p];
         }
     }
     for (int64_t o = 0; o < out; ++o) {
-        float* yo = y + o * h * w;
-        std::fill(yo, yo + h * w, bias ? bias[o] : 0.0f);
+        float* yo = a.y + o * h * w;
+        std::fill(yo, yo + h * w, a.bias ? a.bias[o] : 0.0f);
         for (int64_t ky = 0; ky < k; ++ky)
             for (int64_t kx = 0; kx < k; ++kx) {
                 const float* cr = cols + ((o * k + ky) * k + kx) * hw;
                 for (int64_t iy = 0; iy < rows; ++iy) {
-                    const int64_t oy = iy * stride - padding + ky;
+                    const int64_t oy = iy * a.stride - a.padding + ky;
                     if (oy < 0 || oy >= h)
                         continue;
                     for (int64_t ix = 0; ix < colsIn; ++ix) {
-                        const int64_t ox = ix * stride - padding + kx;
+                        const int64_t ox = ix * a.stride - a.padding + kx;
                         if (ox >= 0 && ox < w)
                             yo[oy * w + ox] += cr[iy * colsIn + ix];
                     }
                 }
             }
     }
+}
+
+LX_TARGET_AVX512 void fewChannelsImageAvx512(const ImageArgs& a) { fewChannelsImage(a); }
+LX_TARGET_AVX2 void fewChannelsImageAvx2(const ImageArgs& a) { fewChannelsImage(a); }
+void fewChannelsImageBaseline(const ImageArgs& a) { fewChannelsImage(a); }
+
+// fewChannelsWeightGrad for images [first, last), into acc (blocks × taps × B, taps =
+// sChannels·k·k) and sums (blocks × B), both zeroed here; pad holds one image of S padded.
+struct WeightGradArgs {
+    const float* v;
+    ChannelBlockedLayout layout;
+    int64_t blocks, rows, cols;
+    const float* s;
+    int64_t sChannels, h, w, k, stride, padding;
+    int64_t first, last;
+    float* acc;
+    float* sums;
+    float* pad;
+};
+
+// V's channels in blocks of B lanes, one vector each (GCC's vector type: one zmm register for
+// B = 16 under AVX-512, two ymm under AVX2): for every position of V and every tap (a channel
+// of S and a kernel offset), acc[block][tap] += S's value there · V's lanes.
+template <int B>
+LX_KERNEL_BODY void weightGrad(const WeightGradArgs& a)
+{
+    typedef float Lanes __attribute__((vector_size(B * sizeof(float)), aligned(sizeof(float)), may_alias));
+    const int64_t k = a.k, taps = a.sChannels * k * k;
+    const int64_t padRows = (a.rows - 1) * a.stride + k, padCols = (a.cols - 1) * a.stride + k;
+    const int64_t s0 = a.layout.strides[0], s1 = a.layout.strides[1], s2 = a.layout.strides[2], s3 = a.layout.strides[3];
+    std::fill(a.acc, a.acc + a.blocks * taps * B, 0.0f);
+    std::fill(a.sums, a.sums + a.blocks * B, 0.0f);
+    for (int64_t i = a.first; i < a.last; ++i) {
+        // This image of S with its padding (zeros also past its end, where a stride leaves
+        // V's last positions reading beyond it).
+        std::fill(a.pad, a.pad + a.sChannels * padRows * padCols, 0.0f);
+        for (int64_t c = 0; c < a.sChannels; ++c)
+            for (int64_t y = 0; y < a.h; ++y) {
+                const int64_t py = y + a.padding;
+                if (py < 0 || py >= padRows)
+                    continue;
+                for (int64_t x = 0; x < a.w; ++x) {
+                    const int64_t px = x + a.padding;
+                    if (px >= 0 && px < padCols)
+                        a.pad[(c * padRows + py) * padCols + px] = a.s[((i * a.sChannels + c) * a.h + y) * a.w + x];
+                }
+            }
+        for (int64_t cb = 0; cb < a.blocks; ++cb) {
+            float* acc = a.acc + cb * taps * B;
+            Lanes sums = *reinterpret_cast<const Lanes*>(a.sums + cb * B);
+            for (int64_t r = 0; r < a.rows; ++r)
+                for (int64_t col = 0; col < a.cols; ++col) {
+                    const Lanes v = *reinterpret_cast<const Lanes*>(a.v + i * s0 + cb * s1 + r * s2 + col * s3);
+                    sums += v;
+                    float* t = acc;
+                    for (int64_t c = 0; c < a.sChannels; ++c)
+                        for (int64_t ky = 0; ky < k; ++ky) {
+                            const float* sp = a.pad + (c * padRows + r * a.stride + ky) * padCols + col * a.stride;
+                            for (int64_t kx = 0; kx < k; ++kx, t += B)
+                                *reinterpret_cast<Lanes*>(t) += sp[kx] * v;
+                        }
+                }
+            *reinterpret_cast<Lanes*>(a.sums + cb * B) = sums;
+        }
+    }
+}
+
+// The block sizes oneDNN uses (nChw16c, nChw8c) and a plain layout, each compiled three ways.
+template <int B>
+LX_TARGET_AVX512 void weightGradAvx512(const WeightGradArgs& a)
+{
+    weightGrad<B>(a);
+}
+template <int B>
+LX_TARGET_AVX2 void weightGradAvx2(const WeightGradArgs& a)
+{
+    weightGrad<B>(a);
+}
+template <int B>
+void weightGradBaseline(const WeightGradArgs& a)
+{
+    weightGrad<B>(a);
+}
+template <int B>
+void weightGradFor(const WeightGradArgs& a)
+{
+    static const auto run = pickKernel(&weightGradAvx512<B>, &weightGradAvx2<B>, &weightGradBaseline<B>);
+    run(a);
 }
 
 struct ConvTransposeFunction : public torch::autograd::Function<ConvTransposeFunction> {
@@ -135,6 +234,7 @@ torch::Tensor fewChannelsTransposedForward(const float* xp, const ChannelBlocked
     float* yp = y.data_ptr<float>();
     const int64_t b = layout.block, s0 = layout.strides[0], s1 = layout.strides[1], s2 = layout.strides[2],
                   s3 = layout.strides[3];
+    static const auto image_ = pickKernel(&fewChannelsImageAvx512, &fewChannelsImageAvx2, &fewChannelsImageBaseline);
     at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
         std::vector<float> cols(size_t(out * k * k * hw));
         std::vector<float> image(contiguous ? 0 : size_t(in * hw));
@@ -155,10 +255,53 @@ torch::Tensor fewChannelsTransposedForward(const float* xp, const ChannelBlocked
                 }
                 xi = image.data();
             }
-            fewChannelsImage(xi, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn, h, w, stride, padding);
+            image_(ImageArgs{xi, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn, h, w, stride, padding});
         }
     });
     return y;
+}
+
+void fewChannelsWeightGrad(const float* v, const ChannelBlockedLayout& layout, int64_t n, int64_t channels, int64_t rows,
+                           int64_t cols, const float* s, int64_t sChannels, int64_t h, int64_t w, int64_t k, int64_t stride,
+                           int64_t padding, float* out, float* vSums)
+{
+    const int64_t b = layout.block;
+    TORCH_CHECK(b == 1 || b == 8 || b == 16, "fewChannelsWeightGrad: channel blocks of 1, 8 or 16");
+    const int64_t blocks = (channels + b - 1) / b, taps = sChannels * k * k;
+    const int64_t padSize = sChannels * ((rows - 1) * stride + k) * ((cols - 1) * stride + k);
+    // One share of the images per thread, each summed on its own, then added in a fixed order
+    // (the same result however the threads are scheduled).
+    const int64_t shares = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), n));
+    std::vector<float> acc(size_t(shares * blocks * taps * b)), sums(size_t(shares * blocks * b));
+    at::parallel_for(0, shares, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> pad(static_cast<size_t>(padSize));
+        for (int64_t j = begin; j < end; ++j) {
+            const WeightGradArgs a{v, layout, blocks, rows, cols, s, sChannels, h, w, k, stride, padding,
+                                   n * j / shares, n * (j + 1) / shares, acc.data() + j * blocks * taps * b,
+                                   sums.data() + j * blocks * b, pad.data()};
+            if (b == 16)
+                weightGradFor<16>(a);
+            else if (b == 8)
+                weightGradFor<8>(a);
+            else
+                weightGradFor<1>(a);
+        }
+    });
+    for (int64_t c = 0; c < channels; ++c) {
+        const int64_t cb = c / b, lane = c % b;
+        for (int64_t tap = 0; tap < taps; ++tap) {
+            float total = 0;
+            for (int64_t j = 0; j < shares; ++j)
+                total += acc[size_t(((j * blocks + cb) * taps + tap) * b + lane)];
+            out[c * taps + tap] = total;
+        }
+        if (vSums) {
+            float total = 0;
+            for (int64_t j = 0; j < shares; ++j)
+                total += sums[size_t((j * blocks + cb) * b + lane)];
+            vSums[c] = total;
+        }
+    }
 }
 
 bool fastConvTransposeEnabled()

@@ -56,4 +56,16 @@ torch::Tensor fewChannelsTransposedForward(const float* x, const ChannelBlockedL
                                            int64_t cols, const torch::Tensor& weight, const torch::Tensor& bias, int64_t h,
                                            int64_t w, int64_t stride, int64_t padding);
 
+// The weight gradient where one side of a convolution has few channels: V (n images ×
+// `channels` × rows × cols, in `layout`) and S (n × sChannels × h × w, plain, contiguous),
+//   out[c][s][ky][kx] = Σ_i Σ_(r,col) V[i][c][r][col] · S[i][s][r·stride − padding + ky][col·stride − padding + kx]
+// (S zero outside), out channels × sChannels × k × k; and, if vSums is given, Σ V per channel.
+// That is the gradient of a first convolution from few channels (V its output's gradient, S
+// its input: torch's out×in×k×k) and of a last transposed convolution to few channels (V its
+// input, S its output's gradient: in×out×k×k), where oneDNN on AVX2 pads the few channels to
+// 8 or reorders to a GEMM (bench/RESULTS.md, session 10). Blocks of 1, 8 or 16 channels.
+void fewChannelsWeightGrad(const float* v, const ChannelBlockedLayout& layout, int64_t n, int64_t channels, int64_t rows,
+                           int64_t cols, const float* s, int64_t sChannels, int64_t h, int64_t w, int64_t k, int64_t stride,
+                           int64_t padding, float* out, float* vSums);
+
 } // namespace lx

@@ -1,15 +1,31 @@
 #include "train/AdamKernel.h"
 
+#include "common/CpuIsa.h"
+
 #include <cmath>
 
 namespace lx {
 namespace {
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
-update(float* __restrict p, const float* __restrict grad, float* __restrict m, float* __restrict v, int64_t n,
-       float beta1, float beta2, float a1, float a2, float root2, float eps, float wd, float step)
+struct UpdateArgs {
+    float* p;
+    const float* grad;
+    float* m;
+    float* v;
+    int64_t n;
+    AdamScalars s;
+};
+
+// Compiled for AVX-512, AVX2 and baseline x86-64 (below); kernelIsa() picks one.
+LX_KERNEL_BODY void update(const UpdateArgs& a)
 {
-    for (int64_t i = 0; i < n; ++i) {
+    float* __restrict p = a.p;
+    const float* __restrict grad = a.grad;
+    float* __restrict m = a.m;
+    float* __restrict v = a.v;
+    const float beta1 = a.s.beta1, beta2 = a.s.beta2, a1 = a.s.oneMinusBeta1, a2 = a.s.oneMinusBeta2,
+                root2 = a.s.sqrtCorrection2, eps = a.s.eps, wd = a.s.weightDecay, step = a.s.stepSize;
+    for (int64_t i = 0; i < a.n; ++i) {
         const float g = grad[i] + wd * p[i]; // wd = 0: exactly grad[i]
         const float mi = m[i] * beta1 + a1 * g;
         const float vi = v[i] * beta2 + a2 * g * g;
@@ -19,12 +35,16 @@ update(float* __restrict p, const float* __restrict grad, float* __restrict m, f
     }
 }
 
+LX_TARGET_AVX512 void updateAvx512(const UpdateArgs& a) { update(a); }
+LX_TARGET_AVX2 void updateAvx2(const UpdateArgs& a) { update(a); }
+void updateBaseline(const UpdateArgs& a) { update(a); }
+
 } // namespace
 
 void adamKernel(float* p, const float* grad, float* m, float* v, int64_t n, const AdamScalars& s)
 {
-    update(p, grad, m, v, n, s.beta1, s.beta2, s.oneMinusBeta1, s.oneMinusBeta2, s.sqrtCorrection2, s.eps,
-           s.weightDecay, s.stepSize);
+    static const auto run = pickKernel(&updateAvx512, &updateAvx2, &updateBaseline);
+    run({p, grad, m, v, n, s});
 }
 
 } // namespace lx
