@@ -1,4 +1,5 @@
 // torch before Qt: Qt's keyword macros break LibTorch's headers.
+#include "common/CpuIsa.h"
 #include "common/Error.h"
 #include "common/SystemInfo.h"
 #include "data/Dataset.h"
@@ -153,7 +154,7 @@ void addTrainOptions(QCommandLineParser& p)
     p.addOption(opt("shift",
                     "Augmentation: each training image moved by up to this many pixels at random before the model "
                     "sees it, the untouched image its target (0: none; a UMAP model's default: 2, with --rotate 15, "
-                    "--scale 0.15 and --decoder-finish 0.3).",
+                    "--scale 0.15 and --decoder-finish 0.3; on fashion 0, 0, 0: clothes are photographed upright).",
                     "pixels", ""));
     p.addOption(opt("rotate", "Augmentation: each training image turned by up to this many degrees at random (0: none).",
                     "degrees", ""));
@@ -211,7 +212,7 @@ int runTrain(const QCommandLineParser& p)
     const int latent = int(wholeNumber(p, "latent", 1, 1024));
     lx::ModelSpec spec = typed([&] {
         const std::string kind = p.isSet("model") ? text(p, "model") : latent == 2 ? "umap" : "ae";
-        return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(kind), lx::parseLoss(text(p, "loss")));
+        return lx::presetSpec(text(p, "arch"), latent, lx::parseKind(kind), lx::parseLoss(text(p, "loss")), text(p, "data"));
     });
     spec.beta = number(p, "beta", 0, 1e6);
     if (p.isSet("input-noise"))
@@ -307,6 +308,10 @@ int runTrain(const QCommandLineParser& p)
         // The weights saved are the best epoch's; the epochs after it were trained and dropped.
         result["best_epoch"] = trainer.bestEpoch();
         result["epochs_trained"] = epochsTrained;
+        // The best can be the partial epoch a time limit cut short, which "epochs" (whole ones)
+        // does not count: say so rather than name an epoch past "epochs".
+        if (run.history.back().partial && run.history.back().epoch == trainer.bestEpoch())
+            result["best_epoch_partial"] = true;
     }
     result["out"] = QString::fromStdString(out);
     printJson(result);
@@ -496,6 +501,14 @@ int runInspect(const QCommandLineParser& p)
 {
     if (p.isSet("system")) {
         const lx::SystemInfo info = lx::systemInfo();
+        const char* cpu = lx::cpuModelName();
+        printLine(stdout, QStringLiteral("CPU: %1 (up to %2)").arg(*cpu ? cpu : "unknown", lx::isaName(lx::cpuIsa())));
+        const QString held = qEnvironmentVariableIsSet("LX_MAX_CPU_ISA")      ? " (held by $LX_MAX_CPU_ISA)"
+                             : qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)"
+                                                                               : "";
+        printLine(stdout, QStringLiteral("oneDNN kernels: %1").arg(lx::oneDnnIsaName())
+                              + (qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)" : ""));
+        printLine(stdout, QStringLiteral("our kernels: %1").arg(lx::isaName(lx::kernelIsa())) + held);
         printLine(stdout, QString::fromStdString("LibTorch: " + info.torchVersion));
         printLine(stdout, QStringLiteral("threads: %1 (inter-op %2)").arg(info.threads).arg(info.interopThreads));
         printLine(stdout, QStringLiteral("oneDNN (MKL-DNN): %1").arg(info.mkldnn ? "on" : "off"));

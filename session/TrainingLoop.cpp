@@ -53,6 +53,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
 
     trainer.onStep([&](const StepReport& r) {
         ++stepsDone;
+        unsavedTraining = true;
         if (stepHook)
             stepHook();
         if (gate.isPaused()) {

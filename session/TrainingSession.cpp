@@ -75,11 +75,14 @@ void TrainingSession::newModel(const TrainingRequest& request)
     d_->post([d = d_.get(), request] {
         if (!d->currentDataset())
             throw Error("open a dataset before creating a model");
-        auto run = std::make_unique<TrainingRun>(TrainingRun::create(specFor(request), request.learningRate, request.seed));
+        QString dataset;
         {
             std::lock_guard<std::mutex> lock(d->mutex);
-            run->dataset = d->datasetName.toStdString();
+            dataset = d->datasetName;
         }
+        auto run = std::make_unique<TrainingRun>(
+            TrainingRun::create(specFor(request, dataset), request.learningRate, request.seed));
+        run->dataset = dataset.toStdString();
         d->adoptRun(std::move(run), QString());
     });
 }
@@ -148,6 +151,11 @@ void TrainingSession::saveModel(const QString& path, SaveDone done)
         return;
     }
     d_->post([d = d_.get(), path, done = std::move(done)] { d->saveAndReport(path, done); });
+}
+
+bool TrainingSession::hasUnsavedTraining() const
+{
+    return d_->unsavedTraining;
 }
 
 void TrainingSession::setAutosavePath(const QString& path)

@@ -96,6 +96,9 @@ public:
     bool isStopping() const; // a stop was asked for and training has not ended yet
     bool hasModel() const;
     bool isBusy() const; // any work queued or running on the worker
+    // The model has trained since it was created, opened or last saved to a file of the
+    // user's (the automatic save does not count: the next model's overwrites it).
+    bool hasUnsavedTraining() const;
 
     // The model, its cloud and the dataset as they are at one instant (read under one lock).
     struct Current {

@@ -52,9 +52,10 @@ private:
     Clock::time_point last_ = Clock::now();
 };
 
-inline ModelSpec specFor(const TrainingRequest& r)
+// The model a request makes for the dataset it will train on (a preset's augmentation follows it).
+inline ModelSpec specFor(const TrainingRequest& r, const QString& dataset)
 {
-    ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, r.kind, r.loss);
+    ModelSpec spec = presetSpec(r.arch.toStdString(), r.latentDim, r.kind, r.loss, dataset.toStdString());
     spec.beta = r.beta;
     spec.inputNoise = r.inputNoise;
     spec.umapWeight = r.umapWeight;
@@ -108,6 +109,9 @@ struct TrainingSession::Private {
     QString modelPath;
     QString trainedOn;
     QString autosavePath;
+    // Whether the model has trained since it was made, opened or saved to a file other than the
+    // automatic save (which the next model's overwrites).
+    std::atomic<bool> unsavedTraining{false};
     TrainingRequest request;
     std::vector<EpochRecord> history;
     struct PendingSave {
@@ -218,6 +222,7 @@ struct TrainingSession::Private {
     void adopt(const QString& path, std::vector<EpochRecord> records)
     {
         cloudExact = false;
+        unsavedTraining = false;
         ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshotOf(run->model);
         {
             std::lock_guard<std::mutex> lock(mutex);
@@ -356,6 +361,8 @@ struct TrainingSession::Private {
         {
             std::lock_guard<std::mutex> lock(mutex);
             modelPath = path;
+            if (path != autosavePath)
+                unsavedTraining = false;
         }
         toGui([q = q, path] { Q_EMIT q->saved(path); });
     }

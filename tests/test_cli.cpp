@@ -312,6 +312,32 @@ TEST_CASE("inspect --system names LibTorch and the BLAS in use", "[cli]")
     CHECK(r.out.contains("threads: "));
     if (r.out.contains("openblas")) // which of its kernel sets OpenBLAS chose for this CPU
         CHECK(r.out.contains("BLAS kernels: "));
+    CHECK(r.out.contains("CPU: "));
+    CHECK(r.out.contains("oneDNN kernels: "));
+    CHECK(r.out.contains("our kernels: "));
+}
+
+TEST_CASE("ONEDNN_MAX_CPU_ISA holds oneDNN and our own kernels to AVX2, as on a machine without AVX-512", "[cli]")
+{
+    const Run free = cli({"inspect", "--system"});
+    REQUIRE(free.exitCode == 0);
+    const bool avx2 = free.out.contains("(up to AVX-512)") || free.out.contains("(up to AVX2)"); // else the baseline
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("LX_MAX_CPU_ISA");
+    env.insert("ONEDNN_MAX_CPU_ISA", "AVX2");
+    const Run held = cli({"inspect", "--system"}, env);
+    REQUIRE(held.exitCode == 0);
+    CHECK(held.out.contains(avx2 ? "our kernels: AVX2 (held by $ONEDNN_MAX_CPU_ISA)"
+                                 : "our kernels: baseline x86-64 (held by $ONEDNN_MAX_CPU_ISA)"));
+    if (avx2)
+        CHECK(held.out.contains("oneDNN kernels: AVX2 (held by $ONEDNN_MAX_CPU_ISA)"));
+    // Our own switch holds ours alone, here to the baseline.
+    env.remove("ONEDNN_MAX_CPU_ISA");
+    env.insert("LX_MAX_CPU_ISA", "SSE41");
+    const Run baseline = cli({"inspect", "--system"}, env);
+    REQUIRE(baseline.exitCode == 0);
+    CHECK(baseline.out.contains("our kernels: baseline x86-64 (held by $LX_MAX_CPU_ISA)"));
+    CHECK_FALSE(baseline.out.contains("oneDNN kernels: SSE4.1"));
 }
 
 TEST_CASE("the CLI explores a TorchScript model from Python: inspect, eval, embed, decode", "[cli]")

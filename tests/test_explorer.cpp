@@ -999,6 +999,58 @@ TEST_CASE("replacing a model that trains asks to save it first, and a map by UMA
     REQUIRE(e.waitUntilIdle());
 }
 
+TEST_CASE("replacing a model that has trained since it was saved asks first; a saved or untrained one goes at once",
+          "[gui]")
+{
+    Explorer e;
+    QAction* lecture = e.action("New Lecture Autoencoder");
+    REQUIRE(lecture);
+    TrainingSession* session = e.window.session();
+    CHECK_FALSE(session->hasUnsavedTraining()); // as opened
+    session->train(1);
+    REQUIRE(QTest::qWaitFor([&] { return !session->history().empty(); }, 60000));
+    REQUIRE(e.waitUntilIdle());
+    REQUIRE_FALSE(session->isTraining());
+    CHECK(session->hasUnsavedTraining()); // the automatic save at the end does not count
+
+    QString asked;
+    int boxes = 0;
+    auto answerWith = [&](QMessageBox::StandardButton button) {
+        QTimer::singleShot(0, [&, button] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                ++boxes;
+                asked = box->text();
+                box->button(button)->click();
+            }
+        });
+    };
+    const ModelSnapshotPtr trained = session->snapshot();
+    answerWith(QMessageBox::Cancel);
+    lecture->trigger();
+    CHECK(boxes == 1);
+    CHECK(asked.contains("has trained since it was last saved"));
+    CHECK(asked.startsWith("The model"));
+    QTest::qWait(200);
+    CHECK(session->snapshot() == trained); // Cancel: the model stays
+
+    // Saved to a file of the user's: nothing to lose, so no question.
+    test::TempDir dir;
+    const QString path = QString::fromStdString(dir.file("kept.ckpt"));
+    QSignalSpy saved(session, &TrainingSession::saved);
+    session->saveModel(path);
+    REQUIRE(QTest::qWaitFor([&] { return saved.count() >= 1; }, 20000));
+    CHECK_FALSE(session->hasUnsavedTraining());
+    answerWith(QMessageBox::Cancel); // would cancel, were a box to ask
+    lecture->trigger();
+    REQUIRE(QTest::qWaitFor([&] {
+        const ModelSnapshotPtr m = session->snapshot();
+        return m && m->description().startsWith("lecture AE, latent 2");
+    }, 60000));
+    CHECK(boxes == 1);
+    session->stop();
+    REQUIRE(e.waitUntilIdle());
+}
+
 TEST_CASE("UMAP runs off the GUI thread, replaces the map, and hovering decodes through it", "[gui][umap]")
 {
     Explorer e;

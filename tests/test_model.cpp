@@ -150,6 +150,17 @@ TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, re
         const ModelSpec plain = presetSpec(arch, 2);
         CHECK(plain.rotateAugment + plain.scaleAugment + plain.shiftAugment + plain.decoderFinish == 0);
     }
+    // Upright photographs (fashion, by name or path) are not moved, turned or scaled; the noise
+    // and the finish stay. Digits and unknown folders keep it all.
+    for (const std::string fashion : {"fashion", "/usr/share/dataset-fashion-mnist/train", "Fashion-MNIST"}) {
+        INFO(fashion);
+        const ModelSpec clothes = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, fashion);
+        CHECK(clothes.rotateAugment + clothes.scaleAugment + clothes.shiftAugment == 0);
+        CHECK(clothes.inputNoise == 0.3);
+        CHECK(clothes.decoderFinish == 0.3);
+    }
+    for (const std::string other : {"mnist", "/home/me/my-digits"})
+        CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).rotateAugment == 15);
     spec.rotateAugment = 7.5;
     spec.scaleAugment = 0.05;
     spec.decoderFinish = 0.25;

@@ -99,17 +99,21 @@ void ModelController::updateActions()
 
 bool ModelController::stopTrainingFirst(const QString& what)
 {
-    if (!session_->isTraining())
+    const bool training = session_->isTraining();
+    if (!training && !session_->hasUnsavedTraining())
         return true;
     // What follows replaces the model, and the automatic save is the next model's too: the
     // weights trained since the model's own file are kept only if saved now.
-    QMessageBox box(QMessageBox::Question, tr("Training Is Running"),
-                    tr("The model is training. Stop it and %1? The new model takes its place: save this one first "
-                       "to keep what it has learnt.")
-                        .arg(what),
+    QMessageBox box(QMessageBox::Question, training ? tr("Training Is Running") : tr("Unsaved Model"),
+                    training ? tr("The model is training. Stop it and %1? The new model takes its place: save this one "
+                                  "first to keep what it has learnt.")
+                                   .arg(what)
+                             : tr("The model has trained since it was last saved. %1 anyway? The new model takes its "
+                                  "place: save this one first to keep what it has learnt.")
+                                   .arg(what.left(1).toUpper() + what.mid(1)),
                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, dialogParent_);
     box.button(QMessageBox::Save)->setText(tr("Save…"));
-    box.button(QMessageBox::Discard)->setText(tr("Stop Without Saving"));
+    box.button(QMessageBox::Discard)->setText(training ? tr("Stop Without Saving") : tr("Replace Without Saving"));
     box.setDefaultButton(QMessageBox::Save);
     const int answer = box.exec();
     if (answer == QMessageBox::Cancel)

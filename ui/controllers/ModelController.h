@@ -51,7 +51,8 @@ Q_SIGNALS:
     void error(const QString& message); // shown in a box that does not block the event loop
 
 private:
-    // While training runs: stop it, and save it first or not? True: go on.
+    // Before the model is replaced: while training runs, stop it; and when it is training or has
+    // trained since it was last saved, save it first or not? True: go on.
     bool stopTrainingFirst(const QString& what);
     QString askSavePath(); // the Save Model dialog; "" if cancelled
     // "Opening …" with Cancel, shown after a second, gone when the session has answered.
