@@ -470,7 +470,7 @@ void printPlan(const lx::ModelSpec& spec)
                               .arg(spec.umapWeight)
                               .arg(spec.umapNeighbours)
                               .arg(spec.umapMinDist));
-    if (spec.shiftAugment > 0 || spec.rotateAugment > 0 || spec.scaleAugment > 0)
+    if (spec.augments())
         printLine(stdout, QStringLiteral("trained on images moved by up to %1 pixels, turned by up to %2° and scaled by "
                                          "up to ±%3% at random")
                               .arg(spec.shiftAugment)

@@ -32,6 +32,8 @@
 #include <QEventLoop>
 #include <QFile>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <ctime>
 #include <cstdio>
@@ -95,15 +97,32 @@ bool waitIdle(MainWindow& w, int ms = 600000)
     return ok;
 }
 
-double peakResidentMb()
+// A line of /proc/self/status in MB: "VmHWM:" (peak resident) or "VmRSS:" (resident now).
+double statusMb(const char* key)
 {
     QFile status("/proc/self/status");
     if (!status.open(QIODevice::ReadOnly))
         return -1;
+    const QByteArray k(key);
     for (const QByteArray& line : status.readAll().split('\n'))
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
+        if (line.startsWith(k))
+            return line.mid(k.size()).trimmed().split(' ').front().toDouble() / 1024.0;
     return -1;
+}
+
+double peakResidentMb()
+{
+    return statusMb("VmHWM:");
+}
+
+// glibc's heap now: what is allocated (arena and mmapped blocks) and what is free but kept.
+struct HeapMb {
+    double inUse, keptFree;
+};
+HeapMb heapMb()
+{
+    const struct mallinfo2 m = mallinfo2();
+    return {double(m.uordblks + m.hblkhd) / (1 << 20), double(m.fordblks) / (1 << 20)};
 }
 
 double threadCpuSeconds()
@@ -198,6 +217,7 @@ int main(int argc, char* argv[])
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
         return 1;
+    const double beforeDataMb = statusMb("VmRSS:"); // LibTorch, Qt, the window: before any data
     window->models()->openDataset(dataName);
     QElapsedTimer embedTimer;
     embedTimer.start();
@@ -364,6 +384,8 @@ int main(int argc, char* argv[])
     const double watching = rate(m0, m1), hovering = rate(m1, m2);
 
     const double peakMb = peakResidentMb();
+    const double trainingMb = statusMb("VmRSS:");
+    const HeapMb heap = heapMb();
     const QString checkpoint = QDir::temp().filePath("lx-bench-launch.ckpt");
     bool saved = false;
     QObject::connect(window->session(), &TrainingSession::saved, [&] { saved = true; });
@@ -389,6 +411,12 @@ int main(int argc, char* argv[])
                 "training throughput", headless, watching, watching / headless, hovering, hovering / headless);
     std::printf("%-52s %.0f ms\n", "close the window mid-training -> worker joined", closeMs);
     std::printf("%-52s %.0f MB\n", "peak resident memory (data loaded, model training)", peakMb);
+    // Where it goes: the process before any data, the images (one byte a pixel), and the heap
+    // while training (allocated, and freed but kept by glibc for reuse: configureMemory).
+    const double imagesMb = double(data.train.pixels.size() + data.validation.pixels.size()) / (1 << 20);
+    std::printf("%-52s %.0f MB resident while training: before any data %.0f MB (LibTorch, Qt, the window); "
+                "images %.0f MB; heap allocated %.0f MB, freed but kept %.0f MB\n",
+                "  of which", trainingMb, beforeDataMb, imagesMb, heap.inUse, heap.keptFree);
 
     // 5. Reopen in a new window until the map is drawn: a checkpoint saved mid-training (its
     // codes must be computed), then the same model saved when idle (codes cached beside it).

@@ -2,6 +2,8 @@
 // step reports and the pause gate between steps.
 #include "session/TrainingSessionPrivate.h"
 
+#include "common/SystemInfo.h"
+
 namespace lx {
 
 // The training loop proper; throws whatever the trainer or the callbacks throw.
@@ -176,6 +178,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
     if (pending.load() <= 1)
         publishCloud();
     autosave(); // after the exact map, so that its codes are saved beside it
+    releaseFreeMemory(); // what training's steps kept for reuse, back while the window is idle
 }
 
 } // namespace lx

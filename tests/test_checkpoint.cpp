@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 #include "latent/Evaluation.h"
+#include "train/AdamStep.h"
 #include "train/Trainer.h"
 
 #include <QJsonDocument>
@@ -112,9 +113,9 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
         CHECK(torch::equal(decodeToBytes(run.model, z), decodeToBytes(back.model, z)));
         // Adam's moment estimates come back too, so training can go on where it stopped.
         auto& a = static_cast<torch::optim::AdamParamState&>(
-            *run.optimizer->state().at(c10::guts::to_string(run.model->parameters()[0].unsafeGetTensorImpl())));
+            *run.optimizer->state().at(adamStateKey(run.model->parameters()[0])));
         auto& b = static_cast<torch::optim::AdamParamState&>(
-            *back.optimizer->state().at(c10::guts::to_string(back.model->parameters()[0].unsafeGetTensorImpl())));
+            *back.optimizer->state().at(adamStateKey(back.model->parameters()[0])));
         CHECK(torch::equal(a.exp_avg(), b.exp_avg()));
         CHECK(a.step() == b.step());
     }

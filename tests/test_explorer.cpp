@@ -1033,6 +1033,27 @@ TEST_CASE("replacing a model that has trained since it was saved asks first; a s
     QTest::qWait(200);
     CHECK(session->snapshot() == trained); // Cancel: the model stays
 
+    // Asked while training, and training ends before the answer: the question follows.
+    session->train(200);
+    REQUIRE(QTest::qWaitFor([&] { return session->isTraining(); }, 20000));
+    QString before, after;
+    QTimer::singleShot(0, [&] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        before = box->text();
+        session->stop();
+        (void)QTest::qWaitFor([&] { return !session->isTraining(); }, 30000);
+        QTest::qWait(50);
+        after = box->text();
+        box->button(QMessageBox::Cancel)->click();
+    });
+    lecture->trigger();
+    CHECK(before.contains("The model is training"));
+    CHECK(after.contains("has trained since it was last saved"));
+    REQUIRE(e.waitUntilIdle());
+    CHECK(session->hasUnsavedTraining());
+
     // Saved to a file of the user's: nothing to lose, so no question.
     test::TempDir dir;
     const QString path = QString::fromStdString(dir.file("kept.ckpt"));

@@ -273,9 +273,9 @@ TEST_CASE("our one-pass Adam step equals LibTorch's Adam, state and all", "[trai
             CHECK(torch::allclose(ours[i], theirs[i], 1e-5, 1e-7));
             CHECK_FALSE(torch::allclose(ours[i], start[i], 1e-5, 1e-7)); // the steps did something
             const auto& sa = static_cast<torch::optim::AdamParamState&>(
-                *reference.state().at(c10::guts::to_string(theirs[i].unsafeGetTensorImpl())));
+                *reference.state().at(adamStateKey(theirs[i])));
             const auto& sb = static_cast<torch::optim::AdamParamState&>(
-                *fused.state().at(c10::guts::to_string(ours[i].unsafeGetTensorImpl())));
+                *fused.state().at(adamStateKey(ours[i])));
             CHECK(sb.step() == sa.step());
             CHECK(torch::allclose(sb.exp_avg(), sa.exp_avg(), 1e-5, 1e-7)); // m may cancel to near 0
             CHECK(torch::allclose(sb.exp_avg_sq(), sa.exp_avg_sq(), 1e-5, 1e-20));
@@ -381,9 +381,8 @@ bool sameAdamState(torch::optim::Adam& a, torch::optim::Adam& b)
 {
     const auto pa = a.param_groups().at(0).params(), pb = b.param_groups().at(0).params();
     for (size_t i = 0; i < pa.size(); ++i) {
-        const auto key = [](const torch::Tensor& t) { return c10::guts::to_string(t.unsafeGetTensorImpl()); };
-        const auto& sa = static_cast<const torch::optim::AdamParamState&>(*a.state().at(key(pa[i])));
-        const auto& sb = static_cast<const torch::optim::AdamParamState&>(*b.state().at(key(pb[i])));
+        const auto& sa = static_cast<const torch::optim::AdamParamState&>(*a.state().at(adamStateKey(pa[i])));
+        const auto& sb = static_cast<const torch::optim::AdamParamState&>(*b.state().at(adamStateKey(pb[i])));
         if (sa.step() != sb.step() || !torch::equal(sa.exp_avg(), sb.exp_avg())
             || !torch::equal(sa.exp_avg_sq(), sb.exp_avg_sq()))
             return false;

@@ -32,8 +32,9 @@ void DockLayout::restore()
     if (!window_->restoreGeometry(settings.value("window/geometry").toByteArray())) {
         // A first start: the size the window asks for, but never more than the screen has
         // (at 800×600 a 1280×800 window put the panels off the screen).
+        // Less the frame and title bar the window manager adds (not known before it is shown).
         if (const QScreen* screen = window_->screen())
-            window_->resize(window_->size().boundedTo(screen->availableGeometry().size()));
+            window_->resize(window_->size().boundedTo(screen->availableGeometry().size() - QSize(16, 48)));
     }
     window_->restoreState(settings.value("window/state").toByteArray(), kLayoutVersion);
     arranging_ = false;

@@ -7,6 +7,8 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -68,11 +70,24 @@ void configureMemory()
     // glibc serves blocks over 128 KiB with mmap and unmaps them on free, raising that
     // threshold only gradually: the first training steps then page-fault on every activation
     // buffer (several MB each) and run at half speed. Keep such blocks in the heap for reuse.
-    // And keep freed memory at the heap's top up to 256 MB: at 32 MB a step of batch 256 gave
-    // back what the next step needed, which faulted it in again (154 ms a step against 54;
-    // bench/RESULTS.md, session 9).
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    configureMemoryForBatch(128);
+}
+
+void configureMemoryForBatch(int64_t batch)
+{
+    // Keep freed memory at the heap's top up to what a training step of this batch needs
+    // again (the `conv` model's step: ~100 MB at batch 512): below that, each step gave back
+    // what the next one faulted in again (batch 256 at 32 MB: 154 ms a step against 54; batch
+    // 512 at 64 MB: 340 ms against 100). Not more: the window's resident memory counts what is
+    // kept (256 MB kept 214 MB free while training; bench/RESULTS.md, sessions 9 and 10).
+    const int64_t bytes = std::clamp<int64_t>(batch, 512, 1 << 14) * (256 << 10);
+    mallopt(M_TRIM_THRESHOLD, int(std::min<int64_t>(bytes, INT32_MAX)));
+}
+
+void releaseFreeMemory()
+{
+    malloc_trim(0);
 }
 
 void configureThreads(int requested)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace lx {
@@ -23,6 +24,13 @@ std::string blasWarning(const SystemInfo& info);
 // Keeps large freed blocks in the heap for reuse (glibc would unmap them): the training
 // step's buffers are then not page-faulted in again and again. Called by configureThreads.
 void configureMemory();
+
+// Keeps as much freed memory as a training step of `batch` images allocates again (at least
+// 128 MB): called by the trainer. Process-wide.
+void configureMemoryForBatch(int64_t batch);
+
+// Gives the heap's free memory back to the system (after training, while idle).
+void releaseFreeMemory();
 
 // Sets LibTorch's thread counts once, at start: $LX_THREADS, else `requested`, else all cores.
 void configureThreads(int requested = 0);

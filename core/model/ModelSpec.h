@@ -70,6 +70,8 @@ struct ModelSpec {
 
     bool isVae() const { return kind == ModelKind::Vae; }
     bool isUmap() const { return kind == ModelKind::Umap; }
+    // Whether training moves, turns or scales its images (augmentedImages).
+    bool augments() const { return shiftAugment > 0 || rotateAugment > 0 || scaleAugment > 0; }
     bool operator==(const ModelSpec& o) const;
     bool operator!=(const ModelSpec& o) const { return !(*this == o); }
 };

@@ -32,7 +32,7 @@ void adamStep(torch::optim::Adam& adam)
                 continue;
             const torch::Tensor& grad = p.grad();
             // The optimizer's own state, made as Adam::step() makes it on first use.
-            auto& slot = adam.state()[c10::guts::to_string(p.unsafeGetTensorImpl())];
+            auto& slot = adam.state()[adamStateKey(p)];
             if (!slot) {
                 auto fresh = std::make_unique<torch::optim::AdamParamState>();
                 fresh->step(0);

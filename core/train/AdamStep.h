@@ -18,4 +18,10 @@ void adamStep(torch::optim::Adam& adam);
 // gradient, as before.
 void dropGradients(torch::optim::Optimizer& optimizer);
 
+// The key under which torch::optim::Adam (any LibTorch optimizer) keeps a parameter's state.
+inline std::string adamStateKey(const torch::Tensor& parameter)
+{
+    return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
 } // namespace lx

@@ -1,17 +1,32 @@
 #include "train/Trainer.h"
 
 #include "common/Error.h"
+#include "common/SystemInfo.h"
 #include "latent/Evaluation.h"
 #include "latent/Umap.h"
 #include "train/AdamStep.h"
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 
 namespace lx {
 namespace {
+
+// 60000 as "60,000", as the window writes counts.
+std::string groupedThousands(int64_t n)
+{
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-')
+            out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 
 using Clock = std::chrono::steady_clock;
 
@@ -35,26 +50,36 @@ void checkCompatible(const TrainingRun& run, const DatasetSplits& data)
 // what the noisy, turned copies it trained on looked like. Weights unchanged.
 void recalibrateEncoder(TrainingRun& run, const torch::Tensor& images, const std::atomic<bool>* abandon)
 {
-    std::vector<torch::nn::BatchNormImplBase<1, torch::nn::BatchNorm1dImpl>*> norms1;
-    std::vector<torch::nn::BatchNormImplBase<2, torch::nn::BatchNorm2dImpl>*> norms2;
+    // Each BatchNorm layer's options and its statistics' reset (1-D and 2-D alike).
+    struct Norm {
+        torch::nn::BatchNormOptions* options;
+        std::function<void()> reset;
+    };
+    std::vector<Norm> norms;
     for (const auto& m : run.model->encoderLayers()->modules(false)) {
         if (auto* b = m->as<torch::nn::BatchNorm1d>())
-            norms1.push_back(b);
+            norms.push_back({&b->options, [b] { b->reset_running_stats(); }});
         else if (auto* b2 = m->as<torch::nn::BatchNorm2d>())
-            norms2.push_back(b2);
+            norms.push_back({&b2->options, [b2] { b2->reset_running_stats(); }});
     }
-    if (norms1.empty() && norms2.empty())
+    if (norms.empty())
         return;
     std::vector<c10::optional<double>> momenta;
-    auto reset = [&](auto& list) {
-        for (auto* b : list) {
-            momenta.push_back(b->options.momentum());
-            b->options.momentum(c10::nullopt); // a plain average over the pass
-            b->reset_running_stats();
+    for (Norm& b : norms) {
+        momenta.push_back(b.options->momentum());
+        b.options->momentum(c10::nullopt); // a plain average over the pass
+        b.reset();
+    }
+    // The layers' own momenta back however the pass ends (a cancel throws).
+    struct Restore {
+        std::vector<Norm>& norms;
+        std::vector<c10::optional<double>>& momenta;
+        ~Restore()
+        {
+            for (size_t i = 0; i < norms.size(); ++i)
+                norms[i].options->momentum(momenta[i]);
         }
-    };
-    reset(norms1);
-    reset(norms2);
+    } restore{norms, momenta};
     torch::NoGradGuard noGrad;
     run.model->train();
     const int64_t n = images.size(0);
@@ -63,11 +88,6 @@ void recalibrateEncoder(TrainingRun& run, const torch::Tensor& images, const std
             throw Cancelled();
         run.model->encode(imagesToTensor(images.slice(0, start, std::min(start + kEvaluationBatch, n))));
     }
-    size_t i = 0;
-    for (auto* b : norms1)
-        b->options.momentum(momenta[i++]);
-    for (auto* b : norms2)
-        b->options.momentum(momenta[i++]);
 }
 
 // What keepBest goes back to: the weights, the batch statistics and Adam's state.
@@ -76,11 +96,6 @@ struct SavedState {
     std::vector<torch::Tensor> moments; // per parameter: exp_avg, exp_avg_sq, max_exp_avg_sq (undefined: none)
     std::vector<int64_t> steps;         // per parameter: Adam's step count, −1 where it had no state
 };
-
-std::string stateKey(const torch::Tensor& p)
-{
-    return c10::guts::to_string(p.unsafeGetTensorImpl()); // as torch::optim::Adam keys its state
-}
 
 SavedState saveState(TrainingRun& run)
 {
@@ -93,7 +108,7 @@ SavedState saveState(TrainingRun& run)
     auto clone = [](const torch::Tensor& t) { return t.defined() ? t.clone() : torch::Tensor(); };
     for (auto& group : run.optimizer->param_groups())
         for (const torch::Tensor& p : group.params()) {
-            const auto it = run.optimizer->state().find(stateKey(p));
+            const auto it = run.optimizer->state().find(adamStateKey(p));
             if (it == run.optimizer->state().end() || !it->second) {
                 s.moments.insert(s.moments.end(), 3, torch::Tensor());
                 s.steps.push_back(-1);
@@ -123,10 +138,10 @@ void restoreState(TrainingRun& run, const SavedState& s)
             const torch::Tensor* m = &s.moments.at(3 * k);
             ++k;
             if (step < 0) {
-                run.optimizer->state().erase(stateKey(p));
+                run.optimizer->state().erase(adamStateKey(p));
                 continue;
             }
-            auto& slot = run.optimizer->state()[stateKey(p)];
+            auto& slot = run.optimizer->state()[adamStateKey(p)];
             auto state = std::make_unique<torch::optim::AdamParamState>();
             state->step(step);
             state->exp_avg(m[0].clone());
@@ -175,6 +190,7 @@ Trainer::Trainer(TrainingRun& run, const DatasetSplits& data, const TrainConfig&
         throw Error("the number of epochs must be at least 1");
     if (config_.batchSize < 1 || config_.batchSize > 65536)
         throw Error("the batch size must be from 1 to 65536");
+    configureMemoryForBatch(config_.batchSize);
     checkCompatible(run, data);
 }
 
@@ -187,7 +203,7 @@ std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& tr
     options.seed = 1; // the layout depends on the data alone, so a resumed run finds the same one
     const torch::Tensor pixels
         = imagesToTensor(datasetImages(train)).reshape({train.count, -1}).contiguous();
-    const std::string what = "Laying out the " + std::to_string(train.count) + " training images by UMAP";
+    const std::string what = "Laying out the " + groupedThousands(train.count) + " training images by UMAP";
     return umap(pixels.data_ptr<float>(), train.count, int(pixels.size(1)), options, [&](double f) {
         if (progress)
             progress(what, f);
@@ -329,7 +345,7 @@ TrainOutcome Trainer::run()
             } else {
                 // A denoising or augmented model sees a noisy or moved image and is scored
                 // against the clean one.
-                torch::Tensor seen = run_.spec.shiftAugment > 0 || run_.spec.rotateAugment > 0 || run_.spec.scaleAugment > 0
+                torch::Tensor seen = run_.spec.augments()
                                          ? augmentedImages(x, run_.spec, generator)
                                          : x;
                 if (run_.spec.inputNoise > 0)

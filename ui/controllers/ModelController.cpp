@@ -99,22 +99,27 @@ void ModelController::updateActions()
 
 bool ModelController::stopTrainingFirst(const QString& what)
 {
-    const bool training = session_->isTraining();
-    if (!training && !session_->hasUnsavedTraining())
+    if (!session_->isTraining() && !session_->hasUnsavedTraining())
         return true;
     // What follows replaces the model, and the automatic save is the next model's too: the
     // weights trained since the model's own file are kept only if saved now.
-    QMessageBox box(QMessageBox::Question, training ? tr("Training Is Running") : tr("Unsaved Model"),
-                    training ? tr("The model is training. Stop it and %1? The new model takes its place: save this one "
+    QMessageBox box(QMessageBox::Question, QString(), QString(),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, dialogParent_);
+    box.button(QMessageBox::Save)->setText(tr("Save…"));
+    box.setDefaultButton(QMessageBox::Save);
+    const auto describe = [&](bool training) {
+        box.setWindowTitle(training ? tr("Training Is Running") : tr("Unsaved Model"));
+        box.setText(training ? tr("The model is training. Stop it and %1? The new model takes its place: save this one "
                                   "first to keep what it has learnt.")
                                    .arg(what)
                              : tr("The model has trained since it was last saved. %1 anyway? The new model takes its "
                                   "place: save this one first to keep what it has learnt.")
-                                   .arg(what.left(1).toUpper() + what.mid(1)),
-                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, dialogParent_);
-    box.button(QMessageBox::Save)->setText(tr("Save…"));
-    box.button(QMessageBox::Discard)->setText(training ? tr("Stop Without Saving") : tr("Replace Without Saving"));
-    box.setDefaultButton(QMessageBox::Save);
+                                   .arg(what.left(1).toUpper() + what.mid(1)));
+        box.button(QMessageBox::Discard)->setText(training ? tr("Stop Without Saving") : tr("Replace Without Saving"));
+    };
+    describe(session_->isTraining());
+    // Training goes on behind the question and may end while it is asked: the words follow.
+    connect(session_, &TrainingSession::trainingFinished, &box, [&] { describe(false); });
     const int answer = box.exec();
     if (answer == QMessageBox::Cancel)
         return false;
@@ -129,7 +134,11 @@ bool ModelController::stopTrainingFirst(const QString& what)
 
 QString ModelController::askSavePath()
 {
-    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), session_->modelPath(),
+    // Where the model came from, but never the automatic save (the next model's overwrites it).
+    QString start = session_->modelPath();
+    if (start.isEmpty() || QFileInfo(start) == QFileInfo(autosavePath()))
+        start = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/model.ckpt";
+    QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), start,
                                                 tr("Latent Explorer checkpoints (*.ckpt)"));
     if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
         path += ".ckpt";

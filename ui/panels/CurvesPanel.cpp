@@ -206,7 +206,12 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
     int epochs = 0;
     for (const EpochRecord& e : history)
         epochs += !e.partial;
-    status_->setText(epochs == 0 ? tr("Not trained yet") : epochs == 1 ? tr("1 epoch trained") : tr("%1 epochs trained").arg(epochs));
+    // A stop part-way through an epoch leaves it partial: said, as its validation point shows it.
+    const bool partial = !history.empty() && history.back().partial;
+    const QString whole = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
+    status_->setText(partial ? (epochs == 0 ? tr("Part of an epoch trained") : tr("%1 and part of one more trained").arg(whole))
+                     : epochs == 0 ? tr("Not trained yet")
+                                   : tr("%1 trained").arg(whole));
     // The curve as it was drawn: each epoch's run-of-steps means, smoothed as the live curve
     // is; a partial epoch (a stop) too, at its place in the epoch.
     auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
