@@ -503,11 +503,11 @@ int runInspect(const QCommandLineParser& p)
         const lx::SystemInfo info = lx::systemInfo();
         const char* cpu = lx::cpuModelName();
         printLine(stdout, QStringLiteral("CPU: %1 (up to %2)").arg(*cpu ? cpu : "unknown", lx::isaName(lx::cpuIsa())));
-        const QString held = qEnvironmentVariableIsSet("LX_MAX_CPU_ISA")      ? " (held by $LX_MAX_CPU_ISA)"
-                             : qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)"
-                                                                               : "";
-        printLine(stdout, QStringLiteral("oneDNN kernels: %1").arg(lx::oneDnnIsaName())
-                              + (qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)" : ""));
+        const QString onednn = !qEnvironmentVariableIsEmpty("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)"
+                               : !qEnvironmentVariableIsEmpty("DNNL_MAX_CPU_ISA") ? " (held by $DNNL_MAX_CPU_ISA)"
+                                                                                   : "";
+        const QString held = !qEnvironmentVariableIsEmpty("LX_MAX_CPU_ISA") ? QStringLiteral(" (held by $LX_MAX_CPU_ISA)") : onednn;
+        printLine(stdout, QStringLiteral("oneDNN kernels: %1").arg(lx::oneDnnIsaName()) + onednn);
         printLine(stdout, QStringLiteral("our kernels: %1").arg(lx::isaName(lx::kernelIsa())) + held);
         printLine(stdout, QString::fromStdString("LibTorch: " + info.torchVersion));
         printLine(stdout, QStringLiteral("threads: %1 (inter-op %2)").arg(info.threads).arg(info.interopThreads));

@@ -206,6 +206,10 @@ TEST_CASE("a chain with fully connected ends equals Linear, ReLU, unflatten, the
          {{false, 6, 20, 3, 1, 1, 0, true}, {true, 20, 10, 3, 2, 1, 0, true}}},
         {"both ends around a transposed chain", 3, 4, 8, 6, {true, true, 4, 4, true},
          {{true, 32, 16, 3, 2, 1, 1, true}, {false, 16, 48, 3, 1, 1, 0, true}}},
+        // The head writes the only link's input in a blocked layout: its weights' gradient
+        // must read it so.
+        {"a head, then one transposed link to one channel", 4, 7, 3, 0, {true, true, 7, 7, false},
+         {{true, 32, 1, 3, 2, 1, 1, false}}},
     };
     torch::manual_seed(7);
     for (const EndsCase& c : cases) {

@@ -16,7 +16,7 @@ CpuIsa cpuIsa()
 {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq"))
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
         return CpuIsa::Avx512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return CpuIsa::Avx2;
@@ -50,7 +50,10 @@ CpuIsa kernelIsa()
     static const CpuIsa isa = [] {
         const CpuIsa has = cpuIsa();
         const char* own = std::getenv("LX_MAX_CPU_ISA");
-        const CpuIsa cap = capOf(own && *own ? own : std::getenv("ONEDNN_MAX_CPU_ISA"), has);
+        const char* onednn = std::getenv("ONEDNN_MAX_CPU_ISA");
+        if (!onednn || !*onednn)
+            onednn = std::getenv("DNNL_MAX_CPU_ISA"); // oneDNN's older name, which it still reads
+        const CpuIsa cap = capOf(own && *own ? own : onednn, has);
         return int(cap) < int(has) ? cap : has;
     }();
     return isa;
@@ -102,7 +105,8 @@ const char* cpuModelName()
         while (std::getline(info, line))
             if (line.rfind("model name", 0) == 0) {
                 const size_t colon = line.find(':');
-                return colon == std::string::npos ? std::string() : line.substr(line.find_first_not_of(' ', colon + 1));
+                const size_t start = colon == std::string::npos ? colon : line.find_first_not_of(" \t", colon + 1);
+                return start == std::string::npos ? std::string() : line.substr(start);
             }
         return std::string();
     }();

@@ -10,7 +10,7 @@ enum class CpuIsa { Baseline, Avx2, Avx512 };
 CpuIsa cpuIsa();
 
 // What this CPU can run, capped by $LX_MAX_CPU_ISA or, when that is unset, by
-// $ONEDNN_MAX_CPU_ISA (oneDNN's own switch, same names: AVX2, AVX512_CORE, ...; SSE41 or AVX
+// $ONEDNN_MAX_CPU_ISA or $DNNL_MAX_CPU_ISA (oneDNN's own switch, same names: AVX2, AVX512_CORE, ...; SSE41 or AVX
 // mean baseline), so one variable holds oneDNN and our kernels to AVX2 on an AVX-512
 // machine, as on a laptop. Read once.
 CpuIsa kernelIsa();

@@ -371,12 +371,26 @@ void reluBackwardInPlace(torch::Tensor& g, const torch::Tensor& y)
 }
 
 // The layout of link i's saved input: as its forward primitive read it, except for a
-// few-channel last link, which keeps the previous link's output as it was made.
+// few-channel last link, which keeps the previous link's output (or the head's, or the
+// input's) as it was made.
 memory::desc savedInputDesc(const ChainPrimitives& chain, const std::vector<ConvLink>& links, size_t i)
 {
-    if (i + 1 == links.size() && fewChannels(links[i]))
-        return i == 0 ? plainDesc(chain.links[i].src) : chain.links[i - 1].fwdDst;
+    if (i + 1 == links.size() && fewChannels(links[i])) {
+        if (i > 0)
+            return chain.links[i - 1].fwdDst;
+        return chain.headDesc.is_zero() ? plainDesc(chain.links[i].src) : chain.headDesc;
+    }
     return chain.links[i].fwdSrc;
+}
+
+// Whether fewChannelsWeightGrad reads this layout of its many-channel side as it is (else
+// oneDNN's own weight gradient runs).
+bool ownKernelReads(const memory::desc& d)
+{
+    if (!channelBlockedOrPlain(d))
+        return true; // reordered to plain first
+    const int64_t block = layoutOf(d).block;
+    return block == 1 || block == 8 || block == 16;
 }
 
 struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
@@ -538,7 +552,8 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
             // Ours where oneDNN's would first reorder what it reads (its AVX2 kernels); where
             // it reads both as they are (AVX-512), oneDNN's is the faster.
             if (weightsWanted && ownWeightGradient(links, plan.ends.head, i)
-                && (gDesc != p.bwdWeightsDiffDst || savedInputDesc(*chain, links, i) != p.bwdWeightsSrc)) {
+                && (gDesc != p.bwdWeightsDiffDst || savedInputDesc(*chain, links, i) != p.bwdWeightsSrc)
+                && ownKernelReads(l.transposed ? savedInputDesc(*chain, links, i) : gDesc)) {
                 // V: the gradient of the link's output, or its input (a transposed link); S:
                 // its input, the images, or the gradient of its few-channel output.
                 const memory::dims &vDims = l.transposed ? p.src : p.dst, &sDims = l.transposed ? p.dst : p.src;

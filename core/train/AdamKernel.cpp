@@ -16,16 +16,14 @@ struct UpdateArgs {
     AdamScalars s;
 };
 
-// Compiled for AVX-512, AVX2 and baseline x86-64 (below); kernelIsa() picks one.
-LX_KERNEL_BODY void update(const UpdateArgs& a)
+// Compiled for AVX-512, AVX2 and baseline x86-64 (below); kernelIsa() picks one. The arrays
+// never overlap: restrict parameters, so that GCC vectorises without checks.
+LX_KERNEL_BODY void update(float* __restrict p, const float* __restrict grad, float* __restrict m, float* __restrict v,
+                           int64_t n, const AdamScalars& s)
 {
-    float* __restrict p = a.p;
-    const float* __restrict grad = a.grad;
-    float* __restrict m = a.m;
-    float* __restrict v = a.v;
-    const float beta1 = a.s.beta1, beta2 = a.s.beta2, a1 = a.s.oneMinusBeta1, a2 = a.s.oneMinusBeta2,
-                root2 = a.s.sqrtCorrection2, eps = a.s.eps, wd = a.s.weightDecay, step = a.s.stepSize;
-    for (int64_t i = 0; i < a.n; ++i) {
+    const float beta1 = s.beta1, beta2 = s.beta2, a1 = s.oneMinusBeta1, a2 = s.oneMinusBeta2, root2 = s.sqrtCorrection2,
+                eps = s.eps, wd = s.weightDecay, step = s.stepSize;
+    for (int64_t i = 0; i < n; ++i) {
         const float g = grad[i] + wd * p[i]; // wd = 0: exactly grad[i]
         const float mi = m[i] * beta1 + a1 * g;
         const float vi = v[i] * beta2 + a2 * g * g;
@@ -33,6 +31,11 @@ LX_KERNEL_BODY void update(const UpdateArgs& a)
         v[i] = vi;
         p[i] -= step * (mi / (std::sqrt(vi) / root2 + eps));
     }
+}
+
+LX_KERNEL_BODY void update(const UpdateArgs& a)
+{
+    update(a.p, a.grad, a.m, a.v, a.n, a.s);
 }
 
 LX_TARGET_AVX512 void updateAvx512(const UpdateArgs& a) { update(a); }

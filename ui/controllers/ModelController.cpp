@@ -119,7 +119,13 @@ bool ModelController::stopTrainingFirst(const QString& what)
     };
     describe(session_->isTraining());
     // Training goes on behind the question and may end while it is asked: the words follow.
-    connect(session_, &TrainingSession::trainingFinished, &box, [&] { describe(false); });
+    // Stopped before its first step (during a UMAP layout): nothing to lose, nothing to ask.
+    connect(session_, &TrainingSession::trainingFinished, &box, [&] {
+        if (session_->hasUnsavedTraining())
+            describe(false);
+        else
+            box.done(QMessageBox::Discard);
+    });
     const int answer = box.exec();
     if (answer == QMessageBox::Cancel)
         return false;
