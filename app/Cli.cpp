@@ -503,12 +503,11 @@ int runInspect(const QCommandLineParser& p)
         const lx::SystemInfo info = lx::systemInfo();
         const char* cpu = lx::cpuModelName();
         printLine(stdout, QStringLiteral("CPU: %1 (up to %2)").arg(*cpu ? cpu : "unknown", lx::isaName(lx::cpuIsa())));
-        const QString onednn = !qEnvironmentVariableIsEmpty("ONEDNN_MAX_CPU_ISA") ? " (held by $ONEDNN_MAX_CPU_ISA)"
-                               : !qEnvironmentVariableIsEmpty("DNNL_MAX_CPU_ISA") ? " (held by $DNNL_MAX_CPU_ISA)"
-                                                                                   : "";
-        const QString held = !qEnvironmentVariableIsEmpty("LX_MAX_CPU_ISA") ? QStringLiteral(" (held by $LX_MAX_CPU_ISA)") : onednn;
-        printLine(stdout, QStringLiteral("oneDNN kernels: %1").arg(lx::oneDnnIsaName()) + onednn);
-        printLine(stdout, QStringLiteral("our kernels: %1").arg(lx::isaName(lx::kernelIsa())) + held);
+        const auto heldBy = [](const char* variable) {
+            return variable ? QStringLiteral(" (held by $%1)").arg(variable) : QString();
+        };
+        printLine(stdout, QStringLiteral("oneDNN kernels: %1").arg(lx::oneDnnIsaName()) + heldBy(lx::oneDnnIsaSwitch()));
+        printLine(stdout, QStringLiteral("our kernels: %1").arg(lx::isaName(lx::kernelIsa())) + heldBy(lx::kernelIsaSwitch()));
         printLine(stdout, QString::fromStdString("LibTorch: " + info.torchVersion));
         printLine(stdout, QStringLiteral("threads: %1 (inter-op %2)").arg(info.threads).arg(info.interopThreads));
         printLine(stdout, QStringLiteral("oneDNN (MKL-DNN): %1").arg(info.mkldnn ? "on" : "off"));

@@ -8,9 +8,6 @@
 #include <string>
 
 namespace lx {
-namespace {
-
-} // namespace
 
 CpuIsa cpuIsa()
 {
@@ -49,14 +46,26 @@ CpuIsa kernelIsa()
 {
     static const CpuIsa isa = [] {
         const CpuIsa has = cpuIsa();
-        const char* own = std::getenv("LX_MAX_CPU_ISA");
-        const char* onednn = std::getenv("ONEDNN_MAX_CPU_ISA");
-        if (!onednn || !*onednn)
-            onednn = std::getenv("DNNL_MAX_CPU_ISA"); // oneDNN's older name, which it still reads
-        const CpuIsa cap = capOf(own && *own ? own : onednn, has);
+        const char* variable = kernelIsaSwitch();
+        const CpuIsa cap = capOf(variable ? std::getenv(variable) : nullptr, has);
         return int(cap) < int(has) ? cap : has;
     }();
     return isa;
+}
+
+const char* oneDnnIsaSwitch()
+{
+    for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"}) // the second: oneDNN's older name
+        if (const char* v = std::getenv(name); v && *v)
+            return name;
+    return nullptr;
+}
+
+const char* kernelIsaSwitch()
+{
+    if (const char* v = std::getenv("LX_MAX_CPU_ISA"); v && *v)
+        return "LX_MAX_CPU_ISA";
+    return oneDnnIsaSwitch();
 }
 
 const char* isaName(CpuIsa isa)

@@ -15,6 +15,11 @@ CpuIsa cpuIsa();
 // machine, as on a laptop. Read once.
 CpuIsa kernelIsa();
 
+// The environment variable that holds oneDNN's kernels (ONEDNN_MAX_CPU_ISA, else
+// DNNL_MAX_CPU_ISA) and the one that holds ours (LX_MAX_CPU_ISA, else oneDNN's), if set.
+const char* oneDnnIsaSwitch();
+const char* kernelIsaSwitch();
+
 // "AVX-512", "AVX2" or "baseline x86-64".
 const char* isaName(CpuIsa isa);
 

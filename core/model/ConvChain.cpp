@@ -549,23 +549,22 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 reluBackwardInPlace(g, out);
             }
             const bool weightsWanted = needs(param) || needs(param + 1);
+            const memory::desc inputDesc = savedInputDesc(*chain, links, i);
+            // V: the gradient of the link's output, or its input (a transposed link); S: its
+            // input, the images, or the gradient of its few-channel output.
+            memory::desc vDesc = l.transposed ? inputDesc : gDesc;
             // Ours where oneDNN's would first reorder what it reads (its AVX2 kernels); where
             // it reads both as they are (AVX-512), oneDNN's is the faster.
             if (weightsWanted && ownWeightGradient(links, plan.ends.head, i)
-                && (gDesc != p.bwdWeightsDiffDst || savedInputDesc(*chain, links, i) != p.bwdWeightsSrc)
-                && ownKernelReads(l.transposed ? savedInputDesc(*chain, links, i) : gDesc)) {
-                // V: the gradient of the link's output, or its input (a transposed link); S:
-                // its input, the images, or the gradient of its few-channel output.
+                && (gDesc != p.bwdWeightsDiffDst || inputDesc != p.bwdWeightsSrc) && ownKernelReads(vDesc)) {
                 const memory::dims &vDims = l.transposed ? p.src : p.dst, &sDims = l.transposed ? p.dst : p.src;
                 torch::Tensor v = l.transposed ? inputs[i] : g;
-                memory::desc vDesc = l.transposed ? savedInputDesc(*chain, links, i) : gDesc;
                 if (!channelBlockedOrPlain(vDesc)) {
                     v = inLayout(v, vDesc, plainDesc(vDims), s);
                     vDesc = plainDesc(vDims);
                 }
                 const torch::Tensor sPlain = l.transposed ? inLayout(g, gDesc, plainDesc(sDims), s)
-                                                          : inLayout(inputs[i], savedInputDesc(*chain, links, i),
-                                                                     plainDesc(sDims), s);
+                                                          : inLayout(inputs[i], inputDesc, plainDesc(sDims), s);
                 s.wait();
                 torch::Tensor dW = torch::empty(saved[param].sizes(), torch::kFloat32);
                 torch::Tensor db = torch::empty({l.out}, torch::kFloat32);
@@ -585,7 +584,7 @@ struct ConvChainFunction : public torch::autograd::Function<ConvChainFunction> {
                 gData = gWeights.defined() && p.bwdDataDiffDst == p.bwdWeightsDiffDst ? gWeights
                                                                                    : inLayout(g, gDesc, p.bwdDataDiffDst, s);
             if (gWeights.defined()) {
-                const torch::Tensor src = inLayout(inputs[i], savedInputDesc(*chain, links, i), p.bwdWeightsSrc, s);
+                const torch::Tensor src = inLayout(inputs[i], inputDesc, p.bwdWeightsSrc, s);
                 torch::Tensor diffWeights = bufferFor(p.bwdWeightsDiffWeights);
                 torch::Tensor diffBias = bufferFor(p.bwdWeightsDiffBias);
                 executeWithScratchpad(p.bwdWeights, p.bwdWeightsScratch, s,

@@ -234,7 +234,7 @@ torch::Tensor fewChannelsTransposedForward(const float* xp, const ChannelBlocked
     float* yp = y.data_ptr<float>();
     const int64_t b = layout.block, s0 = layout.strides[0], s1 = layout.strides[1], s2 = layout.strides[2],
                   s3 = layout.strides[3];
-    static const auto image_ = pickKernel(&fewChannelsImageAvx512, &fewChannelsImageAvx2, &fewChannelsImageBaseline);
+    static const auto oneImage = pickKernel(&fewChannelsImageAvx512, &fewChannelsImageAvx2, &fewChannelsImageBaseline);
     at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
         std::vector<float> cols(size_t(out * k * k * hw));
         std::vector<float> image(contiguous ? 0 : size_t(in * hw));
@@ -255,7 +255,7 @@ torch::Tensor fewChannelsTransposedForward(const float* xp, const ChannelBlocked
                 }
                 xi = image.data();
             }
-            image_(ImageArgs{xi, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn, h, w, stride, padding});
+            oneImage(ImageArgs{xi, wp, bp, yp + i * out * h * w, cols.data(), in, out, k, rows, colsIn, h, w, stride, padding});
         }
     });
     return y;
