@@ -5,7 +5,8 @@
 //  2. hover → decoded image painted, idle and while training
 //  3. GUI event-loop lateness (a 5 ms probe timer) while training, and training throughput in
 //     the window against the same training headless, side by side in this process
-//  4. closing the window mid-training: time until the worker is joined
+//  4. closing the window mid-training: time until it is hidden, and until the worker is joined
+//     (its autosave written)
 #include "common/SystemInfo.h"
 #include "data/Dataset.h"
 #include "train/Trainer.h"
@@ -15,6 +16,7 @@
 #include "MainWindow.h"
 #include "controllers/ModelController.h"
 #include "session/ModelSnapshot.h"
+#include "session/ModelSnapshotImpl.h"
 #include "map/LatentMapView.h"
 #include "panels/DecodePanel.h"
 #include "panels/ImageTile.h"
@@ -167,21 +169,50 @@ std::vector<double> hoverTimes(MainWindow& w, int count, uint64_t seed)
     return ms;
 }
 
-// Trains headless for `seconds` on the same data and model type; images per second.
+// Training speed from step reports: the images between two consecutive reports of the same
+// epoch over the time between them. An epoch's end (validation, the 5-NN pass, the exact map)
+// falls between two epochs' reports and so counts on neither side: the window and headless
+// training are measured alike, whichever of them an epoch's end happens to fall in.
+struct StepTimeline {
+    struct Tick {
+        int epoch;
+        int64_t step;
+        double at; // seconds
+    };
+    std::vector<Tick> ticks;
+
+    void add(int epoch, int64_t step, double at) { ticks.push_back({epoch, step, at}); }
+    double imagesPerSecond(double from, double to, int batch) const
+    {
+        double images = 0, seconds = 0;
+        for (size_t i = 1; i < ticks.size(); ++i) {
+            const Tick& a = ticks[i - 1];
+            const Tick& b = ticks[i];
+            if (a.at < from || b.at > to || a.epoch != b.epoch)
+                continue;
+            images += double(b.step - a.step) * batch;
+            seconds += b.at - a.at;
+        }
+        return seconds > 0 ? images / seconds : 0;
+    }
+};
+
+// Trains headless on the same data and model type, past the same first second the window's
+// figure leaves out, then for `seconds`; images per second as StepTimeline counts them.
 double headlessImagesPerSecond(const DatasetSplits& data, const TrainingRequest& r, double seconds)
 {
     TrainingRun run = TrainingRun::create(presetSpec(r.arch.toStdString(), r.latentDim), r.learningRate, r.seed);
     TrainConfig config;
     config.epochs = 1000;
     config.batchSize = r.batchSize;
-    config.timeLimitSeconds = seconds;
+    config.timeLimitSeconds = seconds + 1;
     Trainer trainer(run, data, config);
-    int64_t images = 0;
-    trainer.onStep([&](const StepReport&) { images += r.batchSize; });
+    StepTimeline timeline;
     QElapsedTimer t;
+    trainer.onStep([&](const StepReport& s) { timeline.add(s.epochOfRun, s.step, double(t.nsecsElapsed()) / 1e9); });
     t.start();
     trainer.run();
-    return double(images) / (double(t.nsecsElapsed()) / 1e9);
+    return timeline.imagesPerSecond(1.0, 1e9, r.batchSize);
 }
 
 } // namespace
@@ -286,6 +317,22 @@ int main(int argc, char* argv[])
             const std::vector<QImage> images = model->decodeMany(z);
             grid.push_back(double(t.nsecsElapsed()) / 1e6);
         }
+        // What the worker pays, four times a second while training, for the snapshot the
+        // window decodes from.
+        // A new clone each time, against the recycler's copies in place (what the session does).
+        std::vector<double> cloned, recycled;
+        {
+            const TrainingRun run = TrainingRun::create(presetSpec(request.arch.toStdString(), request.latentDim), 1e-3, 1);
+            SnapshotRecycler recycler;
+            for (int i = 0; i < 40; ++i) {
+                QElapsedTimer t;
+                t.start();
+                const ModelSnapshotPtr copy = i % 2 == 0 ? snapshotOf(run.model) : recycler.take(run.model);
+                (i % 2 == 0 ? cloned : recycled).push_back(double(t.nsecsElapsed()) / 1e6);
+            }
+        }
+        row("snapshot of the weights, cloned", stats(cloned));
+        row("snapshot of the weights, recycled (worker, 4/s training)", stats(recycled));
         row("decode one latent point (GUI thread)", stats(one));
         row("decode a 30x30 grid (GUI thread)", stats(grid));
     }
@@ -344,27 +391,21 @@ int main(int argc, char* argv[])
     });
     int cloudUpdates = 0;
     QObject::connect(window->session(), &TrainingSession::cloudChanged, [&] { ++cloudUpdates; });
-    // Progress as the last step report saw it, with its time: phases are measured from report
-    // to report, so that a report's age does not bias them.
     QElapsedTimer trainClock;
-    double fraction = 0, fractionAt = 0;
+    StepTimeline timeline;
     QObject::connect(window->session(), &TrainingSession::stepReported, [&](const TrainingProgress& s) {
-        fraction = s.fractionDone;
-        fractionAt = double(trainClock.nsecsElapsed()) / 1e9;
+        timeline.add(s.step.epochOfRun, s.step.step, double(trainClock.nsecsElapsed()) / 1e9);
     });
-    const int epochs = 1000;
-    const double perEpoch = double(window->session()->dataset()->train.count);
-    window->session()->train(epochs);
+    window->session()->train(1000);
     if (!spinUntil([&] { return window->session()->isTraining(); }, 60000))
         return 1;
     trainClock.start();
     probe.start();
     spin(1000); // past the first steps
     struct Mark {
-        double fraction, at, cpu;
+        double at, cpu;
     };
-    auto mark = [&] { return Mark{fraction, fractionAt, threadCpuSeconds()}; };
-    auto rate = [&](const Mark& a, const Mark& b) { return (b.fraction - a.fraction) * epochs * perEpoch / (b.at - a.at); };
+    auto mark = [&] { return Mark{double(trainClock.nsecsElapsed()) / 1e9, threadCpuSeconds()}; };
     const int updates0 = cloudUpdates;
     // Watching: the map and curves update, nobody touches the window.
     const Mark m0 = mark();
@@ -381,7 +422,9 @@ int main(int argc, char* argv[])
                 cloudUpdates - updates0, guiSeconds / std::max(cloudUpdates - updates0, 1));
     std::printf("%-52s GUI thread busy %.0f%% watching, %.0f%% hovering\n", "", 100.0 * (m1.cpu - m0.cpu) / (m1.at - m0.at),
                 100.0 * (m2.cpu - m1.cpu) / (m2.at - m1.at));
-    const double watching = rate(m0, m1), hovering = rate(m1, m2);
+    const int batch = request.batchSize;
+    const double watching = timeline.imagesPerSecond(m0.at, m1.at, batch);
+    const double hovering = timeline.imagesPerSecond(m1.at, m2.at, batch);
 
     const double peakMb = peakResidentMb();
     const double trainingMb = statusMb("VmRSS:");
@@ -396,9 +439,13 @@ int main(int argc, char* argv[])
     }
 
     // 4. Close mid-training.
+    // Closing hides the window at once; the worker then ends its step and writes the autosave
+    // (weights and Adam's moments, fsynced) before it is joined: both times, and the file's size.
     QElapsedTimer closeTimer;
     closeTimer.start();
     window->close();
+    const double hiddenMs = double(closeTimer.nsecsElapsed()) / 1e6;
+    const QString autosave = window->models()->autosavePath();
     window.reset();
     const double closeMs = double(closeTimer.nsecsElapsed()) / 1e6;
 
@@ -408,8 +455,9 @@ int main(int argc, char* argv[])
     double headless = 0;
     std::thread([&] { headless = headlessImagesPerSecond(data, request, seconds); }).join();
     std::printf("%-52s headless %.0f img/s; window, watching %.0f img/s (ratio %.2f), hovering %.0f img/s (ratio %.2f)\n",
-                "training throughput", headless, watching, watching / headless, hovering, hovering / headless);
-    std::printf("%-52s %.0f ms\n", "close the window mid-training -> worker joined", closeMs);
+                "training throughput (epoch ends left out)", headless, watching, watching / headless, hovering, hovering / headless);
+    std::printf("%-52s hidden %.0f ms, worker joined %.0f ms (autosave %.1f MB written in it)\n",
+                "close the window mid-training", hiddenMs, closeMs, double(QFileInfo(autosave).size()) / (1 << 20));
     std::printf("%-52s %.0f MB\n", "peak resident memory (data loaded, model training)", peakMb);
     // Where it goes: the process before any data, the images (one byte a pixel), and the heap
     // while training (allocated, and freed but kept by glibc for reuse: configureMemory).

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QThread>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -98,6 +99,35 @@ ModelSnapshotPtr snapshotOf(const Autoencoder& model)
     }
     copy->eval();
     return snapshotOf(std::make_shared<NativeModel>(copy));
+}
+
+ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model)
+{
+    const std::shared_ptr<AutoencoderImpl> source = model.ptr();
+    if (source_.owner_before(source) || source.owner_before(source_) || source_.expired()) {
+        copies_.clear(); // another model: its copies do not fit
+        source_ = source;
+    }
+    for (const std::shared_ptr<NativeModel>& copy : copies_) {
+        // Only this list holds it: no snapshot (hence no reader) can reach it any more. The
+        // fence pairs with the release of the reader's last reference, so its reads of the
+        // weights come before these writes.
+        if (copy.use_count() != 1)
+            continue;
+        std::atomic_thread_fence(std::memory_order_acquire);
+        torch::NoGradGuard noGrad;
+        const std::vector<torch::Tensor> from = model->parameters(), to = copy->module()->parameters();
+        const std::vector<torch::Tensor> fromBuffers = model->buffers(), toBuffers = copy->module()->buffers();
+        for (size_t i = 0; i < from.size(); ++i)
+            to[i].copy_(from[i]);
+        for (size_t i = 0; i < fromBuffers.size(); ++i)
+            toBuffers[i].copy_(fromBuffers[i]);
+        return snapshotOf(std::shared_ptr<LatentModel>(copy));
+    }
+    ModelSnapshotPtr fresh = snapshotOf(model);
+    if (copies_.size() < kCopies)
+        copies_.push_back(std::static_pointer_cast<NativeModel>(fresh->impl().model));
+    return fresh;
 }
 
 ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model)

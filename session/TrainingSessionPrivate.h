@@ -99,6 +99,7 @@ struct TrainingSession::Private {
     std::shared_ptr<ScriptedModel> scripted; // or a TorchScript model (then `run` is empty)
     bool cloudExact = false; // the cloud is the current weights' exact embedding
     std::function<void()> stepHook;
+    SnapshotRecycler snapshots; // publishSnapshot's copies of the training model
 
     // Shared with the GUI thread.
     mutable std::mutex mutex;
@@ -172,7 +173,7 @@ struct TrainingSession::Private {
 
     void publishSnapshot()
     {
-        ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshotOf(run->model);
+        ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshots.take(run->model);
         {
             std::lock_guard<std::mutex> lock(mutex);
             snapshot = std::move(s);

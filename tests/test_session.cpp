@@ -20,6 +20,7 @@
 #include "session/ImageFolder.h"
 #include "session/PauseGate.h"
 #include "session/Projector.h"
+#include "session/ModelSnapshotImpl.h"
 #include "session/TrainingSession.h"
 
 #include <QAction>
@@ -478,4 +479,47 @@ TEST_CASE("an image folder opens as a dataset: classes from its folders, images 
     REQUIRE(notices.count() == 1);
     CHECK(notices.first().first().toString().contains("broken.png"));
     CHECK(window.statusLine()->text().contains("broken.png")); // not cleared by the new dataset
+}
+
+TEST_CASE("a snapshot never changes while it is held, and a copy no snapshot holds is reused with the newest weights",
+          "[gui][session]")
+{
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-3, 1);
+    SnapshotRecycler recycler;
+    const torch::Tensor z = torch::tensor({{0.3f, -0.2f}, {1.5f, 0.7f}});
+    auto decoded = [&](const ModelSnapshotPtr& s) { return s->impl().model->decode(z).detach().clone(); };
+    auto train = [&](float by) { // any change of every weight and statistic will do
+        torch::NoGradGuard noGrad;
+        for (torch::Tensor& p : run.model->parameters())
+            p.add_(by);
+        for (torch::Tensor& b : run.model->buffers())
+            if (b.is_floating_point())
+                b.mul_(1.0f + by);
+    };
+
+    ModelSnapshotPtr first = recycler.take(run.model);
+    const torch::Tensor firstImages = decoded(first);
+    REQUIRE(torch::equal(firstImages, decoded(snapshotOf(run.model))));
+    train(0.05f);
+    const ModelSnapshotPtr second = recycler.take(run.model);
+    CHECK(torch::equal(decoded(first), firstImages)); // held: untouched by the next snapshot
+    const torch::Tensor secondImages = decoded(second);
+    CHECK_FALSE(torch::allclose(secondImages, firstImages));
+    CHECK(torch::equal(secondImages, decoded(snapshotOf(run.model))));
+
+    // Once nobody holds the first, its copy is the next snapshot's, with the weights of now.
+    const LatentModel* firstCopy = first->impl().model.get();
+    first.reset();
+    train(-0.1f);
+    const ModelSnapshotPtr third = recycler.take(run.model);
+    CHECK(third->impl().model.get() == firstCopy);
+    CHECK(torch::equal(decoded(third), decoded(snapshotOf(run.model))));
+    CHECK(torch::equal(decoded(second), secondImages)); // still held: still untouched
+    CHECK(third->latentDim() == 2);
+
+    // Another model (another shape): never written into the first model's copies.
+    TrainingRun other = TrainingRun::create(presetSpec("mlp", 3), 1e-3, 2);
+    const ModelSnapshotPtr fourth = recycler.take(other.model);
+    CHECK(fourth->latentDim() == 3);
+    CHECK(fourth->impl().model.get() != firstCopy);
 }
