@@ -327,7 +327,7 @@ int main(int argc, char* argv[])
             for (int i = 0; i < 40; ++i) {
                 QElapsedTimer t;
                 t.start();
-                const ModelSnapshotPtr copy = i % 2 == 0 ? snapshotOf(run.model) : recycler.take(run.model);
+                const ModelSnapshotPtr copy = i % 2 == 0 ? snapshotOf(run.model) : recycler.take(run.model, true);
                 (i % 2 == 0 ? cloned : recycled).push_back(double(t.nsecsElapsed()) / 1e6);
             }
         }

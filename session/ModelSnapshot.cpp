@@ -25,15 +25,41 @@ namespace {
 // alone. LibTorch first sets each new thread's count from its global setting, so let it do
 // that (get_num_threads) and only then lower this thread's own OpenMP count, which neither
 // the global setting nor any other thread sees.
-void computeOnThisThreadOnly()
+// Returns the count this thread had before (LibTorch's setting): what a batch may use when
+// no training runs (ThreadsForThisCall).
+int computeOnThisThreadOnly()
 {
-    thread_local bool done = false;
-    if (!done) {
-        (void)at::get_num_threads();
+    thread_local int configured = 0;
+    if (configured == 0) {
+        configured = std::max(1, at::get_num_threads());
         omp_set_num_threads(1);
-        done = true;
     }
+    return configured;
 }
+
+// This thread's OpenMP count for one call, then back.
+class ThreadsForThisCall {
+public:
+    explicit ThreadsForThisCall(int threads) : before_(omp_get_max_threads())
+    {
+        if (threads != before_)
+            omp_set_num_threads(threads);
+    }
+    ~ThreadsForThisCall()
+    {
+        if (omp_get_max_threads() != before_)
+            omp_set_num_threads(before_);
+    }
+    ThreadsForThisCall(const ThreadsForThisCall&) = delete;
+    ThreadsForThisCall& operator=(const ThreadsForThisCall&) = delete;
+
+private:
+    int before_;
+};
+
+// From how many images a batch decodes on all cores (when no training runs): below it, the
+// threads' start-up costs more than they save (a hover decodes one or two).
+constexpr int64_t kParallelDecodeFrom = 16;
 
 std::mutex g_reporterMutex;
 std::function<void(const QString&)> g_reporter;
@@ -101,7 +127,7 @@ ModelSnapshotPtr snapshotOf(const Autoencoder& model)
     return snapshotOf(std::make_shared<NativeModel>(copy));
 }
 
-ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model)
+ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model, bool midTraining)
 {
     const std::shared_ptr<AutoencoderImpl> source = model.ptr();
     if (source_.owner_before(source) || source.owner_before(source_) || source_.expired()) {
@@ -122,18 +148,19 @@ ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model)
             to[i].copy_(from[i]);
         for (size_t i = 0; i < fromBuffers.size(); ++i)
             toBuffers[i].copy_(fromBuffers[i]);
-        return snapshotOf(std::shared_ptr<LatentModel>(copy));
+        return snapshotOf(std::shared_ptr<LatentModel>(copy), midTraining);
     }
     ModelSnapshotPtr fresh = snapshotOf(model);
     if (copies_.size() < kCopies)
         copies_.push_back(std::static_pointer_cast<NativeModel>(fresh->impl().model));
-    return fresh;
+    return snapshotOf(fresh->impl().model, midTraining);
 }
 
-ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model)
+ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model, bool midTraining)
 {
     auto impl = std::make_unique<ModelSnapshot::Impl>();
     impl->model = std::move(model);
+    impl->midTraining = midTraining;
     return std::make_shared<const ModelSnapshot>(std::move(impl));
 }
 
@@ -189,7 +216,8 @@ std::vector<QImage> ModelSnapshot::decodeMany(const std::vector<float>& z) const
     return guarded([&] {
         // The snapshot is shared between threads and stays in eval mode: forward passes only
         // read its weights (no mode switch, no gradient).
-        computeOnThisThreadOnly();
+        const int configured = computeOnThisThreadOnly();
+        ThreadsForThisCall threads(!impl_->midTraining && n >= kParallelDecodeFrom ? configured : 1);
         torch::NoGradGuard noGrad;
         const torch::Tensor codes = torch::from_blob(const_cast<float*>(z.data()), {n, d}, torch::kFloat32);
         const torch::Tensor bytes = imagesToBytes(impl_->model->decode(codes)).contiguous();

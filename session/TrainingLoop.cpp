@@ -90,7 +90,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             toGui([q = q, p] { Q_EMIT q->stepReported(p); });
         }
         if (now - lastSnapshot >= kSnapshotInterval) {
-            publishSnapshot();
+            publishSnapshot(/*midTraining=*/true);
             lastSnapshot = Clock::now();
         }
         if (liveChanged && now - lastCloud >= kLiveCloudInterval) {

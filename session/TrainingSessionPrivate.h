@@ -171,9 +171,11 @@ struct TrainingSession::Private {
         return dataset;
     }
 
-    void publishSnapshot()
+    // midTraining: taken between two steps of a training that goes on (see ModelSnapshot::Impl).
+    void publishSnapshot(bool midTraining = false)
     {
-        ModelSnapshotPtr s = scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshots.take(run->model);
+        ModelSnapshotPtr s =
+            scripted ? snapshotOf(std::shared_ptr<LatentModel>(scripted)) : snapshots.take(run->model, midTraining);
         {
             std::lock_guard<std::mutex> lock(mutex);
             snapshot = std::move(s);

@@ -497,11 +497,11 @@ TEST_CASE("a snapshot never changes while it is held, and a copy no snapshot hol
                 b.mul_(1.0f + by);
     };
 
-    ModelSnapshotPtr first = recycler.take(run.model);
+    ModelSnapshotPtr first = recycler.take(run.model, true);
     const torch::Tensor firstImages = decoded(first);
     REQUIRE(torch::equal(firstImages, decoded(snapshotOf(run.model))));
     train(0.05f);
-    const ModelSnapshotPtr second = recycler.take(run.model);
+    const ModelSnapshotPtr second = recycler.take(run.model, true);
     CHECK(torch::equal(decoded(first), firstImages)); // held: untouched by the next snapshot
     const torch::Tensor secondImages = decoded(second);
     CHECK_FALSE(torch::allclose(secondImages, firstImages));
@@ -511,15 +511,24 @@ TEST_CASE("a snapshot never changes while it is held, and a copy no snapshot hol
     const LatentModel* firstCopy = first->impl().model.get();
     first.reset();
     train(-0.1f);
-    const ModelSnapshotPtr third = recycler.take(run.model);
+    const ModelSnapshotPtr third = recycler.take(run.model, true);
     CHECK(third->impl().model.get() == firstCopy);
     CHECK(torch::equal(decoded(third), decoded(snapshotOf(run.model))));
     CHECK(torch::equal(decoded(second), secondImages)); // still held: still untouched
     CHECK(third->latentDim() == 2);
+    // Mid-training a batch decodes on the calling thread alone, otherwise on all the cores:
+    // the same images either way.
+    const ModelSnapshotPtr idle = snapshotOf(third->impl().model, /*midTraining=*/false);
+    std::vector<float> grid;
+    for (int i = 0; i < 900; ++i)
+        grid.insert(grid.end(), {float(i % 30) / 10 - 1.5f, float(i / 30) / 10 - 1.5f});
+    const std::vector<QImage> alone = third->decodeMany(grid), together = idle->decodeMany(grid);
+    REQUIRE(alone.size() == 900);
+    CHECK((alone == together));
 
     // Another model (another shape): never written into the first model's copies.
     TrainingRun other = TrainingRun::create(presetSpec("mlp", 3), 1e-3, 2);
-    const ModelSnapshotPtr fourth = recycler.take(other.model);
+    const ModelSnapshotPtr fourth = recycler.take(other.model, true);
     CHECK(fourth->latentDim() == 3);
     CHECK(fourth->impl().model.get() != firstCopy);
 }

@@ -53,7 +53,9 @@ inline void executeWithScratchpad(const dnnl::primitive& prim, const dnnl::memor
 // Primitives made once per shape and kept while the process lives (a model sees a handful of
 // batch sizes: its training batch, the last partial batch, evaluation batches). Past `limit`
 // shapes (a window that decoded batches of many sizes) it starts again; passes under way keep
-// theirs through the shared pointer.
+// theirs through the shared pointer. Also per thread count: a oneDNN primitive keeps the
+// OpenMP thread count it was made with and runs that many threads wherever it runs, so the
+// GUI thread (one thread while training runs, all when idle) and the trainer each get their own.
 template <class Key, class Value>
 class ShapeCache {
 public:
@@ -62,10 +64,11 @@ public:
     template <class Make>
     std::shared_ptr<Value> get(const Key& key, Make make)
     {
+        const std::pair<int, Key> full(at::get_num_threads(), key);
         std::lock_guard<std::mutex> lock(mutex_);
-        if (cache_.size() >= limit_ && !cache_.count(key))
+        if (cache_.size() >= limit_ && !cache_.count(full))
             cache_.clear();
-        std::shared_ptr<Value>& entry = cache_[key];
+        std::shared_ptr<Value>& entry = cache_[full];
         if (!entry)
             entry = make(); // if it throws, nothing is kept and the next call tries again
         return entry;
@@ -74,7 +77,7 @@ public:
 private:
     size_t limit_;
     std::mutex mutex_;
-    std::map<Key, std::shared_ptr<Value>> cache_;
+    std::map<std::pair<int, Key>, std::shared_ptr<Value>> cache_;
 };
 
 } // namespace lx::dnnl_support
