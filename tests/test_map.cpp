@@ -1,10 +1,13 @@
 #include "map/LatentMapView.h"
+#include "map/MapLayers.h"
 
 #include <QSignalSpy>
 #include <QWheelEvent>
 #include <QTest>
 
 #include <catch2/catch.hpp>
+
+#include <random>
 
 using namespace lx;
 using lx::ui::LatentMapView;
@@ -125,4 +128,41 @@ TEST_CASE("the wheel zooms the map in and out, but not past where nothing is lef
     // Home brings it back.
     map.resetView();
     CHECK(map.xAxis->range().size() == Approx(home));
+}
+
+TEST_CASE("a point's dot drawn by the unrolled blend gives the same pixels as the general one", "[gui]")
+{
+    // Over a background of random premultiplied colours, dots of random colours and alpha, each
+    // drawn both ways at the same place, over and over the same pixels.
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<uint32_t> byte(0, 255);
+    auto premultiplied = [&] {
+        const uint32_t a = byte(rng);
+        auto channel = [&] { return byte(rng) * a / 255; };
+        return qRgba(int(channel()), int(channel()), int(channel()), int(a));
+    };
+    const int w = 9, h = 8;
+    std::vector<QRgb> general(size_t(w * h)), unrolled;
+    for (QRgb& p : general)
+        p = premultiplied();
+    unrolled = general;
+    uint32_t dot[25];
+    for (int i = 0; i < 25; ++i)
+        dot[i] = lx::ui::kSmallDot[i / 5][i % 5];
+    for (int i = 0; i < 200; ++i) {
+        const int px = 2 + int(rng() % uint32_t(w - 4)), py = 2 + int(rng() % uint32_t(h - 4));
+        const QRgb src = premultiplied();
+        lx::ui::blendDot(general.data(), w, w, h, px, py, src, dot, 5);
+        lx::ui::blendSmallDot(unrolled.data() + (py - 2) * w + px, w, src);
+        REQUIRE(unrolled == general);
+    }
+    // A dot at the edge is clipped: only the pixels inside change.
+    std::vector<QRgb> before = general;
+    lx::ui::blendDot(general.data(), w, w, h, 0, 0, qRgba(255, 255, 255, 255), dot, 5);
+    int changed = 0;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            changed += general[size_t(y * w + x)] != before[size_t(y * w + x)];
+    CHECK(changed <= 8); // of the dot's 21 pixels, the 8 at x, y >= 0 (its quarter and two edges)
+    CHECK(changed >= 1);
 }

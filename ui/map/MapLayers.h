@@ -10,6 +10,69 @@
 
 namespace lx::ui {
 
+// A 5×5 dot: full in the middle, soft at the rim; weights out of 256 (75% opaque at most,
+// so dense clusters still show their density).
+inline constexpr uint32_t kSmallDot[5][5] = {{0, 67, 106, 67, 0},
+                                             {67, 173, 192, 173, 67},
+                                             {106, 192, 192, 192, 106},
+                                             {67, 173, 192, 173, 67},
+                                             {0, 67, 106, 67, 0}};
+
+// A dot of span×span weights centred on (px, py) of a premultiplied ARGB buffer of w×h,
+// clipped to it: source over, premultiplied, two channels per multiply.
+inline void blendDot(QRgb* pixels, qsizetype stride, int w, int h, int px, int py, QRgb src, const uint32_t* dot,
+                     int span)
+{
+    const int reach = span / 2; // from the dot's centre to its edge, in pixels
+    for (int dy = -reach; dy < span - reach; ++dy) {
+        const int y = py + dy;
+        if (y < 0 || y >= h)
+            continue;
+        QRgb* row = pixels + y * stride;
+        const uint32_t* weights = dot + size_t(dy + reach) * size_t(span);
+        for (int dx = -reach; dx < span - reach; ++dx) {
+            const int x = px + dx;
+            const uint32_t a = weights[dx + reach];
+            if (a == 0 || x < 0 || x >= w)
+                continue;
+            const uint32_t d = row[x], ia = 256 - a;
+            const uint32_t rb = ((src & 0xff00ff) * a + (d & 0xff00ff) * ia) >> 8;
+            const uint32_t ag = (((src >> 8) & 0xff00ff) * a + ((d >> 8) & 0xff00ff) * ia) >> 8;
+            row[x] = (rb & 0xff00ff) | ((ag & 0xff00ff) << 8);
+        }
+    }
+}
+
+// blendDot of kSmallDot where it lies wholly inside the buffer (nearly every point), unrolled:
+// `top` is the pixel above the centre by two rows. The colour's products with the dot's four
+// weights are taken once per point, so each pixel costs two multiplies; the same arithmetic,
+// so the same pixels (a test compares them).
+inline void blendSmallDot(QRgb* top, qsizetype stride, QRgb src)
+{
+    const uint32_t srcRb = src & 0xff00ff, srcAg = (src >> 8) & 0xff00ff;
+    struct Weight {
+        uint32_t rb, ag, inverse;
+    };
+    auto weight = [&](uint32_t a) { return Weight{srcRb * a, srcAg * a, 256 - a}; };
+    const Weight w67 = weight(67), w106 = weight(106), w173 = weight(173), w192 = weight(192);
+    auto blend = [](QRgb& pixel, const Weight& w) {
+        const uint32_t d = pixel;
+        const uint32_t rb = (w.rb + (d & 0xff00ff) * w.inverse) >> 8;
+        const uint32_t ag = (w.ag + ((d >> 8) & 0xff00ff) * w.inverse) >> 8;
+        pixel = (rb & 0xff00ff) | ((ag & 0xff00ff) << 8);
+    };
+    QRgb* row = top; // row −2: the dot's top, three pixels
+    blend(row[-1], w67), blend(row[0], w106), blend(row[1], w67);
+    for (int r = 0; r < 3; ++r) { // rows −1, 0, 1
+        row += stride;
+        const Weight& rim = r == 1 ? w106 : w67;
+        const Weight& inner = r == 1 ? w192 : w173;
+        blend(row[-2], rim), blend(row[-1], inner), blend(row[0], w192), blend(row[1], inner), blend(row[2], rim);
+    }
+    row += stride; // row 2: the bottom
+    blend(row[-1], w67), blend(row[0], w106), blend(row[1], w67);
+}
+
 // Draws the cloud's points as a cached raster: blending a small anti-aliased dot into a
 // premultiplied ARGB buffer is ~10x faster than QCustomPlot's per-point scatter.
 class PointCloudLayer : public QCPLayerable {
@@ -53,13 +116,6 @@ private:
         cache_ = QImage((QSizeF(rect.size()) * ratio).toSize(), QImage::Format_ARGB32_Premultiplied);
         cache_.setDevicePixelRatio(ratio);
         cache_.fill(Qt::transparent);
-        // A 5×5 dot: full in the middle, soft at the rim; weights out of 256 (75% opaque
-        // at most, so dense clusters still show their density).
-        static const uint32_t kDot[5][5] = {{0, 67, 106, 67, 0},
-                                            {67, 173, 192, 173, 67},
-                                            {106, 192, 192, 192, 106},
-                                            {67, 173, 192, 173, 67},
-                                            {0, 67, 106, 67, 0}};
         // The dot keeps its size on the screen: 5×5 pixels at 1×, a disc of the same size drawn
         // with s× as many pixels across on a HiDPI screen (as smooth at its edge, not blocky).
         const int s = std::max(1, int(std::lround(ratio)));
@@ -68,7 +124,7 @@ private:
         for (int y = 0; y < span; ++y)
             for (int x = 0; x < span; ++x) {
                 if (s == 1) {
-                    dot[size_t(y * span + x)] = kDot[y][x];
+                    dot[size_t(y * span + x)] = kSmallDot[y][x];
                     continue;
                 }
                 const double dx = (x + 0.5) / s - 2.5, dy = (y + 0.5) / s - 2.5; // in 1× pixels
@@ -91,6 +147,15 @@ private:
             const int64_t n = cloud->count();
             const float* xy = cloud->xy.data();
             const uint8_t* labels = cloud->labels.empty() ? nullptr : cloud->labels.data();
+            // Where each visible point lands, then drawn band by band of kBand rows (in the
+            // cloud's order within a band): a band's pixels stay in cache, where points in the
+            // cloud's order jump all over an image larger than the cache. Only dots that
+            // overlap across a band's edge swap which is on top, and the cloud's order is
+            // arbitrary anyway.
+            constexpr int kBand = 32;
+            const int bands = (h + kBand - 1) / kBand + 2; // and one above, one below for the rims
+            placed_.clear();
+            bandStart_.assign(size_t(bands) + 1, 0);
             for (int64_t i = 0; i < n; ++i) {
                 const int slot = labels ? labels[i] + 1 : 0;
                 if (!visible[slot])
@@ -99,32 +164,32 @@ private:
                 const int py = int(std::lround((yr.upper - xy[2 * i + 1]) * sy));
                 if (px < -3 * s || py < -3 * s || px >= w + 3 * s || py >= h + 3 * s)
                     continue;
-                const QRgb src = colour[slot];
-                const int reach = span / 2; // from the dot's centre to its edge, in pixels
-                const bool inside = px >= reach && py >= reach && px < w - reach && py < h - reach;
-                for (int dy = -reach; dy < span - reach; ++dy) {
-                    const int y = py + dy;
-                    if (!inside && (y < 0 || y >= h))
-                        continue;
-                    QRgb* row = pixels + y * stride;
-                    const uint32_t* weights = dot.data() + size_t(dy + reach) * size_t(span);
-                    for (int dx = -reach; dx < span - reach; ++dx) {
-                        const int x = px + dx;
-                        const uint32_t a = weights[dx + reach];
-                        if (a == 0 || (!inside && (x < 0 || x >= w)))
-                            continue;
-                        // Source over, premultiplied, two channels per multiply.
-                        const uint32_t d = row[x], ia = 256 - a;
-                        const uint32_t rb = ((src & 0xff00ff) * a + (d & 0xff00ff) * ia) >> 8;
-                        const uint32_t ag = (((src >> 8) & 0xff00ff) * a + ((d >> 8) & 0xff00ff) * ia) >> 8;
-                        row[x] = (rb & 0xff00ff) | ((ag & 0xff00ff) << 8);
-                    }
-                }
+                placed_.push_back({px, py, colour[slot]});
+                ++bandStart_[size_t(std::clamp(py / kBand + 1, 0, bands - 1)) + 1];
+            }
+            for (size_t b = 1; b < bandStart_.size(); ++b)
+                bandStart_[b] += bandStart_[b - 1];
+            sorted_.resize(placed_.size());
+            for (const Placed& p : placed_)
+                sorted_[bandStart_[size_t(std::clamp(p.py / kBand + 1, 0, bands - 1))]++] = p;
+            const int reach = span / 2; // from the dot's centre to its edge, in pixels
+            for (const Placed& p : sorted_) {
+                const bool inside = p.px >= reach && p.py >= reach && p.px < w - reach && p.py < h - reach;
+                if (s == 1 && inside) // nearly every point: the 5×5 dot, unrolled
+                    blendSmallDot(pixels + (p.py - 2) * stride + p.px, stride, p.colour);
+                else
+                    blendDot(pixels, stride, w, h, p.px, p.py, p.colour, dot.data(), span);
             }
         }
         renderMicros_ = timer.nsecsElapsed() / 1000;
     }
 
+    struct Placed {
+        int px, py;
+        QRgb colour;
+    };
+    std::vector<Placed> placed_, sorted_; // render's, kept for the next (no allocation)
+    std::vector<size_t> bandStart_;
     LatentMapView* view_;
     QImage cache_;
     QString cacheKey_;
