@@ -108,6 +108,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
         if (now - lastReport >= kStepReportInterval || f >= 1) {
             lastReport = now;
             say(f >= 1 ? QString() : tr("%1… %2%").arg(QString::fromStdString(what)).arg(int(100 * f)));
+            toGui([q = q, what = QString::fromStdString(what), f] { Q_EMIT q->preparing(what, f); });
         }
     });
     trainer.onEpoch([&](const EpochRecord& e) {

@@ -128,6 +128,8 @@ Q_SIGNALS:
     void stepReported(const lx::TrainingProgress& progress);
     void epochFinished(const lx::EpochRecord& record);
     void trainingStarted();
+    // Before the first step (a UMAP model lays out its training images): what, and how far (0–1).
+    void preparing(const QString& what, double fraction);
     void stopping();                                   // stop() was asked for during training
     void trainingFinished(lx::TrainingOutcome outcome); // however training ended
     void progressText(const QString& text);

@@ -946,13 +946,20 @@ TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout'
     r.epochs = 2;
 
     // Training: first the layout, said in the status bar, then epochs with their 5-NN.
-    QStringList said;
+    // The Training panel says it too (it said "Not trained yet" all through the layout).
+    QStringList said, panel;
     QObject::connect(e.window.session(), &TrainingSession::progressText, [&](const QString& t) { said << t; });
+    QObject::connect(e.window.session(), &TrainingSession::preparing,
+                     [&] { panel << e.window.curvesPanel()->statusText(); });
     QSignalSpy epochs(e.window.session(), &TrainingSession::epochFinished);
     e.window.models()->createModel(r, true);
     REQUIRE(QTest::qWaitFor([&] { return epochs.count() >= 2; }, 120000));
     REQUIRE(e.waitUntilIdle());
     CHECK(std::any_of(said.begin(), said.end(), [](const QString& t) { return t.contains("by UMAP"); }));
+    INFO(panel.join(" | ").toStdString());
+    CHECK(std::any_of(panel.begin(), panel.end(),
+                      [](const QString& t) { return t.contains("by UMAP") && t.contains("before the first step"); }));
+    CHECK_FALSE(e.window.curvesPanel()->statusText().contains("before the first step"));
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     REQUIRE(model);
     CHECK(model->latentDim() == 2);

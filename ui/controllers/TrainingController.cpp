@@ -57,6 +57,13 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
             curves_->setIdle(stoppingText());
     });
     connect(session_, &TrainingSession::epochFinished, curves_, &CurvesPanel::addEpoch);
+    // A UMAP model's layout comes before its first step: the panel says so (it said "Not
+    // trained yet" while the status bar alone counted the layout's progress).
+    connect(session_, &TrainingSession::preparing, this, [this](const QString& what, double fraction) {
+        if (!session_->isStopping())
+            curves_->setIdle(fraction >= 1 ? tr("Starting the first step…")
+                                           : tr("%1… %2% (before the first step)").arg(what).arg(int(100 * fraction)));
+    });
     connect(session_, &TrainingSession::trainingStarted, this, [this] {
         Q_EMIT status(startMessage_.isEmpty() ? tr("Training…") : startMessage_);
         startMessage_.clear();
