@@ -288,6 +288,15 @@ TEST_CASE("writing a file replaces only a regular file, keeps its mode and write
         CHECK(test::readBytes(target).size() == text.size());
         CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 2); // no temporary left
     }
+    SECTION("contents given in parts are written one after another, an empty part included")
+    {
+        const std::string path = dir.file("parts.txt");
+        test::writeBytes(path, {'o', 'l', 'd', ' ', 'a', 'n', 'd', ' ', 'l', 'o', 'n', 'g', 'e', 'r'});
+        writeFileAtomically(path, {{"hel", 3}, {"", 0}, {"lo\n", 3}});
+        const std::vector<uint8_t> bytes = test::readBytes(path);
+        CHECK(std::string(bytes.begin(), bytes.end()) == text);
+        CHECK_THROWS_WITH(writeFileAtomically("/dev/full", {{"a", 1}, {"b", 1}}), Catch::Contains("No space left"));
+    }
     SECTION("a full device fails, and stays a device")
     {
         CHECK_THROWS_WITH(write("/dev/full"), Catch::Contains("/dev/full") && Catch::Contains("No space left"));

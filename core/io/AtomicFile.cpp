@@ -81,7 +81,7 @@ void writeAll(int fd, const void* data, size_t size, const std::string& path, co
 
 // A character device (/dev/null, /dev/full, a terminal) or a FIFO: there is nothing to
 // replace, so the bytes go straight to it.
-void writeStraight(const std::string& path, const std::string& target, bool fifo, const void* data, size_t size)
+void writeStraight(const std::string& path, const std::string& target, bool fifo, const std::vector<FilePart>& parts)
 {
     // A FIFO without a reader would block the open forever: refuse it instead.
     const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0));
@@ -91,7 +91,8 @@ void writeStraight(const std::string& path, const std::string& target, bool fifo
     if (fifo)
         ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     try {
-        writeAll(fd, data, size, path, "");
+        for (const FilePart& part : parts)
+            writeAll(fd, part.data, part.size, path, "");
     } catch (...) {
         ::close(fd);
         throw;
@@ -126,6 +127,11 @@ void removeStaleTemporaries(const std::string& target)
 
 void writeFileAtomically(const std::string& path, const void* data, size_t size)
 {
+    writeFileAtomically(path, std::vector<FilePart>{{data, size}});
+}
+
+void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts)
+{
     if (path.empty())
         throw Error("cannot write a file with an empty name");
     const std::string target = throughLinks(path);
@@ -135,7 +141,7 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
         if (S_ISDIR(st.st_mode))
             throw Error(path + ": is a folder; nothing was written");
         if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
-            return writeStraight(path, target, S_ISFIFO(st.st_mode), data, size);
+            return writeStraight(path, target, S_ISFIFO(st.st_mode), parts);
         if (!S_ISREG(st.st_mode))
             throw Error(path + ": is not a regular file (a device or a socket); nothing was written");
         mode = st.st_mode & 07777; // the file keeps its permissions
@@ -169,7 +175,8 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
         throw Error(path + ": " + what + "; nothing was written");
     };
     try {
-        writeAll(fd, data, size, path, "");
+        for (const FilePart& part : parts)
+            writeAll(fd, part.data, part.size, path, "");
     } catch (const Error& e) {
         abandon(std::string(e.what()).substr(path.size() + 2));
     }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace lx {
 
@@ -17,5 +18,13 @@ namespace lx {
 // nothing behind; older named temporaries of ours beside the target (<name>.tmp-…, over an
 // hour old) are removed.
 void writeFileAtomically(const std::string& path, const void* data, size_t size);
+
+// The same, the file's contents given in parts written one after another (a header and a
+// large payload need not be copied into one buffer first).
+struct FilePart {
+    const void* data;
+    size_t size;
+};
+void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts);
 
 } // namespace lx
