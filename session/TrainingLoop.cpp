@@ -49,12 +49,15 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     auto lastCloud = Clock::now();
     // Time left from the wall-clock time per step so far, validation and the live map
     // included (the trainer's own rate counts the steps alone, so the estimate fell short and
-    // jumped at every epoch's end), and the time spent paused left out.
-    const auto started = Clock::now();
+    // jumped at every epoch's end), and the time spent paused left out. Counted from the end
+    // of the first step: what came before it (a UMAP model's layout, the first step's
+    // one-off costs) made the first estimates 3–8 times too long.
+    Clock::time_point firstStepDone{};
     Clock::duration paused{};
 
     trainer.onStep([&](const StepReport& r) {
-        ++stepsDone;
+        if (++stepsDone == 1)
+            firstStepDone = Clock::now();
         unsavedTraining = true;
         if (stepHook)
             stepHook();
@@ -85,8 +88,8 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             // Through the epochs the label counts ("Epoch 7 of 20"), so the bar matches it.
             p.fractionDone = std::clamp(
                 (double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(r.stepsPerEpoch, 1))) / lastEpoch, 0.0, 1.0);
-            const double active = std::chrono::duration<double>(now - started - paused).count();
-            p.secondsLeft = active > 0 ? active / double(stepsDone) * double(totalSteps - stepsDone) : -1;
+            const double active = std::chrono::duration<double>(now - firstStepDone - paused).count();
+            p.secondsLeft = stepsDone > 1 && active > 0 ? active / double(stepsDone - 1) * double(totalSteps - stepsDone) : -1;
             toGui([q = q, p] { Q_EMIT q->stepReported(p); });
         }
         if (now - lastSnapshot >= kSnapshotInterval) {

@@ -53,6 +53,7 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QProgressBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -946,11 +947,15 @@ TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout'
     r.epochs = 2;
 
     // Training: first the layout, said in the status bar, then epochs with their 5-NN.
-    // The Training panel says it too (it said "Not trained yet" all through the layout).
+    // The Training panel says it too (it said "Not trained yet" all through the layout), its
+    // bar at how far the layout is.
     QStringList said, panel;
+    std::vector<std::pair<double, int>> bar; // the layout's fraction, the bar's value
     QObject::connect(e.window.session(), &TrainingSession::progressText, [&](const QString& t) { said << t; });
-    QObject::connect(e.window.session(), &TrainingSession::preparing,
-                     [&] { panel << e.window.curvesPanel()->statusText(); });
+    QObject::connect(e.window.session(), &TrainingSession::preparing, [&](const QString&, double f) {
+        panel << e.window.curvesPanel()->statusText();
+        bar.emplace_back(f, e.window.curvesPanel()->findChild<QProgressBar*>()->value());
+    });
     QSignalSpy epochs(e.window.session(), &TrainingSession::epochFinished);
     e.window.models()->createModel(r, true);
     REQUIRE(QTest::qWaitFor([&] { return epochs.count() >= 2; }, 120000));
@@ -958,8 +963,11 @@ TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout'
     CHECK(std::any_of(said.begin(), said.end(), [](const QString& t) { return t.contains("by UMAP"); }));
     INFO(panel.join(" | ").toStdString());
     CHECK(std::any_of(panel.begin(), panel.end(),
-                      [](const QString& t) { return t.contains("by UMAP") && t.contains("before the first step"); }));
-    CHECK_FALSE(e.window.curvesPanel()->statusText().contains("before the first step"));
+                      [](const QString& t) { return t.contains("by UMAP") && t.contains("before training starts"); }));
+    CHECK_FALSE(e.window.curvesPanel()->statusText().contains("before training starts"));
+    REQUIRE_FALSE(bar.empty());
+    for (const auto& [fraction, value] : bar)
+        CHECK(value == int(std::lround(1000 * fraction)));
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     REQUIRE(model);
     CHECK(model->latentDim() == 2);
@@ -1155,6 +1163,30 @@ TEST_CASE("a comparison being prepared can be cancelled: nothing is shown and no
     // A window closed and destroyed while one runs: the job is cancelled and joined.
     REQUIRE(e.window.samples()->compareWith(QString::fromStdString(vaePath)) == "");
     e.window.close();
+}
+
+TEST_CASE("a new model's empty chart starts from plain axes, not the last model's", "[gui]")
+{
+    CurvesPanel panel;
+    panel.resize(600, 300);
+    std::vector<EpochRecord> history;
+    for (int epoch = 1; epoch <= 30; ++epoch) {
+        EpochRecord e;
+        e.epoch = epoch;
+        e.trainLoss = e.valLoss = 5.0 / epoch;
+        history.push_back(e);
+    }
+    panel.reset(history);
+    REQUIRE(panel.plot()->xAxis->range().upper > 30);
+    panel.reset({});
+    CHECK(panel.plot()->xAxis->range().lower == 0);
+    CHECK(panel.plot()->xAxis->range().upper == 1);
+    CHECK(panel.plot()->yAxis->range().upper == 1);
+    // A curve kept for comparison stays in view instead.
+    panel.reset(history);
+    panel.keepForComparison("before");
+    panel.reset({});
+    CHECK(panel.plot()->xAxis->range().upper > 30);
 }
 
 TEST_CASE("the overfitting gap fills exactly the space between the curves drawn, only where validation is above",

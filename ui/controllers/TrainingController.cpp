@@ -61,8 +61,9 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
     // trained yet" while the status bar alone counted the layout's progress).
     connect(session_, &TrainingSession::preparing, this, [this](const QString& what, double fraction) {
         if (!session_->isStopping())
-            curves_->setIdle(fraction >= 1 ? tr("Starting the first step…")
-                                           : tr("%1… %2% (before the first step)").arg(what).arg(int(100 * fraction)));
+            curves_->showPreparing(fraction >= 1 ? tr("Starting training…")
+                                                 : tr("%1… %2% (before training starts)").arg(what).arg(int(100 * fraction)),
+                                   fraction);
     });
     connect(session_, &TrainingSession::trainingStarted, this, [this] {
         Q_EMIT status(startMessage_.isEmpty() ? tr("Training…") : startMessage_);

@@ -306,8 +306,15 @@ void CurvesPanel::rescale()
 {
     updateGap();
     if (train_->data()->isEmpty() && validation_->data()->isEmpty()) {
-        plot_->replot(QCustomPlot::rpQueuedReplot);
-        return; // an empty chart keeps its plain axes
+        // A new model's empty chart: the plain axes it started with, or the kept curves'
+        // (the previous model's axes stayed until the first step).
+        if (std::all_of(kept_.begin(), kept_.end(), [](const QCPGraph* g) { return g->data()->isEmpty(); })) {
+            plot_->xAxis->setRange(0, 1);
+            plot_->yAxis->setRange(0.01, 1);
+            plot_->yAxis2->setRange(0, 1);
+            plot_->replot(QCustomPlot::rpQueuedReplot);
+            return;
+        }
     }
     plot_->rescaleAxes(); // every curve, the kept ones too
     // Epochs start at 0; one point alone gets a whole epoch around it, not −1 … 1; and a
@@ -451,6 +458,12 @@ void CurvesPanel::changeEvent(QEvent* event)
 void CurvesPanel::setIdle(const QString& text)
 {
     status_->setText(text);
+}
+
+void CurvesPanel::showPreparing(const QString& text, double fraction)
+{
+    status_->setText(text);
+    progress_->setValue(int(std::lround(1000 * std::clamp(fraction, 0.0, 1.0))));
 }
 
 int CurvesPanel::trainPointCount() const

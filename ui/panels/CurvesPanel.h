@@ -29,6 +29,8 @@ public:
     void addStep(const TrainingProgress& progress);
     void addEpoch(const EpochRecord& epoch);
     void setIdle(const QString& text);
+    // Work before the first step (a UMAP model's layout): its line, and the bar at how far it is.
+    void showPreparing(const QString& text, double fraction);
     // Shows or hides the VAE's terms. Its loss per pixel is reconstruction + β·KL / pixels:
     // the status line says the terms in those units, so that they add up.
     void setVae(bool vae, double beta = 1.0, int pixels = 784);

@@ -42,7 +42,7 @@ const KindChoice kKinds[] = {
     {"vae", QT_TRANSLATE_NOOP("NewModelDialog", "Variational autoencoder (VAE)"),
      QT_TRANSLATE_NOOP("NewModelDialog", "Each image a Gaussian in the code, pulled towards N(0, I) by β·KL, so that "
                                          "random codes decode to digits.")},
-    {"umap", QT_TRANSLATE_NOOP("NewModelDialog", "UMAP-regularised autoencoder"),
+    {"umap", QT_TRANSLATE_NOOP("NewModelDialog", "UMAP-regularised autoencoder (UMAP-AE)"),
      QT_TRANSLATE_NOOP("NewModelDialog", "An autoencoder whose 2-D code is also pulled towards a UMAP layout of the "
                                          "training images: a map as clear as UMAP's that still decodes.")},
 };
