@@ -910,6 +910,33 @@ TEST_CASE("t-SNE runs off the GUI thread, replaces the map, and hovering decodes
     CHECK(e.window.map()->cloud() == exact);
 }
 
+TEST_CASE("New Model opened on a UMAP model gives another type the 2-D code, not the spin box's minimum",
+          "[gui][umap]")
+{
+    NewModelDialog dialog;
+    dialog.setRequest(TrainingRequest::firstLaunch());
+    auto* kind = dialog.findChild<QComboBox*>("kind");
+    auto* latent = dialog.findChild<QSpinBox*>("latent");
+    REQUIRE(kind);
+    REQUIRE(latent);
+    REQUIRE(kind->currentData().toString() == "umap");
+    CHECK(latent->value() == 2);
+    for (const char* other : {"ae", "vae"}) {
+        kind->setCurrentIndex(kind->findData(other));
+        CHECK(latent->isEnabled());
+        CHECK(latent->value() == 2); // it was 1: a map of one axis
+        kind->setCurrentIndex(kind->findData("umap"));
+    }
+    // A request of another size keeps its own.
+    TrainingRequest wide;
+    wide.latentDim = 8;
+    dialog.setRequest(wide);
+    CHECK(latent->value() == 8);
+    kind->setCurrentIndex(kind->findData("umap"));
+    kind->setCurrentIndex(kind->findData("ae"));
+    CHECK(latent->value() == 8);
+}
+
 TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout's progress, its map's 5-NN",
           "[gui][umap]")
 {

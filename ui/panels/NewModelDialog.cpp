@@ -209,10 +209,14 @@ void NewModelDialog::setRequest(const TrainingRequest& r)
         const int i = box->findData(value);
         box->setCurrentIndex(i >= 0 ? i : 0);
     };
+    // The size first: selecting the type remembers the size it had for a switch away from UMAP,
+    // and that size was the spin box's minimum (1) when the dialog opened on a UMAP model.
+    latent_->setValue(r.latentDim);
     select(kind_, QString::fromStdString(kindName(r.kind)));
     select(arch_, r.arch);
     select(loss_, QString::fromStdString(lossName(r.loss)));
     latent_->setValue(r.latentDim);
+    latentBeforeUmap_ = r.latentDim;
     beta_->setValue(r.beta);
     noise_->setValue(r.inputNoise);
     umapWeight_->setValue(r.umapWeight);
