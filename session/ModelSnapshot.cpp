@@ -45,11 +45,7 @@ public:
         if (threads != before_)
             omp_set_num_threads(threads);
     }
-    ~ThreadsForThisCall()
-    {
-        if (omp_get_max_threads() != before_)
-            omp_set_num_threads(before_);
-    }
+    ~ThreadsForThisCall() { omp_set_num_threads(before_); }
     ThreadsForThisCall(const ThreadsForThisCall&) = delete;
     ThreadsForThisCall& operator=(const ThreadsForThisCall&) = delete;
 
@@ -116,7 +112,7 @@ void setModelProblemReporter(std::function<void(const QString& message)> report)
 ModelSnapshot::ModelSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ModelSnapshot::~ModelSnapshot() = default;
 
-ModelSnapshotPtr snapshotOf(const Autoencoder& model)
+ModelSnapshotPtr snapshotOf(const Autoencoder& model, bool midTraining)
 {
     Autoencoder copy{nullptr};
     {
@@ -124,7 +120,7 @@ ModelSnapshotPtr snapshotOf(const Autoencoder& model)
         copy = Autoencoder(std::dynamic_pointer_cast<AutoencoderImpl>(model->clone()));
     }
     copy->eval();
-    return snapshotOf(std::make_shared<NativeModel>(copy));
+    return snapshotOf(std::make_shared<NativeModel>(copy), midTraining);
 }
 
 ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model, bool midTraining)
@@ -150,10 +146,10 @@ ModelSnapshotPtr SnapshotRecycler::take(const Autoencoder& model, bool midTraini
             toBuffers[i].copy_(fromBuffers[i]);
         return snapshotOf(std::shared_ptr<LatentModel>(copy), midTraining);
     }
-    ModelSnapshotPtr fresh = snapshotOf(model);
+    ModelSnapshotPtr fresh = snapshotOf(model, midTraining);
     if (copies_.size() < kCopies)
         copies_.push_back(std::static_pointer_cast<NativeModel>(fresh->impl().model));
-    return snapshotOf(fresh->impl().model, midTraining);
+    return fresh;
 }
 
 ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model, bool midTraining)

@@ -19,7 +19,7 @@ struct ModelSnapshot::Impl {
 };
 
 // A snapshot of `model`'s current weights (a deep copy, so training can go on).
-ModelSnapshotPtr snapshotOf(const Autoencoder& model);
+ModelSnapshotPtr snapshotOf(const Autoencoder& model, bool midTraining = false);
 // A snapshot of a model that does not change (a TorchScript module): shared, not copied.
 ModelSnapshotPtr snapshotOf(std::shared_ptr<LatentModel> model, bool midTraining = false);
 
