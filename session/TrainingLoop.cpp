@@ -25,6 +25,10 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     if (run->spec.isVae())
         liveLogVar.resize(liveSize, 0.0f);
     bool liveChanged = false;
+    // Every code in `live` is the current weights' own, in eval mode: an epoch's end measured
+    // its 5-NN figure (all images encoded) and no step came after it. Training that ends so
+    // needs no second pass over the images for its exact map.
+    bool liveExact = false;
     auto scatter = [&](std::vector<float>& to, int64_t offset, const int64_t* at, int64_t n, const torch::Tensor& rows) {
         const torch::Tensor c = rows.to(torch::kFloat32).contiguous();
         const float* from = c.data_ptr<float>();
@@ -56,6 +60,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     Clock::duration paused{};
 
     trainer.onStep([&](const StepReport& r) {
+        liveExact = false;
         if (++stepsDone == 1)
             firstStepDone = Clock::now();
         unsavedTraining = true;
@@ -115,13 +120,19 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
         }
     });
     trainer.onEpoch([&](const EpochRecord& e) {
+        liveExact = e.valKnn >= 0 && !config.keepBest; // keepBest may restore older weights after it
         {
             std::lock_guard<std::mutex> lock(mutex);
             history.push_back(e);
         }
         toGui([q = q, e] { Q_EMIT q->epochFinished(e); });
     });
-    return trainer.run() == TrainOutcome::Finished ? TrainingOutcome::Finished : TrainingOutcome::Stopped;
+    const TrainOutcome outcome = trainer.run();
+    if (liveExact) {
+        setCloud(std::make_shared<const LatentCloud>(cloudFromCodes(std::move(live), dim, data, std::move(liveLogVar))));
+        cloudExact = true;
+    }
+    return outcome == TrainOutcome::Finished ? TrainingOutcome::Finished : TrainingOutcome::Stopped;
 }
 
 void TrainingSession::Private::trainOnWorker(int epochs)
@@ -177,9 +188,10 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         return;
     }
     publishSnapshot();
-    // The exact map, unless more work waits behind this (a stop, then another dataset or
-    // model): that work replaces the map anyway, and should not wait for it.
-    if (pending.load() <= 1)
+    // The exact map, unless the last epoch's end already made it (runTrainer), or more work
+    // waits behind this (a stop, then another dataset or model): that work replaces the map
+    // anyway, and should not wait for it.
+    if (!cloudExact && pending.load() <= 1)
         publishCloud();
     autosave(); // after the exact map, so that its codes are saved beside it
     releaseFreeMemory(); // what training's steps kept for reuse, back while the window is idle

@@ -5,6 +5,7 @@
 
 #include "common/Error.h"
 #include "io/Checkpoint.h"
+#include "latent/Evaluation.h"
 
 #include "MainWindow.h"
 #include "controllers/ExportController.h"
@@ -358,6 +359,33 @@ TEST_CASE("a failing background job reports its message", "[gui][session]")
     REQUIRE((finished.count() > 0 || finished.wait(10000)));
     REQUIRE(failed.count() == 1);
     CHECK(failed.first().at(0).toString() == "model.pt: decode did not answer");
+}
+
+TEST_CASE("when training ends, the map is the final weights' exact embedding, made without encoding everything again",
+          "[gui][session]")
+{
+    for (const bool stopMidEpoch : {false, true}) {
+        INFO((stopMidEpoch ? "stopped part-way through an epoch" : "finished"));
+        Session s;
+        QStringList said;
+        QObject::connect(&s.session, &TrainingSession::progressText, [&](const QString& t) { said << t; });
+        QSignalSpy reports(&s.session, &TrainingSession::stepReported);
+        s.session.train(stopMidEpoch ? 50 : 2);
+        if (stopMidEpoch) {
+            REQUIRE(QTest::qWaitFor([&] { return reports.count() >= 2; }, 60000));
+            s.session.stop();
+        }
+        REQUIRE(s.waitUntilIdle());
+        REQUIRE_FALSE(s.session.history().empty());
+        CHECK(s.session.history().back().partial == stopMidEpoch);
+        const ExplorerState::Current now = s.state.current();
+        REQUIRE(now);
+        const LatentCloud exact = embedSplits(*now.model->impl().model, *s.session.dataset());
+        REQUIRE(now.cloud->codes.size() == exact.codes.size());
+        CHECK(torch::allclose(torch::tensor(now.cloud->codes), torch::tensor(exact.codes), 1e-5, 1e-5));
+        // The epoch's end measured 5-NN on all images with these weights: no second pass.
+        CHECK(std::none_of(said.begin(), said.end(), [](const QString& t) { return t.startsWith("Computing the map"); }));
+    }
 }
 
 TEST_CASE("the time left leaves out the time spent paused", "[gui][session]")

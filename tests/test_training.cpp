@@ -175,7 +175,7 @@ TEST_CASE("the trainer hands over the codes of every image it sees: the live map
     config.batchSize = 32;
     Trainer trainer(run, data, config);
     std::vector<int> seenTrain(200, 0), seenVal(60, 0);
-    torch::Tensor valCodes = torch::zeros({60, 2});
+    torch::Tensor valCodes = torch::zeros({60, 2}), trainCodes = torch::zeros({200, 2});
     trainer.onCodes([&](bool validation, const torch::Tensor& indices, const torch::Tensor& codes, const torch::Tensor&) {
         REQUIRE(codes.size(0) == indices.size(0));
         REQUIRE(codes.size(1) == 2);
@@ -183,16 +183,38 @@ TEST_CASE("the trainer hands over the codes of every image it sees: the live map
         for (int64_t i = 0; i < indices.size(0); ++i) {
             const int64_t at = indices[i].item<int64_t>();
             (validation ? seenVal : seenTrain).at(size_t(at))++;
-            if (validation)
-                valCodes[at] = codes[i];
+            (validation ? valCodes : trainCodes)[at] = codes[i];
         }
     });
     REQUIRE(trainer.run() == TrainOutcome::Finished);
-    // Every training image once (one epoch), every validation image once (its evaluation).
-    CHECK(std::all_of(seenTrain.begin(), seenTrain.end(), [](int n) { return n == 1; }));
+    REQUIRE(run.history.back().valKnn >= 0); // labelled: the 5-NN figure is measured
+    // Every training image twice (its step, then the epoch's end, which measures 5-NN on all
+    // of them), every validation image once (its evaluation).
+    CHECK(std::all_of(seenTrain.begin(), seenTrain.end(), [](int n) { return n == 2; }));
     CHECK(std::all_of(seenVal.begin(), seenVal.end(), [](int n) { return n == 1; }));
-    // The validation pass runs after the epoch's last step: its codes are the final model's.
+    // Both passes run after the epoch's last step: their codes are the final model's, the
+    // exact map the window shows when training ends without encoding everything again.
     CHECK(torch::allclose(valCodes, encodeDataset(run.model, data.validation), 1e-5, 1e-6));
+    CHECK(torch::allclose(trainCodes, encodeDataset(run.model, data.train), 1e-5, 1e-6));
+}
+
+TEST_CASE("k-NN accuracy in small chunks of queries agrees with every distance at once", "[latent]")
+{
+    // 20,000 references: the queries go in chunks of ~200 (4 M distances each).
+    torch::manual_seed(3);
+    const torch::Tensor ref = torch::randn({20000, 2}), q = torch::randn({700, 2});
+    std::vector<uint8_t> refLabels(20000), qLabels(700);
+    const auto r = ref.accessor<float, 2>();
+    for (int64_t i = 0; i < 20000; ++i)
+        refLabels[size_t(i)] = uint8_t((r[i][0] > 0) + 2 * (r[i][1] > 0.5f) + (i % 7 == 0 ? 4 : 0)); // some noise
+    for (int64_t i = 0; i < 700; ++i)
+        qLabels[size_t(i)] = uint8_t(i % 5);
+    // 1-NN by brute force: the label of the nearest reference.
+    const torch::Tensor nearest = torch::cdist(q, ref).argmin(1);
+    int64_t agree = 0;
+    for (int64_t i = 0; i < 700; ++i)
+        agree += refLabels[size_t(nearest[i].item<int64_t>())] == qLabels[size_t(i)];
+    CHECK(knnAccuracy(ref, refLabels, q, qLabels, 1) == Approx(double(agree) / 700));
 }
 
 TEST_CASE("a trainer told to abandon gives up at once, even during validation", "[train]")

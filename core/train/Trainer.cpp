@@ -438,7 +438,13 @@ TrainOutcome Trainer::run()
                     onCodes_(validation, indices, codes, logVar);
             }, abandon_);
         if (knn && !valCodes.empty()) {
-            const torch::Tensor trainCodes = encodeDataset(run_.model, data_.train, kEvaluationBatch, abandon_);
+            // The training images' codes (and a VAE's log σ²) with the weights as they are
+            // now, in eval mode: to onCodes_ too, so that with the validation pass above the
+            // whole map is exact at the epoch's end and need not be encoded again after it.
+            NativeModel native(run_.model);
+            const auto [trainCodes, trainLogVar] = encodeDatasetDistribution(native, data_.train, kEvaluationBatch, abandon_);
+            if (onCodes_)
+                onCodes_(false, torch::arange(n, torch::kLong), trainCodes, trainLogVar);
             record.valKnn = knnAccuracy(trainCodes, data_.train.labels, torch::cat(valCodes), data_.validation.labels, 5);
         }
         record.valLoss = val.valLoss;

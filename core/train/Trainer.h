@@ -57,7 +57,9 @@ public:
     using EpochCallback = std::function<void(const EpochRecord&)>;
     // The codes (μ for a VAE) the model computed for images it just saw, with their indices
     // in the training or validation part: free embeddings, as the trainer's own forward passes
-    // produce them (training steps in train mode; the epoch's validation pass in eval mode).
+    // produce them (training steps in train mode; the epoch's validation pass in eval mode,
+    // and, where the 5-NN figure is measured, every training image's code in eval mode after
+    // it: the whole map as the weights are at the epoch's end).
     // `logVar`: a VAE's posterior log σ² of the same images; undefined for an AE.
     using CodesCallback = std::function<void(bool validation, const torch::Tensor& indices, const torch::Tensor& codes,
                                              const torch::Tensor& logVar)>;
