@@ -993,8 +993,11 @@ TEST_CASE("a UMAP-regularised model from New Model: said what it is, its layout'
                       [](const QString& t) { return t.contains("by UMAP") && t.contains("before training starts"); }));
     CHECK_FALSE(e.window.curvesPanel()->statusText().contains("before training starts"));
     REQUIRE_FALSE(bar.empty());
+    // Once the layout is done ("Starting training…") the bar is the run's: empty for a new
+    // model (it stood full while the first step was on its way).
     for (const auto& [fraction, value] : bar)
-        CHECK(value == int(std::lround(1000 * fraction)));
+        CHECK(value == (fraction >= 1 ? 0 : int(std::lround(1000 * fraction))));
+    CHECK(bar.back().first >= 1);
     const ModelSnapshotPtr model = e.window.session()->snapshot();
     REQUIRE(model);
     CHECK(model->latentDim() == 2);
@@ -1214,6 +1217,49 @@ TEST_CASE("a new model's empty chart starts from plain axes, not the last model'
     panel.keepForComparison("before");
     panel.reset({});
     CHECK(panel.plot()->xAxis->range().upper > 30);
+}
+
+TEST_CASE("the chart's legend stands beside the curves only where they keep most of the width", "[gui]")
+{
+    CurvesPanel panel;
+    panel.setVae(true);
+    auto legendAt = [&](int width, int height) {
+        panel.resize(width, height);
+        panel.show();
+        QApplication::processEvents();
+        panel.plot()->replot();
+        return panel.legendShown();
+    };
+    // 800×600's Training dock (~470 × 190): a VAE's five entries took over half the width.
+    CHECK_FALSE(legendAt(470, 190));
+    const QCPAxisRect* axes = panel.plot()->axisRect();
+    CHECK(axes->width() > 300); // the curves have the room instead
+    CHECK(panel.plot()->toolTip().contains("KL term")); // and the plot's tooltip names them
+    CHECK(legendAt(1200, 300));
+    CHECK(axes->width() < 1200 - panel.plot()->legend->outerRect().width());
+    CHECK_FALSE(legendAt(470, 190)); // and back
+}
+
+TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gui]")
+{
+    CurvesPanel panel;
+    const QProgressBar* bar = panel.findChild<QProgressBar*>();
+    REQUIRE(bar);
+    std::vector<EpochRecord> history;
+    for (int epoch = 1; epoch <= 4; ++epoch) {
+        EpochRecord e;
+        e.epoch = epoch;
+        e.trainLoss = e.valLoss = 0.05;
+        history.push_back(e);
+    }
+    panel.reset(history, 20); // relaunched after 4 epochs of 20: a fifth, not a full bar
+    CHECK(bar->value() == bar->maximum() / 5);
+    panel.reset(history, 4);
+    CHECK(bar->value() == bar->maximum());
+    panel.reset(history, 0); // the plan not known: what was trained counts as done
+    CHECK(bar->value() == bar->maximum());
+    panel.reset({}, 20);
+    CHECK(bar->value() == 0);
 }
 
 TEST_CASE("the overfitting gap fills exactly the space between the curves drawn, only where validation is above",
@@ -1474,11 +1520,12 @@ TEST_CASE("at 800x600, 1280x800 and 1920x1080 no panel's widgets overlap, reach 
                 faults << layoutFaults(d->widget(), &checked);
                 // Nothing to scroll for: at 1280×800 and up no panel in front is taller than
                 // its dock (the Draw panel's results were below the fold), and at any size the
-                // Training panel shows its line and its bar.
+                // Training panel shows its line and its bar, and the Decoder its images with a
+                // data point hovered (at 800×600 its label pushed the decode out of view).
                 // (Architecture lists every layer of the model: that list scrolls by design.)
                 auto* scroll = qobject_cast<QScrollArea*>(d->widget());
                 if (scroll && scroll->verticalScrollBar()->isVisible() && d->objectName() != "architectureDock"
-                    && (size.width() >= 1280 || d->objectName() == "trainingDock"))
+                    && (size.width() >= 1280 || d->objectName() == "trainingDock" || d->objectName() == "decoderDock"))
                     faults << QStringLiteral("%1 scrolls: %2 px high in a %3 px dock")
                                   .arg(d->windowTitle())
                                   .arg(scroll->widget()->height())

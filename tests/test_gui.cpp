@@ -101,7 +101,9 @@ TEST_CASE("a short Training panel puts the curves' legend in columns rather than
 {
     lx::ui::CurvesPanel panel;
     panel.setVae(true); // five entries: training, validation, reconstruction, KL, KL validation
-    panel.resize(520, 100); // the plot at its least, 72 px: five entries do not fit in one column
+    // The plot at its least, 72 px: five entries do not fit in one column. Wide enough for the
+    // legend to stand beside the curves (in a narrow panel it gives way to them).
+    panel.resize(900, 100);
     panel.show();
     REQUIRE(QTest::qWaitForWindowExposed(&panel));
     for (int epoch = 1; epoch <= 3; ++epoch) {
@@ -116,6 +118,7 @@ TEST_CASE("a short Training panel puts the curves' legend in columns rather than
     plot->replot();
     plot->replot(); // the wrap chosen in one replot lays out in the next
     INFO("plot " << plot->height() << " px high, legend " << plot->legend->outerRect().height() << " px");
+    REQUIRE(panel.legendShown());
     CHECK(plot->legend->outerRect().bottom() <= plot->height());
     CHECK(plot->legend->columnCount() >= 2);
 }

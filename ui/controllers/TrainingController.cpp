@@ -61,9 +61,11 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
     // trained yet" while the status bar alone counted the layout's progress).
     connect(session_, &TrainingSession::preparing, this, [this](const QString& what, double fraction) {
         if (!session_->isStopping())
+            // Once the layout is done the bar is the run's again (it stood full while the first
+            // step was on its way).
             curves_->showPreparing(fraction >= 1 ? tr("Starting training…")
                                                  : tr("%1… %2% (before training starts)").arg(what).arg(int(100 * fraction)),
-                                   fraction);
+                                   fraction >= 1 ? startFraction_ : fraction);
     });
     connect(session_, &TrainingSession::trainingStarted, this, [this] {
         Q_EMIT status(startMessage_.isEmpty() ? tr("Training…") : startMessage_);
@@ -101,7 +103,7 @@ void TrainingController::showModel()
                                        "(latent-explorer inspect lists its submodules).")
                                         .arg(model->description()));
     }
-    curves_->reset(session_->history());
+    curves_->reset(session_->history(), session_->hasModel() ? session_->lastRequest().epochs : 0);
     updateActions();
 }
 
@@ -113,16 +115,18 @@ void TrainingController::train()
         session_->newModel(NewModelDialog::remembered());
     }
     // Up to the planned number of epochs (a stopped run goes on where it stopped), or, once
-    // they are done, that many more; said either way.
+    // they are done, that many more; said either way, as the plan ("Training 20 more epochs
+    // (20 done)" went stale while the run counted on).
     const int planned = std::max(1, session_->lastRequest().epochs);
     int done = 0;
     for (const EpochRecord& e : session_->history())
         done += !e.partial;
     const int epochs = done < planned ? planned - done : planned;
+    startFraction_ = double(done) / double(done + epochs); // of the epochs up to this run's last
     session_->train(epochs);
     startMessage_ = done == 0         ? tr("Training %1 epochs").arg(epochs)
                     : done < planned ? tr("Training on to epoch %1").arg(planned)
-                                     : tr("Training %1 more epochs (%2 done)").arg(epochs).arg(done);
+                                     : tr("Training epochs %1 to %2").arg(done + 1).arg(done + epochs);
     Q_EMIT status(startMessage_);
 }
 
@@ -161,7 +165,10 @@ void TrainingController::updateActions()
     const ModelSnapshotPtr model = state_->model();
     const bool trainable = !model || model->isTrainable(); // TorchScript models are explored only
     train_->setEnabled(!training && trainable);
-    train_->setToolTip(trainable ? tr("Train the model (Ctrl+T)") : tr("TorchScript models are explored here, not trained"));
+    // While a run stops, Train waits for the exact map (a few seconds): said, not silent.
+    train_->setToolTip(!trainable ? tr("TorchScript models are explored here, not trained")
+                       : stopping ? tr("Train again once the exact map is computed (a few seconds)")
+                                  : tr("Train the model (Ctrl+T)"));
     pause_->setEnabled(training && !stopping);
     pause_->setText(pauseText(session_->isPaused()));
     stop_->setEnabled(training && !stopping);

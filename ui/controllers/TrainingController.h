@@ -53,6 +53,7 @@ private:
     QAction* stop_;
     QAction* keepCurves_;
     QAction* clearCurves_;
+    double startFraction_ = 0; // where the bar starts, of this run's epochs
     QString startMessage_; // what the next trainingStarted says ("Training on to epoch 20")
 };
 

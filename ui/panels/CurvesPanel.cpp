@@ -98,6 +98,8 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
             plot_->legend->setWrap(wrap);
             plot_->legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true); // re-arranged by the new wrap
         }
+        placeLegend();
+        describeCurves();
     });
     train_ = plot_->addGraph();
     train_->setName(tr("training (smoothed)"));
@@ -142,13 +144,13 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->legend->setBrush(Qt::NoBrush);
     plot_->legend->setRowSpacing(-2);
     // The legend beside the curves, not over them.
-    auto* side = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(0, 1, side);
+    legendColumn_ = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(0, 1, legendColumn_);
     plot_->plotLayout()->setColumnStretchFactor(1, 0.001);
     plot_->axisRect()->insetLayout()->take(plot_->legend);
-    side->addElement(0, 0, plot_->legend);
-    side->addElement(1, 0, new QCPLayoutElement(plot_));
-    side->setRowStretchFactor(0, 0.001);
+    legendColumn_->addElement(0, 0, plot_->legend);
+    legendColumn_->addElement(1, 0, new QCPLayoutElement(plot_));
+    legendColumn_->setRowStretchFactor(0, 0.001);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     applyPalette(plot_, palette());
 
@@ -196,7 +198,7 @@ void CurvesPanel::setVae(bool vae, double beta, int pixels)
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void CurvesPanel::reset(const std::vector<EpochRecord>& history)
+void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpochs)
 {
     for (QCPGraph* g : {train_, validation_, gapTop_, gapBottom_, recon_, kl_, validationKl_})
         g->data()->clear();
@@ -239,7 +241,10 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history)
             }
         }
     }
-    progress_->setValue(epochs > 0 ? 1000 : 0); // what was planned was done, or stopped
+    // How much of the plan is done (a full bar once it is, or when the plan is not known).
+    progress_->setValue(epochs == 0          ? 0
+                        : plannedEpochs <= 0 ? 1000
+                                             : int(std::lround(1000.0 * std::min(1.0, double(epochs) / plannedEpochs))));
     showQuality(history.empty() ? nullptr : &history.back(), history.size() >= 2 ? &history[history.size() - 2] : nullptr);
     rescale();
 }
@@ -492,6 +497,43 @@ std::vector<QPointF> CurvesPanel::gapOutline(bool top) const
     for (auto it = (top ? gapTop_ : gapBottom_)->data()->constBegin(); it != (top ? gapTop_ : gapBottom_)->data()->constEnd(); ++it)
         points.emplace_back(it->key, it->value);
     return points;
+}
+
+void CurvesPanel::placeLegend()
+{
+    QCPLegend* legend = plot_->legend;
+    // The legend's own width (in the columns its wrap gives it) against the plot's: beside the
+    // curves while they keep at least 60 % of it.
+    const bool beside = legend->minimumOuterSizeHint().width() <= 0.4 * plot_->width();
+    if (beside == legendShown())
+        return;
+    if (beside) {
+        plot_->axisRect()->insetLayout()->take(legend);
+        legendColumn_->addElement(0, 0, legend);
+    } else {
+        legendColumn_->take(legend);
+        plot_->axisRect()->insetLayout()->addElement(legend, Qt::AlignRight | Qt::AlignTop);
+    }
+    legend->setVisible(beside);
+}
+
+bool CurvesPanel::legendShown() const
+{
+    return plot_->legend->visible() && plot_->legend->layout() == legendColumn_;
+}
+
+void CurvesPanel::describeCurves()
+{
+    // The legend in words, for a panel too narrow to show it (and as a reminder beside it).
+    QStringList lines{tr("Blue: the training loss, smoothed over the steps"),
+                      tr("Red dots: the validation loss after each epoch")};
+    if (saysGap())
+        lines << tr("Red shading: validation above training (overfitting when it grows)");
+    if (vae_)
+        lines << tr("Green dashes: the reconstruction term") << tr("Purple: the KL term (right axis; squares: validation)");
+    for (QCPGraph* g : kept_)
+        lines << tr("Dash-dotted: %1 (kept for comparison)").arg(g->name());
+    plot_->setToolTip(lines.join('\n'));
 }
 
 bool CurvesPanel::saysGap() const

@@ -10,6 +10,7 @@
 
 class QCustomPlot;
 class QCPGraph;
+class QCPLayoutGrid;
 class QLabel;
 class QProgressBar;
 
@@ -25,7 +26,9 @@ class CurvesPanel : public QWidget {
 public:
     explicit CurvesPanel(QWidget* parent = nullptr);
 
-    void reset(const std::vector<EpochRecord>& history);
+    // `plannedEpochs` (the last run's plan, 0 when not known) sets the bar: 4 epochs of 20 done
+    // show a fifth of it, not a full bar.
+    void reset(const std::vector<EpochRecord>& history, int plannedEpochs = 0);
     void addStep(const TrainingProgress& progress);
     void addEpoch(const EpochRecord& epoch);
     void setIdle(const QString& text);
@@ -52,6 +55,9 @@ public:
     // The shaded gap's outlines (empty when validation is nowhere above training).
     std::vector<QPointF> gapOutline(bool top) const;
     bool saysGap() const; // its legend entry is shown
+    // Whether the legend stands beside the curves: only while they keep most of the width (in a
+    // narrow panel it left them a sliver; the plot's tooltip names the curves instead).
+    bool legendShown() const;
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -60,7 +66,11 @@ private:
     void rescale();
     void updateGap();
 
+    void placeLegend();
+    void describeCurves();
+
     QCustomPlot* plot_;
+    QCPLayoutGrid* legendColumn_;
     QCPGraph* train_;
     QCPGraph* validation_;
     QCPGraph* gapTop_;      // the gap's outlines: validation where it is above training,

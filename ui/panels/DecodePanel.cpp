@@ -5,11 +5,30 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QVBoxLayout>
 
 #include <cstdlib>
 
 namespace lx::ui {
+namespace {
+
+// A line of text cut with "…" where the panel is too narrow for it (a plain label cut it off
+// at both ends).
+class ElidingLabel : public QLabel {
+public:
+    using QLabel::QLabel;
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter p(this);
+        const QRect r = contentsRect();
+        p.drawText(r, int(alignment()), fontMetrics().elidedText(text(), Qt::ElideRight, r.width()));
+    }
+};
+
+} // namespace
 
 DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
 {
@@ -21,15 +40,22 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     error_->setToolTip(tr("Per-pixel error |original − reconstruction|: the redder, the larger"));
     setToolTip(tr("Top: the decoder's image of the latent point under the mouse.\n"
                   "Below, over a data point: its image and what the model makes of it."));
-    point_ = new QLabel(this);
+    // One line, always there (empty when no data point is hovered): a label that appeared and
+    // wrapped on hover made the panel taller than its dock at 800×600, which then scrolled
+    // the decode out of view. Elided when narrow; the tooltip has all of it.
+    point_ = new ElidingLabel(this);
     point_->setObjectName("dataPoint");
-    point_->setWordWrap(true);
     point_->setAlignment(Qt::AlignHCenter);
+    point_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    point_->setFixedHeight(point_->fontMetrics().height());
     auto* pair = new QHBoxLayout;
     pair->addWidget(original_);
     pair->addWidget(reconstruction_);
     pair->addWidget(error_);
+    pair->setSpacing(4);
     auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
     // The room the dock gives goes to the images, shared by the decode and the trio.
     layout->addWidget(decoded_, 1);
     layout->addWidget(point_);
@@ -48,6 +74,7 @@ void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruc
     original_->setCaption(tr("original"));
     // The label on a line of its own: "Ankle boot (validation)" fits there, not under a tile.
     point_->setText(tr("Data point labelled %1").arg(label));
+    point_->setToolTip(point_->text());
     reconstruction_->setImage(reconstruction);
     reconstruction_->setCaption(tr("reconstruction"));
     double mse = 0;
@@ -110,6 +137,7 @@ void DecodePanel::clearDataPoint()
     original_->setImage(QImage());
     original_->setCaption(tr("original"));
     point_->clear();
+    point_->setToolTip(QString());
     reconstruction_->setImage(QImage());
     error_->setImage(QImage());
     error_->setCaption(tr("error"));
