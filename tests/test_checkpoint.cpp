@@ -17,6 +17,8 @@
 
 #include <cmath>
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,6 +121,43 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
         CHECK(torch::equal(a.exp_avg(), b.exp_avg()));
         CHECK(a.step() == b.step());
     }
+}
+
+TEST_CASE("a UMAP model's layout is saved with it: resumed, it trains at once; other images get their own", "[checkpoint]")
+{
+    test::TempDir dir;
+    TrainingRun run = trainedRun("mlp", ModelKind::Umap);
+    REQUIRE(run.umapTarget.size() == 2 * 96);
+    const std::string path = dir.file("umap.ckpt");
+    saveCheckpoint(run, path);
+    TrainingRun back = loadCheckpoint(path);
+    CHECK(back.umapTarget == run.umapTarget);
+    CHECK(back.umapTargetOf == run.umapTargetOf);
+    auto prepares = [](TrainingRun& r, const DatasetSplits& data) {
+        TrainConfig config;
+        config.epochs = 1;
+        config.batchSize = 32;
+        Trainer trainer(r, data, config);
+        int calls = 0;
+        trainer.onPrepare([&](const std::string&, double) { ++calls; });
+        REQUIRE(trainer.run() == TrainOutcome::Finished);
+        return calls;
+    };
+    CHECK(prepares(back, test::syntheticSplits(96, 32)) == 0); // the same images: no new layout
+    // Other images of the same count and name: laid out again, not pulled to the old layout.
+    DatasetSplits other = test::syntheticSplits(96, 32);
+    std::reverse(other.train.pixels.begin(), other.train.pixels.end());
+    TrainingRun again = loadCheckpoint(path);
+    CHECK(prepares(again, other) > 0);
+    CHECK(again.umapTargetOf != run.umapTargetOf);
+    // A file written before layouts were saved opens as before, and its next run makes one.
+    TrainingRun older = trainedRun("mlp", ModelKind::Umap);
+    older.umapTarget.clear();
+    saveCheckpoint(older, dir.file("older.ckpt"));
+    CHECK(headerOf(test::readBytes(dir.file("older.ckpt"))).find("umap_target_of") == std::string::npos);
+    TrainingRun olderBack = loadCheckpoint(dir.file("older.ckpt"));
+    CHECK(olderBack.umapTarget.empty());
+    CHECK(prepares(olderBack, test::syntheticSplits(96, 32)) > 0);
 }
 
 TEST_CASE("damaged and foreign checkpoint files are refused with what is wrong", "[checkpoint]")

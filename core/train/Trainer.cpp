@@ -2,12 +2,14 @@
 
 #include "common/Error.h"
 #include "common/SystemInfo.h"
+#include "io/Crc32.h"
 #include "latent/Evaluation.h"
 #include "latent/Umap.h"
 #include "train/AdamStep.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <cmath>
 #include <limits>
@@ -254,7 +256,11 @@ TrainOutcome Trainer::run()
     const bool umapModel = run_.spec.isUmap();
     torch::Tensor umapTarget;
     if (umapModel) {
-        const std::string targetOf = data_.name + " (" + std::to_string(n) + " training images)";
+        // The images themselves, not only their number: a file replaced by other images of
+        // the same count must not inherit a saved layout.
+        char crc[16];
+        std::snprintf(crc, sizeof crc, "%08x", unsigned(crc32Of(data_.train.pixels.data(), data_.train.pixels.size())));
+        const std::string targetOf = data_.name + " (" + std::to_string(n) + " training images, CRC-32 " + crc + ")";
         if (int64_t(run_.umapTarget.size()) != 2 * n || run_.umapTargetOf != targetOf) {
             // A stop while the layout is made ends the run before its first step; shutting
             // down (abandon) ends it with Cancelled, as everywhere else.

@@ -21,10 +21,10 @@ struct TrainingRun {
     std::string dataset;
     std::vector<EpochRecord> history;
     // A UMAP model's targets: each training image's place in the UMAP layout of the training
-    // images (count×2), made by the trainer when missing (a function of the data alone: the
-    // same after a resume, so it is not saved).
+    // images (count×2), made by the trainer when missing or made for other images (a function
+    // of the data alone; saved in the checkpoint so that a resume need not make it again).
     std::vector<float> umapTarget;
-    std::string umapTargetOf; // which training images: the dataset's name and count
+    std::string umapTargetOf; // which training images: the dataset's name, count and pixels' CRC-32
 
     // A freshly initialised model: the same seed gives the same weights.
     static TrainingRun create(const ModelSpec& spec, double learningRate, uint64_t seed);
