@@ -51,18 +51,43 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     auto lastReport = Clock::time_point{};
     auto lastSnapshot = Clock::now();
     auto lastCloud = Clock::now();
-    // Time left from the wall-clock time per step so far, validation and the live map
-    // included (the trainer's own rate counts the steps alone, so the estimate fell short and
-    // jumped at every epoch's end), and the time spent paused left out. Counted from the end
-    // of the first step: what came before it (a UMAP model's layout, the first step's
-    // one-off costs) made the first estimates 3–8 times too long.
-    Clock::time_point firstStepDone{};
-    Clock::duration paused{};
+    // Time left: the recent time per step (the median of the last 31 steps, so the slow first
+    // steps and a faster stretch later, such as the decoder's finish, weigh no more than they
+    // last) times the steps left, plus an epoch's end (validation, 5-NN, measured at the last
+    // one) times the epoch ends left. Time paused is left out. The run's mean time per step,
+    // used before, read 4× too long at first and ~1.8× mid-run; the trainer's own rate counts
+    // the steps alone and jumped at every epoch's end.
+    Clock::time_point lastStepAt{};
+    Clock::duration paused{}, pausedAtLastStep{};
+    std::vector<double> recentSteps; // a ring of the last steps' seconds
+    size_t nextRecent = 0;
+    double stepSeconds = -1, epochEndSeconds = -1;
+    const double imagesPerEpochEnd = double(data.totalCount());
 
     trainer.onStep([&](const StepReport& r) {
         liveExact = false;
-        if (++stepsDone == 1)
-            firstStepDone = Clock::now();
+        {
+            const auto at = Clock::now();
+            const double since = std::chrono::duration<double>(at - lastStepAt - (paused - pausedAtLastStep)).count();
+            if (++stepsDone > 1) {
+                if (r.step == 1 && r.epochOfRun > 1) // this interval held the last epoch's end
+                    epochEndSeconds = std::max(0.0, since - std::max(stepSeconds, 0.0));
+                else {
+                    constexpr size_t kRecent = 31;
+                    if (recentSteps.size() < kRecent)
+                        recentSteps.push_back(since);
+                    else
+                        recentSteps[nextRecent++ % kRecent] = since;
+                    if (recentSteps.size() >= 3) {
+                        std::vector<double> sorted = recentSteps;
+                        std::nth_element(sorted.begin(), sorted.begin() + long(sorted.size() / 2), sorted.end());
+                        stepSeconds = sorted[sorted.size() / 2];
+                    }
+                }
+            }
+            lastStepAt = at;
+            pausedAtLastStep = paused;
+        }
         unsavedTraining = true;
         if (stepHook)
             stepHook();
@@ -93,8 +118,17 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             // Through the epochs the label counts ("Epoch 7 of 20"), so the bar matches it.
             p.fractionDone = std::clamp(
                 (double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(r.stepsPerEpoch, 1))) / lastEpoch, 0.0, 1.0);
-            const double active = std::chrono::duration<double>(now - firstStepDone - paused).count();
-            p.secondsLeft = stepsDone > 1 && active > 0 ? active / double(stepsDone - 1) * double(totalSteps - stepsDone) : -1;
+            if (stepSeconds > 0) {
+                // Before the first epoch's end is seen: encoding every image once, at about a
+                // third of a training step's time per image.
+                const double end = epochEndSeconds >= 0
+                                       ? epochEndSeconds
+                                       : stepSeconds / double(std::max(config.batchSize, 1)) * imagesPerEpochEnd / 3;
+                const int endsLeft = lastEpoch - r.epoch + 1;
+                p.secondsLeft = stepSeconds * double(totalSteps - stepsDone) + end * endsLeft;
+                // The rate shown is the recent one too, not the run's mean since its first step.
+                p.step.imagesPerSecond = double(config.batchSize) / stepSeconds;
+            }
             toGui([q = q, p] { Q_EMIT q->stepReported(p); });
         }
         if (now - lastSnapshot >= kSnapshotInterval) {
