@@ -46,6 +46,11 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     });
 
     const int lastEpoch = run->epochsDone() + epochs;
+    run->targetEpoch = lastEpoch; // saved with it: a stop or a relaunch goes on to it
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        targetEpoch = lastEpoch;
+    }
     const int64_t totalSteps = int64_t(epochs) * ((data.train.count + config.batchSize - 1) / config.batchSize);
     int64_t stepsDone = 0;
     auto lastReport = Clock::time_point{};
@@ -78,7 +83,7 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
                         recentSteps.push_back(since);
                     else
                         recentSteps[nextRecent++ % kRecent] = since;
-                    if (recentSteps.size() >= 3) {
+                    if (recentSteps.size() >= 5) { // the first few after a start or a resume are slow
                         std::vector<double> sorted = recentSteps;
                         std::nth_element(sorted.begin(), sorted.begin() + long(sorted.size() / 2), sorted.end());
                         stepSeconds = sorted[sorted.size() / 2];

@@ -254,6 +254,12 @@ std::vector<EpochRecord> TrainingSession::history() const
     return d_->history;
 }
 
+int TrainingSession::targetEpoch() const
+{
+    std::lock_guard<std::mutex> lock(d_->mutex);
+    return d_->targetEpoch;
+}
+
 void TrainingSession::setStepHookForTesting(std::function<void()> hook)
 {
     // Read by the worker between steps; set before training starts.

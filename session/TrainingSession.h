@@ -114,6 +114,8 @@ public:
     QString modelPath() const;    // where it was last opened from or saved to, or ""
     QString trainedOn() const;    // the dataset the model was trained on (its checkpoint says), or ""
     TrainingRequest lastRequest() const;
+    // The epoch the model's last run was to end at (kept in its checkpoint), 0 when not known.
+    int targetEpoch() const;
     std::vector<EpochRecord> history() const;
 
     // Tests only: called on the worker before every training step, so that a test can make a

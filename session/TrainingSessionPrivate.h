@@ -115,6 +115,7 @@ struct TrainingSession::Private {
     std::atomic<bool> unsavedTraining{false};
     TrainingRequest request;
     std::vector<EpochRecord> history;
+    int targetEpoch = 0; // the run's TrainingRun::targetEpoch, for the GUI thread
     struct PendingSave {
         QString path;
         SaveDone done;
@@ -232,6 +233,7 @@ struct TrainingSession::Private {
             snapshot = std::move(s);
             cloud.reset();
             history = std::move(records);
+            targetEpoch = run ? run->targetEpoch : 0;
             modelPath = path;
             trainedOn = run ? QString::fromStdString(run->dataset) : QString();
         }

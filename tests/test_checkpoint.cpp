@@ -83,9 +83,11 @@ TEST_CASE("a checkpoint round trip gives bit-identical outputs, history and opti
     for (const std::string arch : {"lecture", "conv", "mlp"}) {
         const ModelKind kind = arch == "conv" ? ModelKind::Vae : arch == "mlp" ? ModelKind::Umap : ModelKind::Autoencoder;
         TrainingRun run = trainedRun(arch, kind);
+        run.targetEpoch = 7; // a plan of 7 epochs, 1 done: a relaunch goes on to 7
         const std::string path = dir.file(arch + ".ckpt");
         saveCheckpoint(run, path);
         TrainingRun back = loadCheckpoint(path);
+        CHECK(back.targetEpoch == 7);
         CHECK(back.spec == run.spec);
         CHECK(back.dataset == "synthetic");
         CHECK(back.learningRate == run.learningRate);
@@ -157,6 +159,7 @@ TEST_CASE("a UMAP model's layout is saved with it: resumed, it trains at once; o
     CHECK(headerOf(test::readBytes(dir.file("older.ckpt"))).find("umap_target_of") == std::string::npos);
     TrainingRun olderBack = loadCheckpoint(dir.file("older.ckpt"));
     CHECK(olderBack.umapTarget.empty());
+    CHECK(olderBack.targetEpoch == 0); // no plan saved: none known
     CHECK(prepares(olderBack, test::syntheticSplits(96, 32)) > 0);
 }
 

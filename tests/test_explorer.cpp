@@ -11,6 +11,7 @@
 #include "controllers/ExportController.h"
 #include "controllers/ModelController.h"
 #include "controllers/StatusLine.h"
+#include "controllers/TrainingController.h"
 #include "controllers/SamplesController.h"
 #include "controllers/NeighbourMapController.h"
 #include "latent/Umap.h"
@@ -65,6 +66,9 @@
 #include <QToolBar>
 
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
 
 using namespace lx;
 using namespace lx::ui;
@@ -1238,6 +1242,50 @@ TEST_CASE("the chart's legend stands beside the curves only where they keep most
     CHECK(legendAt(1200, 300));
     CHECK(axes->width() < 1200 - panel.plot()->legend->outerRect().width());
     CHECK_FALSE(legendAt(470, 190)); // and back
+}
+
+TEST_CASE("Train after a stop goes on to the plan's last epoch, and a finished plan gets that many more", "[gui]")
+{
+    Explorer e;
+    TrainingRequest request = e.window.session()->lastRequest();
+    request.epochs = 2;
+    request.batchSize = 32;
+    e.window.session()->newModel(request);
+    REQUIRE(e.waitUntilIdle());
+    QStringList said;
+    QObject::connect(e.window.training(), &TrainingController::status, [&](const QString& t) { said << t; });
+    QAction* train = e.window.training()->trainAction();
+    train->trigger();
+    REQUIRE(e.waitUntilIdle());
+    REQUIRE(e.window.session()->history().size() == 2);
+    CHECK(said.contains("Training 2 epochs"));
+    // Two more (3 and 4), stopped part-way through epoch 4.
+    e.window.session()->setStepHookForTesting([] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); });
+    QObject::connect(e.window.session(), &TrainingSession::epochFinished, [&](const EpochRecord& r) {
+        if (r.epoch == 3)
+            e.window.session()->stop();
+    });
+    train->trigger();
+    CHECK(said.last() == "Training epochs 3 to 4");
+    REQUIRE(e.waitUntilIdle());
+    e.window.session()->setStepHookForTesting({});
+    int done = 0;
+    for (const EpochRecord& r : e.window.session()->history())
+        done += !r.partial;
+    REQUIRE(done == 3);
+    CHECK(e.window.session()->targetEpoch() == 4);
+    // Goes on to epoch 4 (it said "Training epochs 4 to 5", the plan growing at every stop).
+    train->trigger();
+    CHECK(said.last() == "Training on to epoch 4");
+    REQUIRE(e.waitUntilIdle());
+    done = 0;
+    for (const EpochRecord& r : e.window.session()->history())
+        done += !r.partial;
+    CHECK(done == 4);
+    train->trigger();
+    CHECK(said.last() == "Training epochs 5 to 6");
+    e.window.session()->stop();
+    REQUIRE(e.waitUntilIdle());
 }
 
 TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gui]")

@@ -3,6 +3,7 @@
 #include "QCustomPlot.h"
 #include "panels/ArchitecturePanel.h"
 #include "panels/CurvesPanel.h"
+#include "panels/ImageTile.h"
 #include "panels/NewModelDialog.h"
 #include "panels/ShortcutsDialog.h"
 
@@ -121,6 +122,25 @@ TEST_CASE("a short Training panel puts the curves' legend in columns rather than
     REQUIRE(panel.legendShown());
     CHECK(plot->legend->outerRect().bottom() <= plot->height());
     CHECK(plot->legend->columnCount() >= 2);
+}
+
+TEST_CASE("an image tile keeps its size whether it holds an image or not", "[gui][layout]")
+{
+    lx::ui::ImageTile tile("original", 64);
+    QImage digit(28, 28, QImage::Format_Grayscale8);
+    digit.fill(128);
+    for (const int room : {50, 60, 100}) { // 800×600's tiles were 50 px: the digit drew at 28
+        tile.resize(room + 8, room + tile.fontMetrics().height() + 10);
+        tile.setImage(QImage());
+        const int empty = tile.imageSide();
+        tile.setImage(digit);
+        INFO("room " << room);
+        CHECK(tile.imageSide() == empty);
+        if (room < 2 * 28)
+            CHECK(tile.imageSide() == room); // all the room, not 28 px
+        else
+            CHECK(tile.imageSide() % 28 == 0); // whole multiples: every pixel the same square
+    }
 }
 
 TEST_CASE("the wheel over the architecture's boxes scrolls past them unless one was clicked into", "[gui]")

@@ -291,6 +291,8 @@ void saveCheckpoint(const TrainingRun& run, const std::string& path)
     };
     if (layout)
         header["umap_target_of"] = QString::fromStdString(run.umapTargetOf);
+    if (run.targetEpoch > 0)
+        header["target_epoch"] = run.targetEpoch;
     header["header_crc32"] = double(headerCrc(header));
     const QByteArray headerText = QJsonDocument(header).toJson(QJsonDocument::Indented);
     std::string head(kMagic, sizeof kMagic);
@@ -331,6 +333,9 @@ TrainingRun loadCheckpoint(const std::string& path)
 
     TrainingRun run = TrainingRun::create(spec, lr, 0);
     run.dataset = raw.header.value("dataset").toString().toStdString();
+    // Older files have none; a nonsense value is no plan.
+    if (const int target = raw.header.value("target_epoch").toInt(0); target > 0 && target <= 1000000)
+        run.targetEpoch = target;
     try {
         for (const QJsonValue& e : raw.header.value("history").toArray())
             run.history.push_back(epochFromJson(e.toObject()));

@@ -25,6 +25,9 @@ struct TrainingRun {
     // of the data alone; saved in the checkpoint so that a resume need not make it again).
     std::vector<float> umapTarget;
     std::string umapTargetOf; // which training images: the dataset's name, count and pixels' CRC-32
+    // The epoch the last run started was to end at (0: not known): a run stopped part-way, or
+    // a window closed during it, goes on to it, and the bar counts towards it.
+    int targetEpoch = 0;
 
     // A freshly initialised model: the same seed gives the same weights.
     static TrainingRun create(const ModelSpec& spec, double learningRate, uint64_t seed);

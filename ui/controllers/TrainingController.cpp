@@ -82,6 +82,14 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
                              : outcome == TrainingOutcome::Stopped ? tr("Stopped; the weights trained so far are kept")
                                                                    : tr("Finished");
         curves_->setIdle(text);
+        // The bar at the epochs done of the plan (stopped during a UMAP layout, it kept the
+        // layout's fraction).
+        if (const int target = session_->targetEpoch(); target > 0) {
+            int done = 0;
+            for (const EpochRecord& e : session_->history())
+                done += !e.partial;
+            curves_->setProgress(double(done) / target);
+        }
         Q_EMIT status(text);
         updateActions();
     });
@@ -103,7 +111,9 @@ void TrainingController::showModel()
                                        "(latent-explorer inspect lists its submodules).")
                                         .arg(model->description()));
     }
-    curves_->reset(session_->history(), session_->hasModel() ? session_->lastRequest().epochs : 0);
+    curves_->reset(session_->history(), !session_->hasModel()       ? 0
+                                        : session_->targetEpoch() > 0 ? session_->targetEpoch()
+                                                                      : session_->lastRequest().epochs);
     updateActions();
 }
 
@@ -114,19 +124,22 @@ void TrainingController::train()
             session_->openDataset(QSettings().value("session/lastDataset", "mnist").toString());
         session_->newModel(NewModelDialog::remembered());
     }
-    // Up to the planned number of epochs (a stopped run goes on where it stopped), or, once
-    // they are done, that many more; said either way, as the plan ("Training 20 more epochs
-    // (20 done)" went stale while the run counted on).
+    // Up to the epoch the last run was to end at (a run stopped part-way, or cut short by a
+    // relaunch, goes on to it: "20 more" from where it stopped grew the plan each time), else
+    // the planned number of epochs; once they are done, that many more. Said as the plan.
     const int planned = std::max(1, session_->lastRequest().epochs);
+    const int goal = session_->targetEpoch() > 0 ? session_->targetEpoch() : planned;
     int done = 0;
     for (const EpochRecord& e : session_->history())
         done += !e.partial;
-    const int epochs = done < planned ? planned - done : planned;
+    const int epochs = done < goal ? goal - done : planned;
     startFraction_ = double(done) / double(done + epochs); // of the epochs up to this run's last
     session_->train(epochs);
-    startMessage_ = done == 0         ? tr("Training %1 epochs").arg(epochs)
-                    : done < planned ? tr("Training on to epoch %1").arg(planned)
-                                     : tr("Training epochs %1 to %2").arg(done + 1).arg(done + epochs);
+    startMessage_ = done == 0      ? tr("Training %1 epochs").arg(epochs)
+                    : done < goal ? tr("Training on to epoch %1").arg(goal)
+                                  : tr("Training epochs %1 to %2").arg(done + 1).arg(done + epochs);
+    // The panel says it at once (it kept "Stopped…" or "Finished" until the first step).
+    curves_->setIdle(startMessage_ + QStringLiteral("…"));
     Q_EMIT status(startMessage_);
 }
 

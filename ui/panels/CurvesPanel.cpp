@@ -115,7 +115,7 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     gapTop_->removeFromLegend();
     gapTop_->setSelectable(QCP::stNone);
     gapBottom_ = plot_->addGraph();
-    gapBottom_->setName(tr("gap: validation above training"));
+    gapBottom_->setName(tr("overfitting gap"));
     gapBottom_->setPen(Qt::NoPen);
     gapBottom_->setBrush(gapColor(palette()));
     gapBottom_->setChannelFillGraph(gapTop_);
@@ -463,6 +463,11 @@ void CurvesPanel::changeEvent(QEvent* event)
 void CurvesPanel::setIdle(const QString& text)
 {
     status_->setText(text);
+}
+
+void CurvesPanel::setProgress(double fraction)
+{
+    progress_->setValue(int(std::lround(1000 * std::clamp(fraction, 0.0, 1.0))));
 }
 
 void CurvesPanel::showPreparing(const QString& text, double fraction)

@@ -32,6 +32,8 @@ public:
     void addStep(const TrainingProgress& progress);
     void addEpoch(const EpochRecord& epoch);
     void setIdle(const QString& text);
+    // The bar at `fraction` of the plan (a run stopped during a UMAP layout left the layout's).
+    void setProgress(double fraction);
     // Work before the first step (a UMAP model's layout): its line, and the bar at how far it is.
     void showPreparing(const QString& text, double fraction);
     // Shows or hides the VAE's terms. Its loss per pixel is reconstruction + β·KL / pixels:

@@ -17,6 +17,8 @@ ImageTile::ImageTile(const QString& caption, int side, QWidget* parent) : QWidge
 void ImageTile::setImage(const QImage& image)
 {
     image_ = image;
+    if (!image.isNull())
+        imageWidth_ = image.width();
     update();
 }
 
@@ -50,9 +52,12 @@ QSize ImageTile::minimumSizeHint() const
 int ImageTile::imageSide() const
 {
     int side = std::clamp(std::min(width() - 8, height() - captionHeight() - 4), 8, 3 * side_);
-    // Whole multiples of the image's own size: every pixel of a digit the same square.
-    const int n = image_.isNull() ? 0 : image_.width();
-    if (n > 0 && side >= n)
+    // Whole multiples of the image's own size where the tile has room for at least two (every
+    // pixel of a digit the same square). Below that, all the room: snapped, a 50 px tile
+    // showed its 28 px digit at 28 px, and the tile shrank and its caption jumped on every
+    // hover at 800×600.
+    const int n = imageWidth_;
+    if (n > 0 && side >= 2 * n)
         side -= side % n;
     return side;
 }
@@ -66,7 +71,8 @@ void ImageTile::paintEvent(QPaintEvent*)
         p.setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
         p.drawRect(box.adjusted(0, 0, -1, -1));
     } else {
-        p.setRenderHint(QPainter::SmoothPixmapTransform, false);
+        // Smoothed only at a scale that is not whole (the few px of a small tile).
+        p.setRenderHint(QPainter::SmoothPixmapTransform, side % std::max(1, image_.width()) != 0);
         p.drawImage(box, image_);
     }
     p.setPen(palette().color(QPalette::WindowText));

@@ -6,8 +6,9 @@
 namespace lx::ui {
 
 // An image shown with square, unsmoothed pixels (a 28×28 digit stays crisp, every pixel the
-// same size), with a caption underneath; it grows with its panel. Empty tiles show a dashed
-// frame.
+// same size) where the tile has room for twice its size, smoothed at full room below that,
+// with a caption underneath; it grows with its panel. Empty tiles show a dashed frame of the
+// size an image would take.
 class ImageTile : public QWidget {
     Q_OBJECT
 public:
@@ -30,6 +31,7 @@ private:
     int captionHeight() const;
 
     QImage image_;
+    int imageWidth_ = 28; // the last image's (an empty tile is sized as if it held one: no jump)
     QString caption_;
     int side_;
 };
