@@ -1234,7 +1234,8 @@ TEST_CASE("the chart's legend stands beside the curves only where they keep most
         panel.plot()->replot();
         return panel.legendShown();
     };
-    // 800×600's Training dock (~470 × 190): a VAE's five entries took over half the width.
+    // 800×600's Training dock (~470 × 190): a VAE's five entries and two axes left the curves
+    // a sliver.
     CHECK_FALSE(legendAt(470, 190));
     const QCPAxisRect* axes = panel.plot()->axisRect();
     CHECK(axes->width() > 300); // the curves have the room instead
@@ -1242,6 +1243,10 @@ TEST_CASE("the chart's legend stands beside the curves only where they keep most
     CHECK(legendAt(1200, 300));
     CHECK(axes->width() < 1200 - panel.plot()->legend->outerRect().width());
     CHECK_FALSE(legendAt(470, 190)); // and back
+    // An autoencoder's three entries, one axis: beside the curves at the same width.
+    panel.setVae(false);
+    CHECK(legendAt(470, 190));
+    CHECK(axes->width() >= 200);
 }
 
 TEST_CASE("Train after a stop goes on to the plan's last epoch, and a finished plan gets that many more", "[gui]")

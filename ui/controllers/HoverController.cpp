@@ -39,13 +39,15 @@ void HoverController::hoverAgain()
         return hover(map_->planeAt(at), map_->pointAt(at));
     // The pointer has left the map: the panel still shows what was last under it, with the
     // new weights (a data point where it is now), so it never shows an older model's picture.
+    // A ring still shown (Qt may not have seen the pointer leave) follows its point: it stood
+    // on an empty spot, the point long gone, beside the point's pictures.
     if (!last_)
         return;
     QPointF plane = last_->first;
     const qint64 point = last_->second;
     if (const ExplorerState::Current now = state_->current(); now && point >= 0 && point < now.cloud->count())
         plane = QPointF(now.cloud->xy[size_t(2 * point)], now.cloud->xy[size_t(2 * point + 1)]);
-    hover(plane, point, false);
+    hover(plane, point, point >= 0 && map_->mark(LatentMapView::Mark::Hover).has_value());
 }
 
 void HoverController::markPins()

@@ -507,9 +507,12 @@ std::vector<QPointF> CurvesPanel::gapOutline(bool top) const
 void CurvesPanel::placeLegend()
 {
     QCPLegend* legend = plot_->legend;
-    // The legend's own width (in the columns its wrap gives it) against the plot's: beside the
-    // curves while they keep at least 60 % of it.
-    const bool beside = legend->minimumOuterSizeHint().width() <= 0.4 * plot_->width();
+    // Beside the curves while they keep at least 200 px and 40 % of the plot's width, after the
+    // legend (in the columns its wrap gives it) and the axes' labels (a VAE's two axes take
+    // more): at 470 px an autoencoder's three entries fit, a VAE's five left the curves 162 px.
+    const QMargins axes = plot_->axisRect()->margins();
+    const int curves = plot_->width() - legend->minimumOuterSizeHint().width() - axes.left() - axes.right();
+    const bool beside = curves >= std::max(200, int(0.4 * plot_->width()));
     if (beside == legendShown())
         return;
     if (beside) {

@@ -57,8 +57,8 @@ public:
     // The shaded gap's outlines (empty when validation is nowhere above training).
     std::vector<QPointF> gapOutline(bool top) const;
     bool saysGap() const; // its legend entry is shown
-    // Whether the legend stands beside the curves: only while they keep most of the width (in a
-    // narrow panel it left them a sliver; the plot's tooltip names the curves instead).
+    // Whether the legend stands beside the curves: only while they keep 200 px and 40 % of the
+    // width (in a narrow panel it left them a sliver; the plot's tooltip names the curves).
     bool legendShown() const;
 
 protected:
