@@ -4,6 +4,8 @@
 
 #include "common/SystemInfo.h"
 
+#include <numeric>
+
 namespace lx {
 
 // The training loop proper; throws whatever the trainer or the callbacks throw.
@@ -56,9 +58,9 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
     auto lastReport = Clock::time_point{};
     auto lastSnapshot = Clock::now();
     auto lastCloud = Clock::now();
-    // Time left: the recent time per step (the median of the last 31 steps, so the slow first
-    // steps and a faster stretch later, such as the decoder's finish, weigh no more than they
-    // last) times the steps left, plus an epoch's end (validation, 5-NN, measured at the last
+    // Time left: the recent time per step (the mean of the last 31 steps, the first few of the
+    // run left out, so the slow first steps and a faster stretch later, such as the decoder's
+    // finish, weigh no more than they last) times the steps left, plus an epoch's end (validation, 5-NN, measured at the last
     // one) times the epoch ends left. Time paused is left out. The run's mean time per step,
     // used before, read 4× too long at first and ~1.8× mid-run; the trainer's own rate counts
     // the steps alone and jumped at every epoch's end.
@@ -77,17 +79,16 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
             if (++stepsDone > 1) {
                 if (r.step == 1 && r.epochOfRun > 1) // this interval held the last epoch's end
                     epochEndSeconds = std::max(0.0, since - std::max(stepSeconds, 0.0));
-                else {
+                else if (stepsDone > 5) { // the first few after a start or a resume are slow
                     constexpr size_t kRecent = 31;
                     if (recentSteps.size() < kRecent)
                         recentSteps.push_back(since);
                     else
                         recentSteps[nextRecent++ % kRecent] = since;
-                    if (recentSteps.size() >= 5) { // the first few after a start or a resume are slow
-                        std::vector<double> sorted = recentSteps;
-                        std::nth_element(sorted.begin(), sorted.begin() + long(sorted.size() / 2), sorted.end());
-                        stepSeconds = sorted[sorted.size() / 2];
-                    }
+                    // The mean, not the median: on a busy machine the steps another program
+                    // delays are part of the pace (the median read 30-45 % short beside a build).
+                    if (recentSteps.size() >= 3)
+                        stepSeconds = std::accumulate(recentSteps.begin(), recentSteps.end(), 0.0) / double(recentSteps.size());
                 }
             }
             lastStepAt = at;
