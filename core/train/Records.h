@@ -31,6 +31,15 @@ struct EpochRecord {
     std::vector<float> stepLoss, stepRecon, stepKl;
 };
 
+// The epochs of a history trained to their end (a stop part-way leaves a partial one).
+inline int wholeEpochs(const std::vector<EpochRecord>& history)
+{
+    int n = 0;
+    for (const EpochRecord& e : history)
+        n += !e.partial;
+    return n;
+}
+
 struct StepReport {
     int epoch = 0;            // 1-based over the model's life
     int epochOfRun = 0;       // 1-based within this call

@@ -21,11 +21,7 @@ TrainingRun TrainingRun::create(const ModelSpec& spec, double learningRate, uint
 
 int TrainingRun::epochsDone() const
 {
-    int n = 0;
-    for (const EpochRecord& e : history)
-        if (!e.partial)
-            ++n;
-    return n;
+    return wholeEpochs(history);
 }
 
 } // namespace lx

@@ -84,12 +84,8 @@ TrainingController::TrainingController(ExplorerState* state, CurvesPanel* curves
         curves_->setIdle(text);
         // The bar at the epochs done of the plan (stopped during a UMAP layout, it kept the
         // layout's fraction).
-        if (const int target = session_->targetEpoch(); target > 0) {
-            int done = 0;
-            for (const EpochRecord& e : session_->history())
-                done += !e.partial;
-            curves_->setProgress(double(done) / target);
-        }
+        if (const int target = session_->targetEpoch(); target > 0)
+            curves_->setProgress(double(wholeEpochs(session_->history())) / target);
         Q_EMIT status(text);
         updateActions();
     });
@@ -111,9 +107,7 @@ void TrainingController::showModel()
                                        "(latent-explorer inspect lists its submodules).")
                                         .arg(model->description()));
     }
-    curves_->reset(session_->history(), !session_->hasModel()       ? 0
-                                        : session_->targetEpoch() > 0 ? session_->targetEpoch()
-                                                                      : session_->lastRequest().epochs);
+    curves_->reset(session_->history(), session_->hasModel() ? planEnd() : 0);
     updateActions();
 }
 
@@ -128,10 +122,8 @@ void TrainingController::train()
     // relaunch, goes on to it: "20 more" from where it stopped grew the plan each time), else
     // the planned number of epochs; once they are done, that many more. Said as the plan.
     const int planned = std::max(1, session_->lastRequest().epochs);
-    const int goal = session_->targetEpoch() > 0 ? session_->targetEpoch() : planned;
-    int done = 0;
-    for (const EpochRecord& e : session_->history())
-        done += !e.partial;
+    const int goal = planEnd();
+    const int done = wholeEpochs(session_->history());
     const int epochs = done < goal ? goal - done : planned;
     startFraction_ = double(done) / double(done + epochs); // of the epochs up to this run's last
     session_->train(epochs);
@@ -141,6 +133,11 @@ void TrainingController::train()
     // The panel says it at once (it kept "Stopped…" or "Finished" until the first step).
     curves_->setIdle(startMessage_ + QStringLiteral("…"));
     Q_EMIT status(startMessage_);
+}
+
+int TrainingController::planEnd() const
+{
+    return session_->targetEpoch() > 0 ? session_->targetEpoch() : std::max(1, session_->lastRequest().epochs);
 }
 
 void TrainingController::holdPauseWidth(QToolBar* bar) const

@@ -43,6 +43,9 @@ Q_SIGNALS:
 private:
     void updateActions();
     void showModel();
+    // The epoch the model's plan ends at: its last run's (kept in the checkpoint), else the
+    // planned number of epochs.
+    int planEnd() const;
 
     ExplorerState* state_;
     TrainingSession* session_;

@@ -205,9 +205,7 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     smoothed_ = smoothedRecon_ = smoothedKl_ = -1;
     // Nothing of a previous model's run stays: the bar, the line, the axis.
     progress_->setValue(0);
-    int epochs = 0;
-    for (const EpochRecord& e : history)
-        epochs += !e.partial;
+    const int epochs = wholeEpochs(history);
     // A stop part-way through an epoch leaves it partial: said, as its validation point shows it.
     const bool partial = !history.empty() && history.back().partial;
     const QString whole = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
@@ -242,9 +240,7 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
         }
     }
     // How much of the plan is done (a full bar once it is, or when the plan is not known).
-    progress_->setValue(epochs == 0          ? 0
-                        : plannedEpochs <= 0 ? 1000
-                                             : int(std::lround(1000.0 * std::min(1.0, double(epochs) / plannedEpochs))));
+    setProgress(epochs == 0 ? 0.0 : plannedEpochs <= 0 ? 1.0 : double(epochs) / plannedEpochs);
     showQuality(history.empty() ? nullptr : &history.back(), history.size() >= 2 ? &history[history.size() - 2] : nullptr);
     rescale();
 }
@@ -473,7 +469,7 @@ void CurvesPanel::setProgress(double fraction)
 void CurvesPanel::showPreparing(const QString& text, double fraction)
 {
     status_->setText(text);
-    progress_->setValue(int(std::lround(1000 * std::clamp(fraction, 0.0, 1.0))));
+    setProgress(fraction);
 }
 
 int CurvesPanel::trainPointCount() const
