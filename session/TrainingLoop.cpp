@@ -187,6 +187,7 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         throw Error("there is no dataset to train on: open one first");
     TrainConfig config;
     config.epochs = epochs;
+    config.scheduleEnd = run->epochsDone() + epochs; // the plan's rate goes on, not from full again
     {
         std::lock_guard<std::mutex> lock(mutex);
         config.batchSize = request.batchSize;

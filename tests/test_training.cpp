@@ -106,6 +106,39 @@ TEST_CASE("the same seed on the same machine gives the same model", "[train]")
     CHECK_FALSE(sameWeights(a.model, c.model));
 }
 
+TEST_CASE("training that goes on with a plan continues its learning rate's decay instead of restarting it", "[train]")
+{
+    const DatasetSplits data = test::syntheticSplits(64, 16);
+    const double base = 2e-3;
+    const int64_t steps = 64 / 32;
+    const auto lastRate = [](TrainingRun& run) {
+        return static_cast<torch::optim::AdamOptions&>(run.optimizer->param_groups().at(0).options()).lr();
+    };
+    TrainConfig config;
+    config.batchSize = 32;
+    config.measureKnn = false;
+    config.epochs = 1;
+
+    // A plan of 4 epochs: the first call trains one and stops, the second goes on for two.
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), base, 0);
+    config.scheduleEnd = 4;
+    Trainer(run, data, config).run();
+    CHECK(lastRate(run) == Approx(cosineRate(base, double(steps - 1) / double(4 * steps))));
+    config.epochs = 2;
+    Trainer(run, data, config).run();
+    CHECK(run.epochsDone() == 3);
+    CHECK(lastRate(run) == Approx(cosineRate(base, double(3 * steps - 1) / double(4 * steps))));
+
+    // Without a plan, each call decays over its own epochs from the full rate.
+    TrainingRun alone = TrainingRun::create(presetSpec("mlp", 2), base, 0);
+    config.scheduleEnd = 0;
+    config.epochs = 1;
+    Trainer(alone, data, config).run();
+    config.epochs = 2;
+    Trainer(alone, data, config).run();
+    CHECK(lastRate(alone) == Approx(cosineRate(base, double(2 * steps - 1) / double(2 * steps))));
+}
+
 TEST_CASE("a stop request ends training after the current step and keeps the weights", "[train]")
 {
     const DatasetSplits data = test::syntheticSplits(640, 40);

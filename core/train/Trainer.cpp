@@ -253,6 +253,12 @@ TrainOutcome Trainer::run()
     torch::manual_seed(config_.seed * 1000003ull + uint64_t(firstEpoch));
     auto generator = at::detail::createCPUGenerator(config_.seed * 7919ull + uint64_t(firstEpoch));
 
+    // The learning rate's plan: this call's epochs alone, or, given config_.scheduleEnd, the
+    // model's epochs from its first to that one (or this call's last, if later), of which
+    // scheduleDone are behind it.
+    const int scheduleDone = config_.scheduleEnd > 0 ? firstEpoch - 1 : 0;
+    const int scheduleEpochs = std::max(config_.scheduleEnd, scheduleDone + config_.epochs);
+
     const bool umapModel = run_.spec.isUmap();
     torch::Tensor umapTarget;
     if (umapModel) {
@@ -321,7 +327,7 @@ TrainOutcome Trainer::run()
                 outcome = TrainOutcome::TimeLimit;
                 break;
             }
-            double progress = double(e * stepsPerEpoch + s) / double(config_.epochs * stepsPerEpoch);
+            double progress = double(int64_t(e + scheduleDone) * stepsPerEpoch + s) / double(int64_t(scheduleEpochs) * stepsPerEpoch);
             if (config_.timeLimitSeconds > 0)
                 progress = std::max(progress, trainSeconds / config_.timeLimitSeconds);
             if (config_.cosineDecay) {

@@ -19,6 +19,12 @@ struct TrainConfig {
     // Cosine decay of the learning rate from the run's rate to 5% of it over the run's budget
     // (its epochs, or its time limit if that comes first); off: a constant rate.
     bool cosineDecay = true;
+    // The plan the decay (and a UMAP model's decoder finish, ModelSpec::decoderFinish) spans,
+    // as the model's last epoch: 0 means this call's own epochs, from full rate. A window
+    // that goes on with a stopped plan, or adds epochs after a finished one, gives its
+    // target, so the rate goes on from where the whole plan stands instead of restarting at
+    // full rate (which made the validation loss rise and the map blur again).
+    int scheduleEnd = 0;
     // After each epoch, the 5-NN accuracy of the validation codes among the training codes
     // (EpochRecord::valKnn): one more pass over the training images, in eval mode. Only when
     // both parts have labels.
