@@ -213,7 +213,12 @@ int main(int argc, char** argv)
                 std::printf("Barnes-Hut, theta %.2f\n", options.theta);
             else
                 std::printf("interpolation, %.2f boxes per unit\n", options.boxesPerUnit);
+            bool searched = false;
             const std::vector<float> map = tsne(cloud.codes.data(), cloud.count(), cloud.dim, options, [&](double f) {
+                if (!searched && f >= 0.04) { // tsne's share for the neighbour search
+                    std::printf("  neighbours found after %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
+                    searched = true;
+                }
                 if (f - last >= 0.1) {
                     std::printf("  %3.0f%% after %.1f s\n", 100 * f,
                                 std::chrono::duration<double>(Clock::now() - t0).count());

@@ -482,6 +482,43 @@ std::vector<float> clusteredPoints(int clusters, int per, int d, uint32_t seed, 
 
 } // namespace
 
+TEST_CASE("the exact neighbour search finds what comparing every pair finds, across its tiles and blocks", "[latent]")
+{
+    // 5,000 points: more columns than one tile (4,096), rows not a multiple of a tile (32) or
+    // a block (1,024).
+    const int64_t n = 5000;
+    const int d = 5, k = 7;
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal;
+    std::vector<float> points(size_t(n * d));
+    for (float& v : points)
+        v = normal(rng);
+    std::vector<int64_t> index;
+    std::vector<float> d2;
+    std::vector<double> reported;
+    nearestNeighbours(points.data(), n, d, k, index, d2, nullptr, [&](double f) { reported.push_back(f); });
+    REQUIRE(index.size() == size_t(n * k));
+    CHECK(reported.size() == 5); // one report a block of 1,024 rows
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < n; i += 7) {
+        std::vector<std::pair<double, int64_t>> all;
+        for (int64_t j = 0; j < n; ++j) {
+            if (j == i)
+                continue;
+            double s = 0;
+            for (int c = 0; c < d; ++c)
+                s += std::pow(double(points[size_t(i * d + c)]) - points[size_t(j * d + c)], 2);
+            all.emplace_back(s, j);
+        }
+        std::partial_sort(all.begin(), all.begin() + k, all.end());
+        for (int j = 0; j < k; ++j) {
+            wrong += index[size_t(i * k + j)] != all[size_t(j)].second;
+            CHECK(d2[size_t(i * k + j)] == Approx(all[size_t(j)].first).epsilon(1e-5));
+        }
+    }
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("UMAP's graph: each row's memberships sum to log2 k, and their union is symmetric with weights from 0 to 1",
           "[latent][umap]")
 {

@@ -1,11 +1,14 @@
 #include "latent/Tsne.h"
 
+#include "common/CpuIsa.h"
 #include "common/Error.h"
 #include "latent/LatentProjection.h"
 #include "latent/Neighbours.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +22,126 @@ void checkCancel(const std::atomic<bool>* cancel)
 {
     if (cancel && cancel->load(std::memory_order_relaxed))
         throw Cancelled();
+}
+
+// An order of the points in which each one's neighbours in the affinity graph (compressed
+// rows) mostly lie near it: breadth first through the graph, each component in turn. The
+// attraction reads every neighbour's position at each iteration; in the input's order those
+// reads land anywhere in the map's 1.1 MB (70,000 points), in this one mostly in lines just read.
+std::vector<int32_t> localOrder(const std::vector<int64_t>& rowStart, const std::vector<int32_t>& col)
+{
+    const int64_t count = int64_t(rowStart.size()) - 1;
+    std::vector<int32_t> order;
+    order.reserve(size_t(count));
+    std::vector<char> seen(size_t(count), 0);
+    for (int64_t start = 0; start < count; ++start) {
+        if (seen[size_t(start)])
+            continue;
+        seen[size_t(start)] = 1;
+        order.push_back(int32_t(start));
+        for (size_t at = order.size() - 1; at < order.size(); ++at) {
+            const int32_t i = order[at];
+            for (int64_t e = rowStart[size_t(i)]; e < rowStart[size_t(i + 1)]; ++e)
+                if (!seen[size_t(col[size_t(e)])]) {
+                    seen[size_t(col[size_t(e)])] = 1;
+                    order.push_back(col[size_t(e)]);
+                }
+        }
+    }
+    return order;
+}
+
+// The rows renumbered: row r of the result is row order[r], its columns renumbered likewise
+// and sorted.
+void renumber(const std::vector<int32_t>& order, std::vector<int64_t>& rowStart, std::vector<int32_t>& col,
+              std::vector<float>& val)
+{
+    const size_t count = order.size();
+    std::vector<int32_t> position(count);
+    for (size_t r = 0; r < count; ++r)
+        position[size_t(order[r])] = int32_t(r);
+    std::vector<int64_t> start(count + 1, 0);
+    for (size_t r = 0; r < count; ++r)
+        start[r + 1] = start[r] + rowStart[size_t(order[r]) + 1] - rowStart[size_t(order[r])];
+    std::vector<int32_t> newCol(col.size());
+    std::vector<float> newVal(val.size());
+    at::parallel_for(0, int64_t(count), 1024, [&](int64_t begin, int64_t end) {
+        std::vector<std::pair<int32_t, float>> row;
+        for (int64_t r = begin; r < end; ++r) {
+            const int32_t i = order[size_t(r)];
+            row.clear();
+            for (int64_t e = rowStart[size_t(i)]; e < rowStart[size_t(i) + 1]; ++e)
+                row.emplace_back(position[size_t(col[size_t(e)])], val[size_t(e)]);
+            std::sort(row.begin(), row.end());
+            for (size_t a = 0; a < row.size(); ++a) {
+                newCol[size_t(start[size_t(r)]) + a] = row[a].first;
+                newVal[size_t(start[size_t(r)]) + a] = row[a].second;
+            }
+        }
+    });
+    rowStart = std::move(start);
+    col = std::move(newCol);
+    val = std::move(newVal);
+}
+
+// The attraction Σ_j p_ij q_ij Z (y_i − y_j) of rows [begin, end), times `exaggeration`.
+LX_KERNEL_BODY void attractRowsBody(const double* y, const int64_t* rowStart, const int32_t* col, const float* val,
+                                    double exaggeration, double* attract, int64_t begin, int64_t end)
+{
+    for (int64_t i = begin; i < end; ++i) {
+        double ax = 0, ay = 0;
+        for (int64_t e = rowStart[i]; e < rowStart[i + 1]; ++e) {
+            const int64_t j = col[e];
+            const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+            const double w = val[e] / (1.0 + dx * dx + dy * dy);
+            ax += w * dx;
+            ay += w * dy;
+        }
+        attract[2 * i] = exaggeration * ax;
+        attract[2 * i + 1] = exaggeration * ay;
+    }
+}
+
+void attractRowsBaseline(const double* y, const int64_t* rowStart, const int32_t* col, const float* val,
+                         double exaggeration, double* attract, int64_t begin, int64_t end)
+{
+    attractRowsBody(y, rowStart, col, val, exaggeration, attract, begin, end);
+}
+
+// Four edges at a time: the scalar loop waited on its divisions (one per edge); these divide
+// four at once. Same sums in another order.
+LX_TARGET_AVX2 void attractRowsAvx2(const double* y, const int64_t* rowStart, const int32_t* col, const float* val,
+                                    double exaggeration, double* attract, int64_t begin, int64_t end)
+{
+    const __m256d one = _mm256_set1_pd(1.0);
+    for (int64_t i = begin; i < end; ++i) {
+        const __m256d yx = _mm256_set1_pd(y[2 * i]), yy = _mm256_set1_pd(y[2 * i + 1]);
+        __m256d ax = _mm256_setzero_pd(), ay = _mm256_setzero_pd();
+        int64_t e = rowStart[i];
+        const int64_t last = rowStart[i + 1];
+        for (; e + 4 <= last; e += 4) {
+            const __m128i at = _mm_slli_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(col + e)), 1); // 2j
+            const __m256d dx = _mm256_sub_pd(yx, _mm256_i32gather_pd(y, at, 8));
+            const __m256d dy = _mm256_sub_pd(yy, _mm256_i32gather_pd(y + 1, at, 8));
+            const __m256d d2 = _mm256_fmadd_pd(dy, dy, _mm256_fmadd_pd(dx, dx, one));
+            const __m256d w = _mm256_div_pd(_mm256_cvtps_pd(_mm_loadu_ps(val + e)), d2);
+            ax = _mm256_fmadd_pd(w, dx, ax);
+            ay = _mm256_fmadd_pd(w, dy, ay);
+        }
+        alignas(32) double sx[4], sy[4];
+        _mm256_store_pd(sx, ax);
+        _mm256_store_pd(sy, ay);
+        double tx = (sx[0] + sx[1]) + (sx[2] + sx[3]), ty = (sy[0] + sy[1]) + (sy[2] + sy[3]);
+        for (; e < last; ++e) {
+            const int64_t j = col[e];
+            const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+            const double w = val[e] / (1.0 + dx * dx + dy * dy);
+            tx += w * dx;
+            ty += w * dy;
+        }
+        attract[2 * i] = exaggeration * tx;
+        attract[2 * i + 1] = exaggeration * ty;
+    }
 }
 
 } // namespace
@@ -124,6 +247,9 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
         val.shrink_to_fit();
     }
 
+    const std::vector<int32_t> order = localOrder(rowStart, col);
+    renumber(order, rowStart, col, val);
+
     if (progress)
         progress(0.05);
 
@@ -147,8 +273,17 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
         std::normal_distribution<double> jitter(0.0, 1e-6);
         for (double& v : y)
             v = v * scale + jitter(rng);
+        std::vector<double> inOrder(y.size());
+        for (size_t r = 0; r < order.size(); ++r) {
+            inOrder[2 * r] = y[2 * size_t(order[r])];
+            inOrder[2 * r + 1] = y[2 * size_t(order[r]) + 1];
+        }
+        y.swap(inOrder);
     }
 
+    // 2j must fit the AVX2 kernel's 32-bit gather offsets.
+    static const auto attractRowsFast = pickKernel(&attractRowsAvx2, &attractRowsAvx2, &attractRowsBaseline);
+    const auto attractRows = count < (int64_t(1) << 30) ? attractRowsFast : &attractRowsBaseline;
     const double rate = o.learningRate > 0 ? o.learningRate : std::max(double(count) / o.exaggeration, 50.0);
     std::vector<double> velocity(y.size(), 0.0), gains(y.size(), 1.0), attract(y.size()), repel(y.size());
     std::vector<double> sumQ(static_cast<size_t>(count));
@@ -161,18 +296,7 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
         else
             repulsionBarnesHut(y, o.theta, sumQ, repel);
         at::parallel_for(0, count, 512, [&](int64_t begin, int64_t end) {
-            for (int64_t i = begin; i < end; ++i) {
-                double ax = 0, ay = 0; // attraction: Σ_j p_ij q_ij Z (y_i − y_j)
-                for (int64_t e = rowStart[size_t(i)]; e < rowStart[size_t(i + 1)]; ++e) {
-                    const int64_t j = col[size_t(e)];
-                    const double dx = y[size_t(2 * i)] - y[size_t(2 * j)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
-                    const double w = val[size_t(e)] / (1.0 + dx * dx + dy * dy);
-                    ax += w * dx;
-                    ay += w * dy;
-                }
-                attract[size_t(2 * i)] = exaggeration * ax;
-                attract[size_t(2 * i + 1)] = exaggeration * ay;
-            }
+            attractRows(y.data(), rowStart.data(), col.data(), val.data(), exaggeration, attract.data(), begin, end);
         });
         double z = 0; // the repulsion is divided by Z once all of it is known
         for (double s : sumQ)
@@ -196,10 +320,10 @@ std::vector<float> tsne(const float* points, int64_t count, int dim, const TsneO
     }
     mx /= double(count);
     my /= double(count);
-    std::vector<float> out(y.size());
-    for (int64_t i = 0; i < count; ++i) {
-        out[size_t(2 * i)] = float(y[size_t(2 * i)] - mx);
-        out[size_t(2 * i + 1)] = float(y[size_t(2 * i + 1)] - my);
+    std::vector<float> out(y.size()); // back in the input's order
+    for (size_t r = 0; r < order.size(); ++r) {
+        out[2 * size_t(order[r])] = float(y[2 * r] - mx);
+        out[2 * size_t(order[r]) + 1] = float(y[2 * r + 1] - my);
     }
     return out;
 }
