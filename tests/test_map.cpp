@@ -130,6 +130,67 @@ TEST_CASE("the wheel zooms the map in and out, but not past where nothing is lef
     CHECK(map.xAxis->range().size() == Approx(home));
 }
 
+TEST_CASE("a map of many points, drawn by two threads, draws each dot once, as one thread does", "[gui]")
+{
+    // 145 × 145 points (above the two-thread threshold) ~8 px apart, so no two dots touch;
+    // classes by column parity. With the odd class hidden, the rest (10,585 points) is drawn by
+    // one thread: every even point's pixels must be the same both times, and every odd
+    // point must be drawn when shown.
+    const int side = 145;
+    auto cloud = std::make_shared<LatentCloud>();
+    cloud->dim = 2;
+    for (int y = 0; y < side; ++y)
+        for (int x = 0; x < side; ++x) {
+            cloud->codes.insert(cloud->codes.end(), {float(x), float(y)});
+            cloud->labels.push_back(uint8_t(x % 2));
+        }
+    cloud->trainCount = int64_t(cloud->labels.size());
+    cloud->projection = LatentProjection::identity(2);
+    cloud->xy = cloud->codes;
+    REQUIRE(cloud->labels.size() >= 20000);
+
+    LatentMapView map;
+    map.resize(1500, 1500);
+    map.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&map));
+    map.setCloud(cloud, {"even", "odd"});
+    map.replot();
+    const QImage both = map.toPixmap().toImage();
+    map.setClassVisible(1, false);
+    map.replot();
+    const QImage evenOnly = map.toPixmap().toImage();
+    REQUIRE(both.size() == evenOnly.size());
+    const QRect legend = map.legend->outerRect().adjusted(-4, -4, 4, 4);
+    const QPoint a = map.positionOf(QPointF(0, 0)), b = map.positionOf(QPointF(1, 1));
+    REQUIRE(std::abs(b.x() - a.x()) >= 7); // far enough apart that 7×7 windows hold one dot
+    REQUIRE(std::abs(b.y() - a.y()) >= 7);
+
+    int64_t compared = 0, sameAsAlone = 0, oddDrawn = 0, odd = 0;
+    for (int64_t i = 0; i < int64_t(cloud->labels.size()); ++i) {
+        const QPoint c = map.positionOf(QPointF(cloud->xy[size_t(2 * i)], cloud->xy[size_t(2 * i + 1)]));
+        const QRect window(c - QPoint(3, 3), QSize(7, 7));
+        if (window.intersects(legend) || !both.rect().contains(window))
+            continue;
+        bool same = true, differs = false;
+        for (int y = window.top(); y <= window.bottom(); ++y)
+            for (int x = window.left(); x <= window.right(); ++x) {
+                same = same && both.pixel(x, y) == evenOnly.pixel(x, y);
+                differs = differs || both.pixel(x, y) != evenOnly.pixel(x, y);
+            }
+        if (cloud->labels[size_t(i)] == 0) {
+            ++compared;
+            sameAsAlone += same;
+        } else {
+            ++odd;
+            oddDrawn += differs;
+        }
+    }
+    CHECK(compared > 9000);
+    CHECK(sameAsAlone == compared);
+    CHECK(odd > 9000);
+    CHECK(oddDrawn == odd);
+}
+
 TEST_CASE("a point's dot drawn by the unrolled blend gives the same pixels as the general one", "[gui]")
 {
     // Over a background of random premultiplied colours, dots of random colours and alpha, each

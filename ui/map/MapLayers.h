@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 namespace lx::ui {
@@ -173,17 +174,37 @@ private:
             for (const Placed& p : placed_)
                 sorted_[bandStart_[size_t(std::clamp(p.py / kBand + 1, 0, bands - 1))]++] = p;
             const int reach = span / 2; // from the dot's centre to its edge, in pixels
-            for (const Placed& p : sorted_) {
-                const bool inside = p.px >= reach && p.py >= reach && p.px < w - reach && p.py < h - reach;
-                if (s == 1 && inside) // nearly every point: the 5×5 dot, unrolled
-                    blendSmallDot(pixels + (p.py - 2) * stride + p.px, stride, p.colour);
-                else
-                    blendDot(pixels, stride, w, h, p.px, p.py, p.colour, dot.data(), span);
+            // After the scatter, bandStart_[b] is where band b ends, i.e. where b + 1 begins.
+            auto drawBands = [&](int first, int step) {
+                for (int b = first; b < bands; b += step)
+                    for (size_t at = b == 0 ? 0 : bandStart_[size_t(b - 1)]; at < bandStart_[size_t(b)]; ++at) {
+                        const Placed& p = sorted_[at];
+                        const bool inside = p.px >= reach && p.py >= reach && p.px < w - reach && p.py < h - reach;
+                        if (s == 1 && inside) // nearly every point: the 5×5 dot, unrolled
+                            blendSmallDot(pixels + (p.py - 2) * stride + p.px, stride, p.colour);
+                        else
+                            blendDot(pixels, stride, w, h, p.px, p.py, p.colour, dot.data(), span);
+                    }
+            };
+            // A dot reaches at most `reach` (< kBand) rows into the bands beside its own, so
+            // bands two apart never touch the same pixel: the even bands on two threads (one
+            // taking every fourth from 0, the other from 2), then the odd ones likewise. Within
+            // a band the cloud's order still decides which dot is on top.
+            if (reach < kBand && sorted_.size() >= kParallelPoints && std::thread::hardware_concurrency() > 1) {
+                for (int parity = 0; parity < 2; ++parity) {
+                    std::thread other(drawBands, parity + 2, 4);
+                    drawBands(parity, 4);
+                    other.join();
+                }
+            } else {
+                drawBands(0, 1);
             }
         }
         renderMicros_ = timer.nsecsElapsed() / 1000;
     }
 
+    // From this many points on, the raster is drawn by two threads (a thread costs ~50 µs).
+    static constexpr size_t kParallelPoints = 20000;
     struct Placed {
         int px, py;
         QRgb colour;
