@@ -1307,8 +1307,20 @@ TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gu
     }
     panel.reset(history, 20); // relaunched after 4 epochs of 20: a fifth, not a full bar
     CHECK(bar->value() == bar->maximum() / 5);
+    CHECK(panel.statusText() == "4 epochs trained · Train goes on to epoch 20"); // and says where Train goes
     panel.reset(history, 4);
     CHECK(bar->value() == bar->maximum());
+    CHECK(panel.statusText() == "4 epochs trained");
+    // A stop part-way through epoch 5: its validation figures are said to be of part of it.
+    EpochRecord part = history.back();
+    part.epoch = 5;
+    part.partial = true;
+    part.valRecon = 0.04;
+    history.push_back(part);
+    panel.reset(history, 20);
+    CHECK(panel.statusText() == "4 epochs and part of one more trained · Train goes on to epoch 20");
+    CHECK(panel.qualityText().startsWith("Part of epoch 5 on validation: reconstruction 0.0400"));
+    history.pop_back();
     panel.reset(history, 0); // the plan not known: what was trained counts as done
     CHECK(bar->value() == bar->maximum());
     panel.reset({}, 20);

@@ -209,9 +209,12 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     // A stop part-way through an epoch leaves it partial: said, as its validation point shows it.
     const bool partial = !history.empty() && history.back().partial;
     const QString whole = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
-    status_->setText(partial ? (epochs == 0 ? tr("Part of an epoch trained") : tr("%1 and part of one more trained").arg(whole))
+    // A plan not yet done says how far it went: Train goes on to its end.
+    const QString ofPlan = plannedEpochs > epochs ? tr(" · Train goes on to epoch %1").arg(plannedEpochs) : QString();
+    status_->setText(partial ? (epochs == 0 ? tr("Part of an epoch trained%1").arg(ofPlan)
+                                            : tr("%1 and part of one more trained%2").arg(whole, ofPlan))
                      : epochs == 0 ? tr("Not trained yet")
-                                   : tr("%1 trained").arg(whole));
+                                   : tr("%1 trained%2").arg(whole, ofPlan));
     // The curve as it was drawn: each epoch's run-of-steps means, smoothed as the live curve
     // is; a partial epoch (a stop) too, at its place in the epoch.
     auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
@@ -414,7 +417,11 @@ void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
         quality_->hide();
         return;
     }
-    QString text = tr("Epoch %1 on validation: reconstruction %2").arg(e->epoch).arg(e->valRecon, 0, 'f', 4);
+    // A stop part-way through an epoch still measures the validation images: said so.
+    QString text = (e->partial ? tr("Part of epoch %1 on validation: reconstruction %2")
+                               : tr("Epoch %1 on validation: reconstruction %2"))
+                       .arg(e->epoch)
+                       .arg(e->valRecon, 0, 'f', 4);
     if (e->valKnn >= 0) {
         text += tr(" · 5-NN %1").arg(e->valKnn, 0, 'f', 3);
         if (before && before->valKnn >= 0 && before->epoch < e->epoch)
