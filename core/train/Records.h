@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 // What training reports, as plain values: torch-free, so the window's signals and widgets
 // carry core's own records instead of copies of them.
@@ -32,6 +34,14 @@ struct EpochRecord {
 };
 
 // The epochs of a history trained to their end (a stop part-way leaves a partial one).
+// The learning rate at `progress` (0..1) through a plan with cosine decay: from baseRate down
+// to 5 % of it.
+inline double cosineRate(double baseRate, double progress)
+{
+    const double p = std::clamp(progress, 0.0, 1.0);
+    return baseRate * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(3.14159265358979323846 * p)));
+}
+
 inline int wholeEpochs(const std::vector<EpochRecord>& history)
 {
     int n = 0;

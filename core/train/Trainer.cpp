@@ -173,12 +173,6 @@ torch::Tensor augmentedImages(const torch::Tensor& x, const ModelSpec& spec, at:
                           F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
 }
 
-double cosineRate(double baseRate, double progress)
-{
-    const double p = std::clamp(progress, 0.0, 1.0);
-    return baseRate * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(M_PI * p)));
-}
-
 torch::Tensor datasetImages(const Dataset& data)
 {
     // A view, not a copy (fashion's 60,000 training images are 47 MB): only read from.

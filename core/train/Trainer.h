@@ -42,9 +42,6 @@ struct TrainConfig {
 // augmentation (shiftAugment, rotateAugment, scaleAugment; bilinear, zero outside the image).
 torch::Tensor augmentedImages(const torch::Tensor& x, const ModelSpec& spec, at::Generator& generator);
 
-// The learning rate at `progress` (0..1) through a run with cosine decay.
-double cosineRate(double baseRate, double progress);
-
 // NoImprovement: stopped early by TrainConfig::patience.
 enum class TrainOutcome { Finished, Stopped, TimeLimit, NoImprovement };
 
