@@ -1322,11 +1322,56 @@ TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gu
     panel.reset(history, 20);
     CHECK(panel.statusText() == "4 epochs and part of one more trained · Train goes on to epoch 20");
     CHECK(panel.qualityText().startsWith("Part of epoch 5 on validation: reconstruction 0.0400"));
+    // Train goes on: epoch 5 whole compares its 5-NN with epoch 4's, not with its partial self.
+    history[3].valKnn = 0.80;
+    history.back().valKnn = 0.70;
+    panel.reset(history, 20);
+    EpochRecord whole = history.back();
+    whole.partial = false;
+    whole.valKnn = 0.85;
+    panel.addEpoch(whole);
+    CHECK(panel.qualityText().contains("5-NN 0.850 (+0.050)"));
     history.pop_back();
     panel.reset(history, 0); // the plan not known: what was trained counts as done
     CHECK(bar->value() == bar->maximum());
     panel.reset({}, 20);
     CHECK(bar->value() == 0);
+}
+
+TEST_CASE("the loss chart keeps a view the user zoomed to while training goes on, and a double-click fits it again",
+          "[gui]")
+{
+    CurvesPanel panel;
+    panel.resize(600, 300);
+    panel.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&panel));
+    auto step = [&](int epoch, int s, double loss) {
+        TrainingProgress p;
+        p.step.epoch = epoch;
+        p.step.step = s;
+        p.step.stepsPerEpoch = 10;
+        p.step.loss = loss;
+        panel.addStep(p);
+    };
+    for (int s = 0; s < 10; ++s)
+        step(1, s, 0.2 - 0.01 * s);
+    QCustomPlot* plot = panel.plot();
+    const QPoint centre = plot->axisRect()->rect().center();
+    QWheelEvent wheel(centre, plot->mapToGlobal(centre), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(plot, &wheel);
+    const QCPRange zoomed = plot->xAxis->range();
+    for (int s = 0; s < 10; ++s) // epoch 2 comes in: the zoomed view stays
+        step(2, s, 0.1 - 0.005 * s);
+    CHECK(plot->xAxis->range().lower == Approx(zoomed.lower));
+    CHECK(plot->xAxis->range().upper == Approx(zoomed.upper));
+    CHECK(plot->xAxis->range().upper < 1.0); // epoch 2's steps (x from 1 to 1.9) out of sight
+    QTest::mouseDClick(plot, Qt::LeftButton, {}, centre);
+    CHECK(plot->xAxis->range().upper >= 1.9); // fitted to every step again
+    for (int s = 0; s < 10; ++s) // and follows the curves from then on
+        step(3, s, 0.05);
+    CHECK(plot->xAxis->range().upper >= 2.9);
+    CHECK(plot->toolTip().contains("double-click"));
 }
 
 TEST_CASE("the overfitting gap fills exactly the space between the curves drawn, only where validation is above",

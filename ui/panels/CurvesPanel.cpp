@@ -152,6 +152,17 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     legendColumn_->addElement(1, 0, new QCPLayoutElement(plot_));
     legendColumn_->setRowStretchFactor(0, 0.001);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    // A view the user zoomed or dragged to stays while training adds to the curves; a
+    // double-click fits the curves again and follows them from then on.
+    connect(plot_, &QCustomPlot::mouseWheel, this, [this] { userView_ = true; });
+    connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (e->buttons() & Qt::LeftButton)
+            userView_ = true;
+    });
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] {
+        userView_ = false;
+        rescale();
+    });
     applyPalette(plot_, palette());
 
     progress_ = new QProgressBar(this);
@@ -203,6 +214,7 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     for (QCPGraph* g : {train_, validation_, gapTop_, gapBottom_, recon_, kl_, validationKl_})
         g->data()->clear();
     smoothed_ = smoothedRecon_ = smoothedKl_ = -1;
+    userView_ = false; // another model's curves: fitted afresh
     // Nothing of a previous model's run stays: the bar, the line, the axis.
     progress_->setValue(0);
     const int epochs = wholeEpochs(history);
@@ -244,7 +256,18 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     }
     // How much of the plan is done (a full bar once it is, or when the plan is not known).
     setProgress(epochs == 0 ? 0.0 : plannedEpochs <= 0 ? 1.0 : double(epochs) / plannedEpochs);
-    showQuality(history.empty() ? nullptr : &history.back(), history.size() >= 2 ? &history[history.size() - 2] : nullptr);
+    // The change since the last earlier epoch (a stop's partial record of the same epoch, kept
+    // in the history before the epoch resumed and finished, is not one).
+    const EpochRecord* before = nullptr;
+    for (size_t i = history.size(); i-- > 1 && !before;)
+        if (history[i - 1].epoch < history.back().epoch)
+            before = &history[i - 1];
+    showQuality(history.empty() ? nullptr : &history.back(), before);
+    for (auto e = history.rbegin(); e != history.rend(); ++e)
+        if (!e->partial) { // what the next epoch compares with
+            lastWhole_ = *e;
+            break;
+        }
     rescale();
 }
 
@@ -309,6 +332,10 @@ void CurvesPanel::updateGap()
 void CurvesPanel::rescale()
 {
     updateGap();
+    if (userView_) {
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
     if (train_->data()->isEmpty() && validation_->data()->isEmpty()) {
         // A new model's empty chart: the plain axes it started with, or the kept curves'
         // (the previous model's axes stayed until the first step).
@@ -413,6 +440,7 @@ void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
 {
     if (!e) {
         lastQuality_.reset();
+        lastWhole_.reset();
         quality_->clear();
         quality_->hide();
         return;
@@ -428,6 +456,8 @@ void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
             text += QStringLiteral(" (%1%2)").arg(e->valKnn >= before->valKnn ? "+" : "−").arg(std::abs(e->valKnn - before->valKnn), 0, 'f', 3);
     }
     lastQuality_ = *e;
+    if (!e->partial)
+        lastWhole_ = *e;
     quality_->setText(text);
     quality_->show();
 }
@@ -439,7 +469,9 @@ QString CurvesPanel::qualityText() const
 
 void CurvesPanel::addEpoch(const EpochRecord& e)
 {
-    const std::optional<EpochRecord> before = lastQuality_;
+    // Against the last whole epoch shown: after a stop part-way through epoch N and Train,
+    // epoch N's own record compares with N − 1, not with its partial self.
+    const std::optional<EpochRecord> before = lastWhole_;
     showQuality(&e, before ? &*before : nullptr);
     const double x = e.epoch - (e.partial ? 0.5 : 0.0);
     validation_->addData(x, e.valLoss);
@@ -544,6 +576,7 @@ void CurvesPanel::describeCurves()
         lines << tr("Green dashes: the reconstruction term") << tr("Purple: the KL term (right axis; squares: validation)");
     for (QCPGraph* g : kept_)
         lines << tr("Dash-dotted: %1 (kept for comparison)").arg(g->name());
+    lines << tr("Wheel to zoom, drag to move; double-click to fit the curves again");
     plot_->setToolTip(lines.join('\n'));
 }
 

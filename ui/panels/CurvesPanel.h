@@ -89,8 +89,10 @@ private:
     QLabel* status_;
     QLabel* quality_;
     std::optional<EpochRecord> lastQuality_;
+    std::optional<EpochRecord> lastWhole_; // the last shown that was not a stop's partial epoch
     void showQuality(const EpochRecord* e, const EpochRecord* before);
     double smoothed_ = -1;
+    bool userView_ = false; // zoomed or dragged by the user: training's new points leave the view as it is
 };
 
 } // namespace lx::ui
