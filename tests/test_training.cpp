@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 
 #include "common/Error.h"
+#include "common/SystemInfo.h"
 #include "io/Checkpoint.h"
 #include "latent/Evaluation.h"
 #include "train/AdamStep.h"
@@ -10,6 +11,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace lx;
 
@@ -137,6 +145,85 @@ TEST_CASE("training that goes on with a plan continues its learning rate's decay
     config.epochs = 2;
     Trainer(alone, data, config).run();
     CHECK(lastRate(alone) == Approx(cosineRate(base, double(2 * steps - 1) / double(2 * steps))));
+}
+
+TEST_CASE("threads beside other busy processes: the cores they leave free, at least one, at most those configured",
+          "[train]")
+{
+    CHECK(threadsBesideLoad(2, 0.0, 2) == 2);
+    CHECK(threadsBesideLoad(2, 0.4, 2) == 2);
+    CHECK(threadsBesideLoad(2, 0.6, 2) == 1);
+    CHECK(threadsBesideLoad(2, 1.0, 2) == 1);
+    CHECK(threadsBesideLoad(2, 3.0, 2) == 1);
+    CHECK(threadsBesideLoad(4, 1.0, 8) == 4);
+    CHECK(threadsBesideLoad(8, 3.0, 8) == 5);
+    CHECK(threadsBesideLoad(2, -1.0, 2) == 2); // not known: as configured
+}
+
+namespace {
+
+// One busy child process per core for `seconds`, killed when this goes out of scope.
+struct BusyProcesses {
+    std::vector<pid_t> children;
+    explicit BusyProcesses(double seconds)
+    {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        for (unsigned c = 0; c < cores; ++c) {
+            const pid_t pid = fork();
+            if (pid == 0) {
+                const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+                volatile uint64_t x = 0;
+                while (std::chrono::steady_clock::now() < end)
+                    for (int i = 0; i < 100000; ++i)
+                        x = x + uint64_t(i);
+                _exit(0);
+            }
+            if (pid > 0)
+                children.push_back(pid);
+        }
+    }
+    ~BusyProcesses()
+    {
+        for (pid_t pid : children) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
+} // namespace
+
+TEST_CASE("training beside busy processes takes fewer threads, and the configured count again afterwards", "[train]")
+{
+    OtherProcessesLoad load;
+    CHECK(load.sample() < 0); // nothing to compare with yet
+    const int configured = 2, before = at::get_num_threads();
+    at::set_num_threads(configured);
+    std::vector<int> threadsSeen;
+    {
+        BusyProcesses busy(4.0);
+        REQUIRE_FALSE(busy.children.empty());
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        const double others = load.sample();
+        INFO("other processes kept " << others << " cores busy");
+        CHECK(others >= 0.5 * double(busy.children.size()));
+
+        const DatasetSplits data = test::syntheticSplits(64, 16);
+        TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 1e-3, 0);
+        TrainConfig config;
+        config.batchSize = 8;
+        config.epochs = 1000;
+        config.timeLimitSeconds = 2.0; // past the trainer's first look at the load, after 1 s
+        config.measureKnn = false;
+        Trainer trainer(run, data, config);
+        trainer.onStep([&](const StepReport&) { threadsSeen.push_back(at::get_num_threads()); });
+        trainer.run();
+    }
+    REQUIRE_FALSE(threadsSeen.empty());
+    CHECK(threadsSeen.front() == configured);
+    CHECK(threadsSeen.back() == 1); // every core busy besides: one thread
+    CHECK(at::get_num_threads() == configured);
+    at::set_num_threads(before); // as the other tests expect
 }
 
 TEST_CASE("a stop request ends training after the current step and keeps the weights", "[train]")

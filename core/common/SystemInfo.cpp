@@ -6,8 +6,11 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <sstream>
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -100,6 +103,66 @@ void configureThreads(int requested)
         n = int(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(n);
     at::set_num_interop_threads(1);
+}
+
+namespace {
+
+// The machine's busy time (user, nice, system, irq, softirq; not idle, iowait or steal) and
+// this process's (utime + stime), in clock ticks; false where /proc cannot be read.
+bool busyTicks(uint64_t& machine, uint64_t& process)
+{
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+    if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || cpu != "cpu")
+        return false;
+    machine = user + nice + system + irq + softirq;
+    std::ifstream self("/proc/self/stat");
+    std::string line;
+    if (!std::getline(self, line))
+        return false;
+    const size_t close = line.rfind(')'); // the command's name may hold spaces and parentheses
+    if (close == std::string::npos)
+        return false;
+    std::istringstream fields(line.substr(close + 1));
+    std::string field;
+    for (int i = 3; i <= 13 && fields >> field; ++i) { // fields 3 (state) to 13; 14 and 15 next
+    }
+    uint64_t utime = 0, stime = 0;
+    if (!(fields >> utime >> stime))
+        return false;
+    process = utime + stime;
+    return true;
+}
+
+} // namespace
+
+double OtherProcessesLoad::sample()
+{
+    uint64_t busy = 0, ours = 0;
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (!busyTicks(busy, ours)) {
+        have_ = false;
+        return -1;
+    }
+    double others = -1;
+    const double elapsed = now - seconds_;
+    if (have_ && elapsed > 0 && busy >= busy_ && ours >= ours_) {
+        const double ticks = double(sysconf(_SC_CLK_TCK));
+        others = std::max(0.0, (double(busy - busy_) - double(ours - ours_)) / ticks / elapsed);
+    }
+    have_ = true;
+    busy_ = busy;
+    ours_ = ours;
+    seconds_ = now;
+    return others;
+}
+
+int threadsBesideLoad(int configured, double otherCores, int cores)
+{
+    if (otherCores < 0)
+        return configured;
+    return int(std::clamp<long>(std::lround(double(cores) - otherCores), 1, std::max(1, configured)));
 }
 
 void startWorkerThreads()

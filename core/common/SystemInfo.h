@@ -41,4 +41,23 @@ void configureThreads(int requested = 0);
 // land in the first training step; the window's GUI thread computes alone and needs none.
 void startWorkerThreads();
 
+// How many cores other processes kept busy between one sample() and the next: the machine's
+// busy time (/proc/stat) less this process's own (/proc/self/stat), over the wall time between.
+// −1 on the first call, or where /proc cannot be read.
+class OtherProcessesLoad {
+public:
+    double sample();
+
+private:
+    bool have_ = false;
+    uint64_t busy_ = 0, ours_ = 0;
+    double seconds_ = 0;
+};
+
+// The threads to compute with beside other processes that keep `otherCores` of `cores` busy:
+// the cores left free (rounded), at least 1, at most `configured`. OpenMP's workers spin while
+// they wait for each other, so two threads on two cores beside one busy process trained at half
+// the speed of one thread (bench/RESULTS.md, session 13).
+int threadsBesideLoad(int configured, double otherCores, int cores);
+
 } // namespace lx

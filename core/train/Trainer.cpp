@@ -1,5 +1,7 @@
 #include "train/Trainer.h"
 
+#include <ATen/Parallel.h>
+
 #include "common/Error.h"
 #include "common/SystemInfo.h"
 #include "io/Crc32.h"
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <functional>
 #include <cmath>
@@ -298,6 +301,23 @@ TrainOutcome Trainer::run()
     SavedState best;
     bestEpoch_ = 0;
 
+    // Beside other busy processes, a thread fewer for each core they keep busy, looked at
+    // every second; the configured count again after this run, however it ends.
+    const int configuredThreads = at::get_num_threads();
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    OtherProcessesLoad load;
+    if (config_.yieldToLoad)
+        load.sample();
+    auto lastLoadCheck = Clock::now();
+    struct RestoreThreads {
+        int threads;
+        ~RestoreThreads()
+        {
+            if (at::get_num_threads() != threads)
+                at::set_num_threads(threads);
+        }
+    } restoreThreads{configuredThreads};
+
     for (int e = 0; e < config_.epochs && outcome == TrainOutcome::Finished; ++e) {
         const torch::Tensor order = torch::randperm(n, generator, torch::kLong);
         EpochRecord record;
@@ -327,6 +347,12 @@ TrainOutcome Trainer::run()
             if (config_.cosineDecay) {
                 for (auto& group : run_.optimizer->param_groups())
                     static_cast<torch::optim::AdamOptions&>(group.options()).lr(cosineRate(run_.learningRate, progress));
+            }
+            if (config_.yieldToLoad && secondsSince(lastLoadCheck) >= 1.0) {
+                lastLoadCheck = Clock::now();
+                const int threads = threadsBesideLoad(configuredThreads, load.sample(), cores);
+                if (threads != at::get_num_threads())
+                    at::set_num_threads(threads);
             }
             const auto stepStart = Clock::now();
             const int64_t begin = s * config_.batchSize;

@@ -36,6 +36,10 @@ struct TrainConfig {
     // epoch with the lowest validation loss, dropping the later epochs from the history, so the
     // model, its history and a resume agree (Trainer::bestEpoch() says which).
     bool keepBest = false;
+    // Train on fewer threads while other processes keep cores busy (threadsBesideLoad), back
+    // to the configured count when they stop: OpenMP's spinning workers halved the speed
+    // beside one busy process on two cores.
+    bool yieldToLoad = true;
 };
 
 // Each image of x (N×1×H×W) moved, turned and scaled by its own random draw within the spec's
