@@ -1338,6 +1338,21 @@ TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gu
     CHECK(bar->value() == 0);
 }
 
+namespace {
+
+// Step s of 10 of `epoch`, its loss as given, reported to the panel.
+void reportStep(CurvesPanel& panel, int epoch, int s, double loss)
+{
+    TrainingProgress p;
+    p.step.epoch = epoch;
+    p.step.step = s;
+    p.step.stepsPerEpoch = 10;
+    p.step.loss = loss;
+    panel.addStep(p);
+}
+
+} // namespace
+
 TEST_CASE("the loss chart keeps a view the user zoomed to while training goes on, and a double-click fits it again",
           "[gui]")
 {
@@ -1345,14 +1360,7 @@ TEST_CASE("the loss chart keeps a view the user zoomed to while training goes on
     panel.resize(600, 300);
     panel.show();
     REQUIRE(QTest::qWaitForWindowExposed(&panel));
-    auto step = [&](int epoch, int s, double loss) {
-        TrainingProgress p;
-        p.step.epoch = epoch;
-        p.step.step = s;
-        p.step.stepsPerEpoch = 10;
-        p.step.loss = loss;
-        panel.addStep(p);
-    };
+    auto step = [&](int epoch, int s, double loss) { reportStep(panel, epoch, s, loss); };
     for (int s = 0; s < 10; ++s)
         step(1, s, 0.2 - 0.01 * s);
     QCustomPlot* plot = panel.plot();
@@ -1379,14 +1387,7 @@ TEST_CASE("the overfitting gap fills exactly the space between the curves drawn,
 {
     CurvesPanel panel;
     panel.resize(600, 300);
-    auto step = [&](int epoch, int s, double loss) {
-        TrainingProgress p;
-        p.step.epoch = epoch;
-        p.step.step = s;
-        p.step.stepsPerEpoch = 10;
-        p.step.loss = loss;
-        panel.addStep(p);
-    };
+    auto step = [&](int epoch, int s, double loss) { reportStep(panel, epoch, s, loss); };
     auto epochEnd = [&](int epoch, double val) {
         EpochRecord e;
         e.epoch = epoch;

@@ -84,19 +84,26 @@ void renumber(const std::vector<int32_t>& order, std::vector<int64_t>& rowStart,
     val = std::move(newVal);
 }
 
+// Adds the attraction of row i's edges [from, to) to (ax, ay), one edge at a time.
+inline void attractEdges(const double* y, int64_t i, const int32_t* col, const float* val, int64_t from, int64_t to,
+                         double& ax, double& ay)
+{
+    for (int64_t e = from; e < to; ++e) {
+        const int64_t j = col[e];
+        const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+        const double w = val[e] / (1.0 + dx * dx + dy * dy);
+        ax += w * dx;
+        ay += w * dy;
+    }
+}
+
 // The attraction Σ_j p_ij q_ij Z (y_i − y_j) of rows [begin, end), times `exaggeration`.
 LX_KERNEL_BODY void attractRowsBody(const double* y, const int64_t* rowStart, const int32_t* col, const float* val,
                                     double exaggeration, double* attract, int64_t begin, int64_t end)
 {
     for (int64_t i = begin; i < end; ++i) {
         double ax = 0, ay = 0;
-        for (int64_t e = rowStart[i]; e < rowStart[i + 1]; ++e) {
-            const int64_t j = col[e];
-            const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-            const double w = val[e] / (1.0 + dx * dx + dy * dy);
-            ax += w * dx;
-            ay += w * dy;
-        }
+        attractEdges(y, i, col, val, rowStart[i], rowStart[i + 1], ax, ay);
         attract[2 * i] = exaggeration * ax;
         attract[2 * i + 1] = exaggeration * ay;
     }
@@ -132,13 +139,7 @@ LX_TARGET_AVX2 void attractRowsAvx2(const double* y, const int64_t* rowStart, co
         _mm256_store_pd(sx, ax);
         _mm256_store_pd(sy, ay);
         double tx = (sx[0] + sx[1]) + (sx[2] + sx[3]), ty = (sy[0] + sy[1]) + (sy[2] + sy[3]);
-        for (; e < last; ++e) {
-            const int64_t j = col[e];
-            const double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-            const double w = val[e] / (1.0 + dx * dx + dy * dy);
-            tx += w * dx;
-            ty += w * dy;
-        }
+        attractEdges(y, i, col, val, e, last, tx, ty); // the last few
         attract[2 * i] = exaggeration * tx;
         attract[2 * i + 1] = exaggeration * ty;
     }
