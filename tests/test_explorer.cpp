@@ -1291,6 +1291,12 @@ TEST_CASE("Train after a stop goes on to the plan's last epoch, and a finished p
     // 4 done, 2 more: where a plan of 6 stands after 4, cos(2π/3): 5 % + 95 % × 1/4.
     CHECK(said.last().startsWith("Training epochs 5 to 6: the learning rate goes back up to 29 % of its first value"));
     CHECK(said.last().contains("may rise for an epoch or two"));
+    // And it stays when the first step starts (the bare "Training epochs 5 to 6" replaced it).
+    QSignalSpy started(e.window.session(), &TrainingSession::trainingStarted);
+    REQUIRE(started.wait(60000));
+    QCoreApplication::processEvents();
+    CHECK_FALSE(said.contains("Training epochs 5 to 6"));
+    CHECK(said.last().contains("the learning rate goes back up to 29 %"));
     e.window.session()->stop();
     REQUIRE(e.waitUntilIdle());
 }
@@ -1321,6 +1327,9 @@ TEST_CASE("the bar of a reopened model shows how much of its plan is done", "[gu
     history.push_back(part);
     panel.reset(history, 20);
     CHECK(panel.statusText() == "4 epochs and part of one more trained · Train goes on to epoch 20");
+    // Its validation point half way through epoch 5, where the live chart drew it.
+    REQUIRE(panel.plot()->graph(1)->data()->size() == 5);
+    CHECK((panel.plot()->graph(1)->data()->constEnd() - 1)->key == Approx(4.5));
     CHECK(panel.qualityText().startsWith("Part of epoch 5 on validation: reconstruction 0.0400"));
     // Train goes on: epoch 5 whole compares its 5-NN with epoch 4's, not with its partial self.
     history[3].valKnn = 0.80;

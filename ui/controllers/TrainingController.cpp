@@ -135,13 +135,13 @@ void TrainingController::train()
     // More epochs after a finished plan: the rate, down to 5 % at its end, goes up again to
     // where a plan to the new last epoch would be now (Trainer: TrainConfig::scheduleEnd), and
     // the validation loss may rise for an epoch or two before it goes below where it was.
+    // The status bar says it now and again when the first step starts (trainingStarted).
     if (done > 0 && done >= goal)
-        Q_EMIT status(tr("%1: the learning rate goes back up to %2 % of its first value for them, so the loss "
-                         "may rise for an epoch or two before it falls below where it was")
-                          .arg(startMessage_)
-                          .arg(std::lround(100 * cosineRate(1.0, double(done) / double(done + epochs)))));
-    else
-        Q_EMIT status(startMessage_);
+        startMessage_ = tr("%1: the learning rate goes back up to %2 % of its first value for them, so the loss "
+                           "may rise for an epoch or two before it falls below where it was")
+                            .arg(startMessage_)
+                            .arg(std::lround(100 * cosineRate(1.0, double(done) / double(done + epochs))));
+    Q_EMIT status(startMessage_);
 }
 
 int TrainingController::planEnd() const

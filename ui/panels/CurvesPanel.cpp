@@ -209,6 +209,17 @@ void CurvesPanel::setVae(bool vae, double beta, int pixels)
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+namespace {
+
+// Where an epoch's validation point stands: at the epoch's end, a stop's partial epoch half way
+// through it (live and reopened alike).
+double validationX(const EpochRecord& e)
+{
+    return e.epoch - (e.partial ? 0.5 : 0.0);
+}
+
+} // namespace
+
 void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpochs)
 {
     for (QCPGraph* g : {train_, validation_, gapTop_, gapBottom_, recon_, kl_, validationKl_})
@@ -231,8 +242,8 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     // is; a partial epoch (a stop) too, at its place in the epoch.
     auto smooth = [](double& average, double value) { average = average < 0 ? value : 0.9 * average + 0.1 * value; };
     for (const EpochRecord& e : history) {
-        validation_->addData(e.epoch, e.valLoss);
-        validationKl_->addData(e.epoch, e.valKl);
+        validation_->addData(validationX(e), e.valLoss);
+        validationKl_->addData(validationX(e), e.valKl);
         if (e.stepLoss.empty()) { // a file from before the steps were kept: the epoch's mean
             if (e.partial)
                 continue;
@@ -473,7 +484,7 @@ void CurvesPanel::addEpoch(const EpochRecord& e)
     // epoch N's own record compares with N − 1, not with its partial self.
     const std::optional<EpochRecord> before = lastWhole_;
     showQuality(&e, before ? &*before : nullptr);
-    const double x = e.epoch - (e.partial ? 0.5 : 0.0);
+    const double x = validationX(e);
     validation_->addData(x, e.valLoss);
     if (vae_)
         validationKl_->addData(x, e.valKl);
