@@ -197,6 +197,8 @@ TEST_CASE("training beside busy processes takes fewer threads, and the configure
 {
     OtherProcessesLoad load;
     CHECK(load.sample() < 0); // nothing to compare with yet
+    CHECK(load.cores() >= 1);
+    CHECK(load.cores() <= int(std::max(1u, std::thread::hardware_concurrency())));
     const int configured = 2, before = at::get_num_threads();
     at::set_num_threads(configured);
     std::vector<int> threadsSeen;

@@ -6,9 +6,11 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <sstream>
 #include <climits>
@@ -107,18 +109,35 @@ void configureThreads(int requested)
 
 namespace {
 
-// The machine's busy time (user, nice, system, irq, softirq; not idle, iowait or steal) and
-// this process's (utime + stime), in clock ticks; false where /proc cannot be read.
-bool busyTicks(uint64_t& machine, uint64_t& process)
+// The busy time (user, nice, system, irq, softirq; not idle, iowait or steal) of the cores
+// this process may run on (its affinity: a process pinned to 2 of 8 cores cares only about those
+// 2), how many those are, and this process's own time (utime + stime), in clock ticks; false
+// where /proc cannot be read.
+bool busyTicks(uint64_t& machine, int& cores, uint64_t& process)
 {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    const bool known = sched_getaffinity(0, sizeof allowed, &allowed) == 0;
     std::ifstream stat("/proc/stat");
-    std::string cpu;
-    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
-    if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || cpu != "cpu")
-        return false;
-    machine = user + nice + system + irq + softirq;
-    std::ifstream self("/proc/self/stat");
     std::string line;
+    machine = 0;
+    cores = 0;
+    while (std::getline(stat, line) && line.compare(0, 3, "cpu") == 0) {
+        if (line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3])))
+            continue; // the first line: all cores together
+        std::istringstream fields(line.substr(3));
+        int cpu = -1;
+        uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+        if (!(fields >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq))
+            return false;
+        if (known && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)))
+            continue;
+        machine += user + nice + system + irq + softirq;
+        ++cores;
+    }
+    if (cores == 0)
+        return false;
+    std::ifstream self("/proc/self/stat");
     if (!std::getline(self, line))
         return false;
     const size_t close = line.rfind(')'); // the command's name may hold spaces and parentheses
@@ -141,7 +160,7 @@ double OtherProcessesLoad::sample()
 {
     uint64_t busy = 0, ours = 0;
     const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    if (!busyTicks(busy, ours)) {
+    if (!busyTicks(busy, cores_, ours)) {
         have_ = false;
         return -1;
     }

@@ -41,15 +41,18 @@ void configureThreads(int requested = 0);
 // land in the first training step; the window's GUI thread computes alone and needs none.
 void startWorkerThreads();
 
-// How many cores other processes kept busy between one sample() and the next: the machine's
-// busy time (/proc/stat) less this process's own (/proc/self/stat), over the wall time between.
-// −1 on the first call, or where /proc cannot be read.
+// How many cores other processes kept busy between one sample() and the next: the busy time
+// of the cores this process may run on (/proc/stat) less its own (/proc/self/stat), over the
+// wall time between. −1 on the first call, or where /proc cannot be read.
 class OtherProcessesLoad {
 public:
     double sample();
+    // The cores this process may run on, as of the last sample (0 before one).
+    int cores() const { return cores_; }
 
 private:
     bool have_ = false;
+    int cores_ = 0;
     uint64_t busy_ = 0, ours_ = 0;
     double seconds_ = 0;
 };

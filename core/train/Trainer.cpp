@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <functional>
 #include <cmath>
@@ -304,7 +303,6 @@ TrainOutcome Trainer::run()
     // Beside other busy processes, a thread fewer for each core they keep busy, looked at
     // every second; the configured count again after this run, however it ends.
     const int configuredThreads = at::get_num_threads();
-    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     OtherProcessesLoad load;
     if (config_.yieldToLoad)
         load.sample();
@@ -350,7 +348,8 @@ TrainOutcome Trainer::run()
             }
             if (config_.yieldToLoad && secondsSince(lastLoadCheck) >= 1.0) {
                 lastLoadCheck = Clock::now();
-                const int threads = threadsBesideLoad(configuredThreads, load.sample(), cores);
+                const double others = load.sample();
+                const int threads = threadsBesideLoad(configuredThreads, others, load.cores());
                 if (threads != at::get_num_threads())
                     at::set_num_threads(threads);
             }
