@@ -47,7 +47,8 @@ TrainingOutcome TrainingSession::Private::runTrainer(Trainer& trainer, const Dat
         liveChanged = true;
     });
 
-    const int lastEpoch = run->epochsDone() + epochs;
+    // The plan's last epoch, which the learning rate's decay spans too (trainOnWorker).
+    const int lastEpoch = config.scheduleEnd;
     run->targetEpoch = lastEpoch; // saved with it: a stop or a relaunch goes on to it
     {
         std::lock_guard<std::mutex> lock(mutex);
@@ -187,7 +188,8 @@ void TrainingSession::Private::trainOnWorker(int epochs)
         throw Error("there is no dataset to train on: open one first");
     TrainConfig config;
     config.epochs = epochs;
-    config.scheduleEnd = run->epochsDone() + epochs; // the plan's rate goes on, not from full again
+    // The plan's last epoch: its rate goes on from where the plan stands, not from full again.
+    config.scheduleEnd = run->epochsDone() + epochs;
     {
         std::lock_guard<std::mutex> lock(mutex);
         config.batchSize = request.batchSize;

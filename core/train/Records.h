@@ -33,7 +33,6 @@ struct EpochRecord {
     std::vector<float> stepLoss, stepRecon, stepKl;
 };
 
-// The epochs of a history trained to their end (a stop part-way leaves a partial one).
 // The learning rate at `progress` (0..1) through a plan with cosine decay: from baseRate down
 // to 5 % of it.
 inline double cosineRate(double baseRate, double progress)
@@ -42,6 +41,7 @@ inline double cosineRate(double baseRate, double progress)
     return baseRate * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(3.14159265358979323846 * p)));
 }
 
+// The epochs of a history trained to their end (a stop part-way leaves a partial one).
 inline int wholeEpochs(const std::vector<EpochRecord>& history)
 {
     int n = 0;

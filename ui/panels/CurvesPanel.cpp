@@ -267,18 +267,17 @@ void CurvesPanel::reset(const std::vector<EpochRecord>& history, int plannedEpoc
     }
     // How much of the plan is done (a full bar once it is, or when the plan is not known).
     setProgress(epochs == 0 ? 0.0 : plannedEpochs <= 0 ? 1.0 : double(epochs) / plannedEpochs);
-    // The change since the last earlier epoch (a stop's partial record of the same epoch, kept
-    // in the history before the epoch resumed and finished, is not one).
+    // The change since the last whole epoch before the last record (a stop's partial record of
+    // the same epoch, kept in the history before the epoch resumed and finished, is not one);
+    // the next epoch compares with the last record if whole (showQuality keeps it), else with it.
     const EpochRecord* before = nullptr;
     for (size_t i = history.size(); i-- > 1 && !before;)
-        if (history[i - 1].epoch < history.back().epoch)
+        if (!history[i - 1].partial && history[i - 1].epoch < history.back().epoch)
             before = &history[i - 1];
+    lastWhole_.reset();
+    if (before)
+        lastWhole_ = *before;
     showQuality(history.empty() ? nullptr : &history.back(), before);
-    for (auto e = history.rbegin(); e != history.rend(); ++e)
-        if (!e->partial) { // what the next epoch compares with
-            lastWhole_ = *e;
-            break;
-        }
     rescale();
 }
 
@@ -450,7 +449,6 @@ void CurvesPanel::addStep(const TrainingProgress& p)
 void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
 {
     if (!e) {
-        lastQuality_.reset();
         lastWhole_.reset();
         quality_->clear();
         quality_->hide();
@@ -466,7 +464,6 @@ void CurvesPanel::showQuality(const EpochRecord* e, const EpochRecord* before)
         if (before && before->valKnn >= 0 && before->epoch < e->epoch)
             text += QStringLiteral(" (%1%2)").arg(e->valKnn >= before->valKnn ? "+" : "−").arg(std::abs(e->valKnn - before->valKnn), 0, 'f', 3);
     }
-    lastQuality_ = *e;
     if (!e->partial)
         lastWhole_ = *e;
     quality_->setText(text);

@@ -88,7 +88,6 @@ private:
     QProgressBar* progress_;
     QLabel* status_;
     QLabel* quality_;
-    std::optional<EpochRecord> lastQuality_;
     std::optional<EpochRecord> lastWhole_; // the last shown that was not a stop's partial epoch
     void showQuality(const EpochRecord* e, const EpochRecord* before);
     double smoothed_ = -1;
