@@ -1271,7 +1271,7 @@ TEST_CASE("Train after a stop goes on to the plan's last epoch, and a finished p
             e.window.session()->stop();
     });
     train->trigger();
-    CHECK(said.last().startsWith("Training epochs 3 to 4: the learning rate goes back up to 5")); // 52.5 %
+    CHECK(said.last().startsWith("Training epochs 3 to 4 · learning rate back up to 5")); // 52.5 %
     REQUIRE(e.waitUntilIdle());
     e.window.session()->setStepHookForTesting({});
     int done = 0;
@@ -1289,14 +1289,14 @@ TEST_CASE("Train after a stop goes on to the plan's last epoch, and a finished p
     CHECK(done == 4);
     train->trigger();
     // 4 done, 2 more: where a plan of 6 stands after 4, cos(2π/3): 5 % + 95 % × 1/4.
-    CHECK(said.last().startsWith("Training epochs 5 to 6: the learning rate goes back up to 29 % of its first value"));
+    CHECK(said.last().startsWith("Training epochs 5 to 6 · learning rate back up to 29 %: the loss"));
     CHECK(said.last().contains("may rise for an epoch or two"));
     // And it stays when the first step starts (the bare "Training epochs 5 to 6" replaced it).
     QSignalSpy started(e.window.session(), &TrainingSession::trainingStarted);
     REQUIRE(started.wait(60000));
     QCoreApplication::processEvents();
     CHECK_FALSE(said.contains("Training epochs 5 to 6"));
-    CHECK(said.last().contains("the learning rate goes back up to 29 %"));
+    CHECK(said.last().contains("learning rate back up to 29 %"));
     e.window.session()->stop();
     REQUIRE(e.waitUntilIdle());
 }

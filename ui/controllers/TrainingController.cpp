@@ -137,8 +137,8 @@ void TrainingController::train()
     // the validation loss may rise for an epoch or two before it goes below where it was.
     // The status bar says it now and again when the first step starts (trainingStarted).
     if (done > 0 && done >= goal)
-        startMessage_ = tr("%1: the learning rate goes back up to %2 % of its first value for them, so the loss "
-                           "may rise for an epoch or two before it falls below where it was")
+        // Short enough for the status bar at 1280 px (the longer first wording was cut there).
+        startMessage_ = tr("%1 · learning rate back up to %2 %: the loss may rise for an epoch or two first")
                             .arg(startMessage_)
                             .arg(std::lround(100 * cosineRate(1.0, double(done) / double(done + epochs))));
     Q_EMIT status(startMessage_);
