@@ -1659,6 +1659,45 @@ TEST_CASE("at 800x600, 1280x800 and 1920x1080 no panel's widgets overlap, reach 
     }
 }
 
+TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its images beside each other, and the "
+          "loss chart keeps its curves' height",
+          "[gui][layout]")
+{
+    Explorer e;
+    const auto columnTabs = [&] {
+        for (QTabBar* bar : e.window.findChildren<QTabBar*>())
+            for (int t = 0; t < bar->count(); ++t)
+                if (bar->isVisible() && bar->tabText(t) == "Draw")
+                    return bar;
+        return static_cast<QTabBar*>(nullptr);
+    };
+    // 800×575: the window of an 800×600 screen less a window manager's title bar.
+    for (const QSize size : {QSize(800, 600), QSize(1280, 800), QSize(800, 575), QSize(800, 600)}) {
+        e.window.resize(size);
+        // The docks are arranged after the resize is handled (DockLayout), the panels after that.
+        for (int i = 0; i < 5; ++i) {
+            QTest::qWait(20);
+            QCoreApplication::processEvents();
+        }
+        INFO(size.width() << "x" << size.height());
+        QTabBar* tabs = columnTabs();
+        REQUIRE(tabs);
+        CHECK(tabs->height() >= tabs->sizeHint().height()); // no scroll buttons: all five titles in view
+        DecodePanel* decode = e.window.decodePanel();
+        // Compact where the tabs need the room; back to the decode over the trio at 1280×800.
+        CHECK(decode->compact() == (size.height() < 700));
+        // The decode at least twice the digit's 28 px (each pixel 2×2), the trio at least 1.4×.
+        for (ImageTile* tile : {decode->decodedTile(), decode->originalTile(), decode->reconstructionTile(), decode->errorTile()}) {
+            INFO(tile->caption().toStdString() << " (" << tile->fontMetrics().horizontalAdvance(tile->caption()) << " px) in "
+                                               << tile->width() << "x" << tile->height());
+            CHECK(tile->imageSide() >= (tile == decode->decodedTile() ? 56 : 40));
+            CHECK(tile->captionFits());
+        }
+        // The plot's curves at least 45 px high (a 25 px strip at 800×600 before).
+        CHECK(e.window.curvesPanel()->plot()->axisRect()->height() >= 45);
+    }
+}
+
 TEST_CASE("on a first start the window fits the screen", "[gui][layout]")
 {
     QSettings().remove("window/geometry");

@@ -4,6 +4,7 @@
 #include <QEvent>
 #include <QMainWindow>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QTabBar>
 #include <QTimer>
@@ -20,8 +21,10 @@ constexpr int kLayoutVersion = 4;
 
 } // namespace
 
-DockLayout::DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture)
-    : QObject(window), window_(window), training_(training), architecture_(architecture)
+DockLayout::DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture, QDockWidget* columnTop,
+                       QDockWidget* columnTab)
+    : QObject(window), window_(window), training_(training), architecture_(architecture), columnTop_(columnTop),
+      columnTab_(columnTab)
 {
 }
 
@@ -64,6 +67,7 @@ bool DockLayout::eventFilter(QObject* watched, QEvent* event)
         QTimer::singleShot(0, this, [this] {
             pending_ = false;
             arrangeBottomDocks();
+            showColumnTabs();
         });
     }
     return QObject::eventFilter(watched, event);
@@ -95,6 +99,67 @@ void DockLayout::arrangeBottomDocks()
         training_->raise();
     }
     arranging_ = false;
+}
+
+void DockLayout::showColumnTabs(int attempt)
+{
+    // The tab bar of the group under the top dock, where both are still in the right column.
+    const auto inColumn = [this](QDockWidget* dock) {
+        return window_->dockWidgetArea(dock) == Qt::RightDockWidgetArea && !dock->isFloating() && !dock->isHidden();
+    };
+    if (!inColumn(columnTop_) || !inColumn(columnTab_) || window_->tabifiedDockWidgets(columnTop_).size() > 0)
+        return;
+    QTabBar* tabs = nullptr;
+    for (QTabBar* bar : window_->findChildren<QTabBar*>())
+        for (int t = 0; t < bar->count() && !tabs; ++t)
+            if (bar->isVisible() && bar->tabText(t) == columnTab_->windowTitle())
+                tabs = bar;
+    if (!tabs)
+        return;
+    const bool vertical = tabs->shape() == QTabBar::RoundedEast || tabs->shape() == QTabBar::RoundedWest
+                          || tabs->shape() == QTabBar::TriangularEast || tabs->shape() == QTabBar::TriangularWest;
+    if (!vertical)
+        return;
+    const int missing = tabs->sizeHint().height() - tabs->height();
+    // Qt gives a few px less or more than asked at first (the panel changes its layout under
+    // it, and its minimum with it): once more when that is done, five times at most.
+    const auto again = [this, attempt] {
+        if (attempt < 5)
+            QTimer::singleShot(0, this, [this, attempt] { showColumnTabs(attempt + 1); });
+    };
+    if (columnTopBefore_ <= columnTop_->height() + 2)
+        columnTopBefore_ = 0; // given back (or the user made it as tall again)
+    if (missing < -2 && columnTopBefore_ > 0) {
+        // A taller window again: the top dock gets back what it gave, as far as the tabs allow.
+        const int top = std::min(columnTopBefore_, columnTop_->height() - missing - 2);
+        arranging_ = true;
+        window_->resizeDocks({columnTop_}, {top}, Qt::Vertical);
+        arranging_ = false;
+        again();
+        return;
+    }
+    if (missing <= 0) {
+        if (columnTopBefore_ == 0)
+            columnTopNatural_ = columnTop_->height(); // as Qt or the user made it, with room for the tabs
+        return;
+    }
+    // The top dock keeps its title and 92 px for its panel (a Decoder laid out compactly: its
+    // decode 56 px, the trio 40; at 800×600 less a title bar, ~10 px short of this otherwise).
+    int chrome = 0;
+    if (const auto* scroll = qobject_cast<QScrollArea*>(columnTop_->widget()))
+        chrome = columnTop_->height() - scroll->viewport()->height();
+    const int least = chrome + 92;
+    const int top = std::max(least, columnTop_->height() - missing - 2);
+    if (top < columnTop_->height()) {
+        // What to give back later: its height when the tabs last had room (Qt has already
+        // shrunk it with the window by the time this runs).
+        if (attempt == 0)
+            columnTopBefore_ = std::max({columnTopBefore_, columnTopNatural_, columnTop_->height()});
+        arranging_ = true;
+        window_->resizeDocks({columnTop_}, {top}, Qt::Vertical);
+        arranging_ = false;
+        again();
+    }
 }
 
 void DockLayout::keepTabTitlesWhole()

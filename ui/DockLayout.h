@@ -11,11 +11,13 @@ namespace lx::ui {
 // version, so an older layout is not restored over panels it does not know), the tab bars'
 // titles kept whole, and the two bottom docks (Training, Architecture) side by side where the
 // window is wide enough, tabbed where it is not, their height following the window's, until
-// the user moves one of them elsewhere.
+// the user moves one of them elsewhere; in the right column, the top dock (Decoder) gives up
+// height until the tab group under it shows every tab's title (800×600 scrolled them).
 class DockLayout : public QObject {
     Q_OBJECT
 public:
-    DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture);
+    DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture, QDockWidget* columnTop,
+               QDockWidget* columnTab);
 
     // Restores the geometry and dock state saved by save(), then starts following the window.
     void restore();
@@ -30,10 +32,15 @@ protected:
 private:
     void arrangeBottomDocks();
     void keepTabTitlesWhole();
+    void showColumnTabs(int attempt = 0);
 
     QMainWindow* window_;
     QDockWidget* training_;
     QDockWidget* architecture_;
+    QDockWidget* columnTop_; // the dock on top of the right column
+    QDockWidget* columnTab_; // one of the docks tabbed under it
+    int columnTopBefore_ = 0; // the top dock's height before it gave room to the tabs, if it did
+    int columnTopNatural_ = 0; // its height the last time the tabs had room without its help
     bool arranging_ = false;
     bool pending_ = false;
     bool movedByUser_ = false;

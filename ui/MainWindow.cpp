@@ -66,7 +66,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildControllers();
     buildMenus();
     connectMap();
-    docks_ = new DockLayout(this, curvesDock_, architectureDock_);
+    docks_ = new DockLayout(this, curvesDock_, architectureDock_, decodeDock_, drawDock_);
     docks_->restore();
 }
 
@@ -107,7 +107,7 @@ void MainWindow::buildDocks()
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
 
     decode_ = new DecodePanel(this);
-    QDockWidget* decodeDock = addDock(tr("Decoder"), "decoderDock", decode_, Qt::RightDockWidgetArea);
+    decodeDock_ = addDock(tr("Decoder"), "decoderDock", decode_, Qt::RightDockWidgetArea);
     pins_ = new PinsPanel(this);
     pins_->setModel(state_->pins());
     interpolation_ = new InterpolationPanel(this);
@@ -136,7 +136,7 @@ void MainWindow::buildDocks()
     tabifyDockWidget(curvesDock, architectureDock_);
     curvesDock->raise();
     resizeDocks({curvesDock}, {230}, Qt::Vertical);
-    resizeDocks({decodeDock}, {300}, Qt::Horizontal);
+    resizeDocks({decodeDock_}, {300}, Qt::Horizontal);
 }
 
 void MainWindow::buildControllers()

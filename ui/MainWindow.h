@@ -87,6 +87,7 @@ private:
     ArithmeticPanel* arithmeticPanel_ = nullptr;
     CurvesPanel* curves_ = nullptr;
     ArchitecturePanel* architecture_ = nullptr;
+    QDockWidget* decodeDock_ = nullptr;
     QDockWidget* drawDock_ = nullptr;
     QDockWidget* samplesDock_ = nullptr;
     QDockWidget* arithmeticDock_ = nullptr;

@@ -87,6 +87,11 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent)
     plot_->yAxis->setTicker(QSharedPointer<OneTwoFiveTicker>::create());
     // One label per two lines of text of the axis's height.
     connect(plot_, &QCustomPlot::beforeReplot, this, [this] {
+        // A short plot (800×600: ~80 px) gives its x axis's title to the curves: the ticks are
+        // whole epochs and the line above says "Epoch 5 of 20".
+        const QString epochs = plot_->height() < 140 ? QString() : tr("epoch");
+        if (plot_->xAxis->label() != epochs)
+            plot_->xAxis->setLabel(epochs);
         const int room = plot_->axisRect()->height() / std::max(1, 2 * fontMetrics().height());
         plot_->yAxis->ticker()->setTickCount(std::max(2, room));
         // The legend in as many columns as it needs to fit the plot's height (a VAE's five

@@ -3,10 +3,10 @@
 #include "panels/ImageTile.h"
 
 #include <QEvent>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QPainter>
-#include <QVBoxLayout>
+#include <QResizeEvent>
 
 #include <cstdlib>
 
@@ -32,7 +32,7 @@ protected:
 
 DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
 {
-    decoded_ = new ImageTile(tr("move over the map"), 140, this);
+    decoded_ = new ImageTile(tr("hover the map"), 140, this);
     decoded_->setObjectName("decodedTile");
     original_ = new ImageTile(tr("original"), 64, this);
     reconstruction_ = new ImageTile(tr("reconstruction"), 64, this);
@@ -48,18 +48,63 @@ DecodePanel::DecodePanel(QWidget* parent) : QWidget(parent)
     point_->setAlignment(Qt::AlignHCenter);
     point_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     point_->setFixedHeight(point_->fontMetrics().height());
-    auto* pair = new QHBoxLayout;
-    pair->addWidget(original_);
-    pair->addWidget(reconstruction_);
-    pair->addWidget(error_);
-    pair->setSpacing(4);
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->setSpacing(4);
-    // The room the dock gives goes to the images, shared by the decode and the trio.
-    layout->addWidget(decoded_, 1);
-    layout->addWidget(point_);
-    layout->addLayout(pair, 1);
+    grid_ = new QGridLayout(this);
+    grid_->setContentsMargins(4, 4, 4, 4);
+    grid_->setSpacing(4);
+    arrange(false);
+}
+
+void DecodePanel::arrange(bool compact)
+{
+    compact_ = compact;
+    grid_->setContentsMargins(compact ? QMargins(2, 2, 2, 2) : QMargins(4, 4, 4, 4));
+    for (QWidget* w : {static_cast<QWidget*>(decoded_), static_cast<QWidget*>(point_), static_cast<QWidget*>(original_),
+                       static_cast<QWidget*>(reconstruction_), static_cast<QWidget*>(error_)})
+        grid_->removeWidget(w);
+    for (int i = 0; i < 4; ++i) {
+        grid_->setRowStretch(i, 0);
+        grid_->setColumnStretch(i, 0);
+    }
+    if (compact) {
+        // Wider than tall (a short window: 800×600 left the column's tabs too little height):
+        // the decode on the left, the trio beside it, the data point's line under the trio.
+        // Room beyond the trio's own height goes below the line, not between the trio and it.
+        grid_->addWidget(decoded_, 0, 0, 3, 1);
+        grid_->addWidget(original_, 0, 1);
+        grid_->addWidget(reconstruction_, 0, 2);
+        grid_->addWidget(error_, 0, 3);
+        grid_->addWidget(point_, 1, 1, 1, 3);
+        grid_->setRowStretch(2, 1);
+        // At 300 px: the decode ~80 px ("z = (13.99, -5.12)" in three-quarter type), each of
+        // the trio ~65 ("reconstruction").
+        grid_->setColumnStretch(0, 6);
+        for (int c = 1; c < 4; ++c)
+            grid_->setColumnStretch(c, 5);
+    } else {
+        // The room the dock gives goes to the images, shared by the decode and the trio.
+        grid_->addWidget(decoded_, 0, 0, 1, 3);
+        grid_->addWidget(point_, 1, 0, 1, 3);
+        grid_->addWidget(original_, 2, 0);
+        grid_->addWidget(reconstruction_, 2, 1);
+        grid_->addWidget(error_, 2, 2);
+        grid_->setRowStretch(0, 1);
+        grid_->setRowStretch(2, 1);
+        for (int c = 0; c < 3; ++c)
+            grid_->setColumnStretch(c, 1);
+    }
+}
+
+void DecodePanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // Compact below 0.7 of the width, tall again above 0.8: between the two it stays as it is,
+    // so that the change in its minimum height cannot make it flip to and fro. (Tall at 0.7
+    // of 290 px still shows the decode and the trio at 56 px.)
+    const QSize s = event->size();
+    if (!compact_ && s.height() * 10 < s.width() * 7)
+        arrange(true);
+    else if (compact_ && s.height() * 10 > s.width() * 8)
+        arrange(false);
 }
 
 void DecodePanel::showDecoded(const QImage& image, const QString& caption)
@@ -128,7 +173,7 @@ QString DecodePanel::dataPointText() const
 
 void DecodePanel::clear()
 {
-    showDecoded(QImage(), tr("move over the map"));
+    showDecoded(QImage(), tr("hover the map"));
     clearDataPoint();
 }
 

@@ -4,6 +4,7 @@
 #include <QImage>
 #include <QWidget>
 
+class QGridLayout;
 class QLabel;
 
 namespace lx::ui {
@@ -27,6 +28,7 @@ public:
     ImageTile* originalTile() const { return original_; }
     ImageTile* reconstructionTile() const { return reconstruction_; }
     ImageTile* errorTile() const { return error_; }
+    bool compact() const { return compact_; } // the trio beside the decode, not under it
     QString dataPointText() const; // "Data point labelled 7 (validation)" over a data point, else 
 
     // |original − reconstruction| per pixel, from `ground` (none) to red (all): on a light
@@ -37,14 +39,19 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override; // another palette: the error map follows
+    void resizeEvent(QResizeEvent* event) override; // compact when wider than tall
 
 private:
+    void arrange(bool compact);
+
     QImage shownOriginal_, shownReconstruction_; // of the error map shown, to redraw it
     ImageTile* decoded_;
     ImageTile* original_;
     ImageTile* reconstruction_;
     ImageTile* error_;
     QLabel* point_;
+    QGridLayout* grid_;
+    bool compact_ = false;
 };
 
 } // namespace lx::ui
