@@ -9,6 +9,7 @@
 //     (its autosave written)
 #include "common/SystemInfo.h"
 #include "data/Dataset.h"
+#include "latent/Evaluation.h"
 #include "train/Trainer.h"
 
 #include <torch/script.h>
@@ -479,12 +480,18 @@ int main(int argc, char* argv[])
             std::exit(1);
         });
         again.models()->openModel(path);
+        // The first map drawn (of the first 10,000 images, while the rest are encoded, where
+        // the dataset is large enough), then the whole.
+        spinUntil([&] { return again.map()->cloud() != nullptr; }, 600000);
+        again.map()->replot(QCustomPlot::rpImmediateRefresh);
+        const double first = double(t.nsecsElapsed()) / 1e6;
         spinUntil([&] { return again.map()->cloud() != nullptr && !again.session()->isBusy(); }, 600000);
         again.map()->replot(QCustomPlot::rpImmediateRefresh);
-        const double ms = double(t.nsecsElapsed()) / 1e6;
-        return ms;
+        return std::pair<double, double>(first, double(t.nsecsElapsed()) / 1e6);
     };
-    std::printf("%-52s %.0f ms\n", "open a model -> its map drawn (codes computed)", reopen(checkpoint));
+    const auto [firstMap, wholeMap] = reopen(checkpoint);
+    std::printf("%-52s %.0f ms (first map of %s), %.0f ms (all %lld)\n", "open a model -> its map drawn (codes computed)",
+                firstMap, previewRowsFor(data, 10000) > 0 ? "10,000" : "all", wholeMap, (long long)data.totalCount());
     const QString idle = QDir::temp().filePath("lx-bench-idle.ckpt");
     {
         MainWindow w;
@@ -493,7 +500,7 @@ int main(int argc, char* argv[])
         w.session()->saveModel(idle);
         waitIdle(w);
     }
-    std::printf("%-52s %.0f ms\n", "open a model -> its map drawn (codes cached)", reopen(idle));
+    std::printf("%-52s %.0f ms\n", "open a model -> its map drawn (codes cached)", reopen(idle).second);
     QFile::remove(idle);
     QFile::remove(idle + ".codes");
     QFile::remove(checkpoint);

@@ -204,16 +204,33 @@ struct TrainingSession::Private {
         say(tr("Computing the map of %L1 images…").arg(total));
         // How far it is, a few times a second: 70,000 images take a while on a slow machine.
         ProgressPacer pacer;
+        int64_t previewRows = 0; // once a first map from these rows is shown
         const EncodeProgress progress = [&](int64_t done) {
             if (done >= total || !pacer.due())
                 return;
-            say(tr("Computing the map of %L1 images… %2%").arg(total).arg(100 * done / std::max<int64_t>(total, 1)));
+            const int64_t percent = 100 * done / std::max<int64_t>(total, 1);
+            if (previewRows > 0)
+                say(tr("Map drawn from the first %L1 images; adding the other %L2… %3%")
+                        .arg(previewRows)
+                        .arg(total - previewRows)
+                        .arg(percent));
+            else
+                say(tr("Computing the map of %L1 images… %2%").arg(total).arg(percent));
         };
+        // With no map shown yet (a model just opened), a first map from the first 10,000
+        // images while the rest are encoded: a user sees the model's map in about a second
+        // instead of after all 70,000 (bench_gui). A map already shown stays until all are done.
+        CloudPreview preview;
+        if (!q->cloud())
+            preview = [&](LatentCloud partial) {
+                previewRows = partial.count();
+                setCloud(std::make_shared<const LatentCloud>(std::move(partial)));
+            };
         try {
             NativeModel native(run ? run->model : Autoencoder(nullptr));
             LatentModel& model = scripted ? static_cast<LatentModel&>(*scripted) : native;
             setCloud(std::make_shared<const LatentCloud>(
-                embedSplits(model, *data, interruptible ? &interruptEmbed : &shuttingDown, progress)));
+                embedSplits(model, *data, interruptible ? &interruptEmbed : &shuttingDown, progress, preview)));
             cloudExact = true;
         } catch (const Cancelled&) {
         }

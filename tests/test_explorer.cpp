@@ -123,6 +123,54 @@ struct Explorer {
 
 } // namespace
 
+TEST_CASE("a model on 40,000 images shows a first map of 10,000 of them while it encodes the rest; export and "
+          "t-SNE wait for the whole",
+          "[gui]")
+{
+    QSettings().clear();
+    test::TempDir dir;
+    MainWindow window;
+    window.resize(1000, 700);
+    window.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&window));
+    const auto idle = [&] {
+        const bool done = QTest::qWaitFor([&] { return !window.session()->isBusy(); }, 120000);
+        QCoreApplication::processEvents();
+        return done;
+    };
+    // An images file: split 80/20 in a shuffled order, so its first rows hold every class.
+    window.models()->openDataset(QString::fromStdString(
+        test::writeDataset(test::syntheticDataset(40000), dir.path().string(), "big")));
+    REQUIRE(idle());
+    std::vector<int64_t> counts;
+    QString exportSaid, tsneSaid;
+    const QString csv = QString::fromStdString(dir.file("codes.csv"));
+    QObject::connect(window.neighbourMaps(), &NeighbourMapController::status, [&](const QString& s) { tsneSaid = s; });
+    QObject::connect(window.state(), &ExplorerState::cloudChanged, [&] {
+        const CloudPtr cloud = window.state()->cloud();
+        if (!cloud)
+            return;
+        counts.push_back(cloud->count());
+        if (counts.size() == 1) { // the first map, shown while the worker encodes the rest
+            exportSaid = window.exports()->embeddings(csv);
+            window.neighbourMaps()->ask(NeighbourMapController::Method::Tsne);
+        }
+    });
+    TrainingRequest request;
+    request.arch = "mlp";
+    request.latentDim = 8;
+    window.session()->newModel(request);
+    REQUIRE(idle());
+    CHECK(counts == std::vector<int64_t>{10000, 40000});
+    CHECK(exportSaid.contains("still being computed"));
+    CHECK_FALSE(QFile::exists(csv));
+    CHECK(tsneSaid.contains("waits for the whole map"));
+    // Then both work on the whole.
+    CHECK(window.exports()->embeddings(csv).isEmpty());
+    CHECK(QFile::exists(csv));
+    CHECK(window.map()->cloud()->count() == 40000);
+}
+
 TEST_CASE("hovering the map shows the decoder's image of exactly that latent point", "[gui]")
 {
     Explorer e;

@@ -380,6 +380,59 @@ TEST_CASE("a cloud made from known codes matches one made by encoding", "[train]
     }
 }
 
+TEST_CASE("a first map of the first training images comes before the whole one, when they hold every class",
+          "[train][latent]")
+{
+    DatasetSplits data = test::syntheticSplits(400, 100); // labels 0..9 in turn
+    for (const ModelKind kind : {ModelKind::Autoencoder, ModelKind::Vae}) {
+        INFO((kind == ModelKind::Vae ? "VAE" : "AE"));
+        ModelSpec spec = presetSpec("mlp", 5);
+        spec.kind = kind;
+        TrainingRun run = TrainingRun::create(spec, 2e-3, 0);
+        NativeModel model(run.model);
+        std::vector<LatentCloud> previews;
+        std::vector<int64_t> progress;
+        const LatentCloud whole = embedSplits(
+            model, data, nullptr, [&](int64_t done) { progress.push_back(done); },
+            [&](LatentCloud c) {
+                CHECK(progress.size() > 0); // after the first rows, before the rest
+                previews.push_back(std::move(c));
+            },
+            120);
+        REQUIRE(previews.size() == 1);
+        const LatentCloud& first = previews[0];
+        CHECK(first.count() == 120);
+        CHECK(first.trainCount == 120);
+        CHECK(first.dim == 5);
+        // The very codes of the whole map's first rows, with their labels and a plane of their own.
+        CHECK(std::vector<float>(whole.codes.begin(), whole.codes.begin() + 120 * 5) == first.codes);
+        CHECK(std::vector<uint8_t>(whole.labels.begin(), whole.labels.begin() + 120) == first.labels);
+        CHECK(first.xy.size() == 240);
+        CHECK(first.logVar.size() == (kind == ModelKind::Vae ? size_t(600) : size_t(0)));
+        CHECK(whole.count() == 500);
+        CHECK(whole.logVar.size() == (kind == ModelKind::Vae ? size_t(2500) : size_t(0)));
+        CHECK(progress.back() == 500);
+        // The same whole map as without a preview (to rounding: the batches are cut elsewhere).
+        const LatentCloud plain = embedSplits(model, data);
+        REQUIRE(plain.codes.size() == whole.codes.size());
+        float worst = 0;
+        for (size_t i = 0; i < plain.codes.size(); ++i)
+            worst = std::max(worst, std::abs(plain.codes[i] - whole.codes[i]));
+        CHECK(worst < 1e-5f);
+    }
+    // No preview: too few images for it to save time, or first rows that miss a class (an
+    // image folder's come class by class).
+    CHECK(previewRowsFor(data, 120) == 120);
+    CHECK(previewRowsFor(data, 200) == 0); // 500 < 3 × 200
+    std::sort(data.train.labels.begin(), data.train.labels.end());
+    CHECK(previewRowsFor(data, 120) == 0);
+    TrainingRun run = TrainingRun::create(presetSpec("mlp", 2), 2e-3, 0);
+    NativeModel model(run.model);
+    bool called = false;
+    CHECK(embedSplits(model, data, nullptr, {}, [&](LatentCloud) { called = true; }, 120).count() == 500);
+    CHECK_FALSE(called);
+}
+
 TEST_CASE("our one-pass Adam step equals LibTorch's Adam, state and all", "[train]")
 {
     // The same gradients for both (not computed from the weights: through a model, Adam

@@ -25,20 +25,22 @@ torch::Tensor encodeDataset(LatentModel& model, const Dataset& data, int64_t bat
 
 std::pair<torch::Tensor, torch::Tensor> encodeDatasetDistribution(LatentModel& model, const Dataset& data,
                                                                   int64_t batchSize, const std::atomic<bool>* cancel,
-                                                                  const EncodeProgress& progress)
+                                                                  const EncodeProgress& progress, int64_t from,
+                                                                  int64_t to)
 {
     torch::NoGradGuard noGrad;
     const torch::Tensor images = datasetImages(data);
+    const int64_t end = to < 0 ? data.count : std::min(to, data.count);
     std::vector<torch::Tensor> mu, logVar;
-    for (int64_t start = 0; start < data.count; start += batchSize) {
+    for (int64_t start = std::max<int64_t>(from, 0); start < end; start += batchSize) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             throw Cancelled();
-        auto [m, lv] = model.encodeDistribution(imagesToTensor(images.slice(0, start, std::min(start + batchSize, data.count))));
+        auto [m, lv] = model.encodeDistribution(imagesToTensor(images.slice(0, start, std::min(start + batchSize, end))));
         mu.push_back(m);
         if (lv.defined())
             logVar.push_back(lv);
         if (progress)
-            progress(std::min(start + batchSize, data.count));
+            progress(std::min(start + batchSize, end));
     }
     if (mu.empty())
         return {torch::zeros({0, int64_t(model.latentDim())}), torch::Tensor()};
@@ -135,14 +137,54 @@ LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std
     return embedSplits(native, data, cancel);
 }
 
+int64_t previewRowsFor(const DatasetSplits& data, int64_t previewRows)
+{
+    const int64_t rows = std::min(previewRows, data.train.count);
+    if (rows <= 0 || data.totalCount() < 3 * rows)
+        return 0;
+    if (data.train.hasLabels()) {
+        std::array<bool, 256> all{}, first{};
+        for (int64_t i = 0; i < data.train.count; ++i)
+            (i < rows ? first : all)[data.train.labels[size_t(i)]] = true;
+        for (size_t c = 0; c < all.size(); ++c)
+            if (all[c] && !first[c])
+                return 0;
+    }
+    return rows;
+}
+
 LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std::atomic<bool>* cancel,
-                        const EncodeProgress& progress)
+                        const EncodeProgress& progress, const CloudPreview& preview, int64_t previewRows)
 {
     auto asVector = [](const torch::Tensor& t) {
         const torch::Tensor c = t.to(torch::kFloat32).contiguous();
         return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
     };
-    const auto [trainMu, trainLogVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress);
+    const int64_t first = preview ? previewRowsFor(data, previewRows) : 0;
+    torch::Tensor trainMu, trainLogVar;
+    if (first > 0) {
+        auto [mu, logVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress, 0, first);
+        LatentCloud partial;
+        partial.dim = int(mu.size(1));
+        partial.trainCount = first;
+        partial.codes = asVector(mu);
+        if (logVar.defined())
+            partial.logVar = asVector(logVar);
+        if (data.train.hasLabels())
+            partial.labels.assign(data.train.labels.begin(), data.train.labels.begin() + first);
+        partial.projection = LatentProjection::pca(partial.codes.data(), partial.count(), partial.dim);
+        partial.xy = partial.projection.projectAll(partial.codes);
+        preview(std::move(partial));
+        auto [restMu, restLogVar] =
+            encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress, first, -1);
+        trainMu = torch::cat({mu, restMu});
+        if (logVar.defined() && restLogVar.defined())
+            trainLogVar = torch::cat({logVar, restLogVar});
+        else if (restMu.size(0) == 0)
+            trainLogVar = logVar; // the whole training split was the preview
+    } else {
+        std::tie(trainMu, trainLogVar) = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress);
+    }
     const EncodeProgress afterTrain = [&](int64_t done) { progress(data.train.count + done); };
     const auto [valMu, valLogVar] =
         encodeDatasetDistribution(model, data.validation, kEvaluationBatch, cancel, progress ? afterTrain : EncodeProgress());

@@ -86,6 +86,10 @@ QString ExportController::projector(const QString& dir)
 {
     const CloudPtr cloud = state_->exactCloud();
     const DatasetPtr data = state_->dataset();
+    if (cloud && data && cloud->count() < data->totalCount())
+        return tr("the map's codes are still being computed (%L1 of %L2 images so far); try again in a moment")
+            .arg(cloud->count())
+            .arg(data->totalCount());
     if (!cloud || !data || cloud->count() != data->totalCount())
         return tr("there are no embeddings yet: open a model and a dataset");
     if (const std::string problem = projectorProblem(*data); !problem.empty())
@@ -143,6 +147,10 @@ QString ExportController::embeddings(const QString& csvPath)
 {
     const CloudPtr cloud = state_->exactCloud();
     const DatasetPtr data = state_->dataset();
+    if (cloud && data && cloud->count() < data->totalCount())
+        return tr("the map's codes are still being computed (%L1 of %L2 images so far); try again in a moment")
+            .arg(cloud->count())
+            .arg(data->totalCount());
     if (!cloud || !data || cloud->count() != data->totalCount())
         return tr("there are no embeddings yet: open a model and a dataset");
     try {

@@ -3,6 +3,7 @@
 #include "panels/DialogGeometry.h"
 
 #include "common/Error.h"
+#include "data/Dataset.h"
 #include "latent/Tsne.h"
 #include "latent/Umap.h"
 #include "session/ExplorerState.h"
@@ -54,6 +55,14 @@ void NeighbourMapController::ask(Method method)
     if (!cloud || cloud->count() < 4 || job_->isRunning())
         return;
     const bool umap = method == Method::Umap;
+    if (const DatasetPtr data = state_->dataset(); data && cloud->count() < data->totalCount()) {
+        // A model just opened shows a first map from part of its images while it encodes the rest.
+        Q_EMIT status(tr("%1 waits for the whole map: %L2 of %L3 images are encoded so far")
+                          .arg(umap ? tr("UMAP") : tr("t-SNE"))
+                          .arg(cloud->count())
+                          .arg(data->totalCount()));
+        return;
+    }
     if (state_->session()->isTraining()) {
         // The live map moves every second: a layout of codes that are gone would be dropped.
         Q_EMIT status(tr("%1 lays out codes that hold still: pause or stop training first (Ctrl+P)")
