@@ -208,14 +208,13 @@ struct TrainingSession::Private {
         const EncodeProgress progress = [&](int64_t done) {
             if (done >= total || !pacer.due())
                 return;
-            const int64_t percent = 100 * done / std::max<int64_t>(total, 1);
-            if (previewRows > 0)
+            if (previewRows > 0) // how far through the others
                 say(tr("Map drawn from the first %L1 images; adding the other %L2… %3%")
                         .arg(previewRows)
                         .arg(total - previewRows)
-                        .arg(percent));
+                        .arg(100 * (done - previewRows) / std::max<int64_t>(total - previewRows, 1)));
             else
-                say(tr("Computing the map of %L1 images… %2%").arg(total).arg(percent));
+                say(tr("Computing the map of %L1 images… %2%").arg(total).arg(100 * done / std::max<int64_t>(total, 1)));
         };
         // With no map shown yet (a model just opened), a first map from the first 10,000
         // images while the rest are encoded: a user sees the model's map in about a second

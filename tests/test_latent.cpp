@@ -1,3 +1,5 @@
+#include "TestSupport.h"
+
 #include "data/DrawingPreprocess.h"
 #include "latent/Interpolation.h"
 #include "common/Error.h"
@@ -668,6 +670,31 @@ TEST_CASE("UMAP keeps clusters apart, the same for a seed on any number of threa
     std::vector<float> bad = points;
     bad[7] = std::nanf("");
     CHECK_THROWS_WITH(umap(bad.data(), n, d, options), Catch::Contains("NaN"));
+}
+
+TEST_CASE("UMAP of images from their bytes, reduced a chunk at a time, is UMAP of them as floats",
+          "[latent][umap]")
+{
+    // More images than one chunk (4,096), wider than the reduction's threshold (64 values).
+    const Dataset images = test::syntheticDataset(4500, 3, 12); // 144 pixels each
+    const int dim = images.rows * images.cols;
+    std::vector<float> floats(images.pixels.size());
+    for (size_t i = 0; i < floats.size(); ++i)
+        floats[i] = float(images.pixels[i]) / 255.0f;
+    UmapOptions options;
+    options.epochs = 30;
+    const std::vector<float> fromBytes = umapOfImages(images.pixels.data(), images.count, dim, options);
+    const std::vector<float> fromFloats = umap(floats.data(), images.count, dim, options);
+    REQUIRE(fromBytes.size() == fromFloats.size());
+    // The principal components summed in another order differ in their last bits; the
+    // neighbours found, and so the layout, do not (or by a hair).
+    float worst = 0;
+    for (size_t i = 0; i < fromBytes.size(); ++i)
+        worst = std::max(worst, std::abs(fromBytes[i] - fromFloats[i]));
+    INFO("largest difference " << worst);
+    CHECK(worst < 1e-2f);
+    std::atomic<bool> cancel{true};
+    CHECK_THROWS_AS(umapOfImages(images.pixels.data(), images.count, dim, options, {}, &cancel), Cancelled);
 }
 
 TEST_CASE("UMAP refuses settings it cannot use, naming them", "[latent][umap]")

@@ -39,16 +39,42 @@ constexpr int kReducedDim = 50;
 // Negative samples drawn and pushed from one position at a time.
 constexpr int kNegativeBlock = 8;
 
-std::vector<float> principalComponents(const float* points, int64_t count, int dim, int keep)
+// The `keep` principal components of `count` rows of `dim` values, each row read by
+// `rows(start, n)` (an n×dim float tensor) a chunk at a time: the mean and the covariance
+// summed in double over chunks, then each chunk projected. Never a copy of all rows (60,000
+// images as floats are 188 MB, and their centred copy as many again).
+template <typename Rows>
+std::vector<float> principalComponentsByChunks(const Rows& rows, int64_t count, int dim, int keep)
 {
     torch::NoGradGuard noGrad;
-    const torch::Tensor x = torch::from_blob(const_cast<float*>(points), {count, dim}, torch::kFloat32);
-    const torch::Tensor centred = x - x.mean(0, true);
-    const torch::Tensor cov = torch::mm(centred.t(), centred).to(torch::kFloat64) / double(count);
+    constexpr int64_t kChunk = 4096;
+    torch::Tensor sum = torch::zeros({dim}, torch::kFloat64);
+    for (int64_t s = 0; s < count; s += kChunk)
+        sum += rows(s, std::min(kChunk, count - s)).sum(0).to(torch::kFloat64);
+    const torch::Tensor mean = (sum / double(count)).to(torch::kFloat32);
+    torch::Tensor cov = torch::zeros({dim, dim}, torch::kFloat64);
+    for (int64_t s = 0; s < count; s += kChunk) {
+        const torch::Tensor c = rows(s, std::min(kChunk, count - s)) - mean;
+        cov += torch::mm(c.t(), c).to(torch::kFloat64);
+    }
+    cov /= double(count);
     const auto [values, vectors] = torch::linalg::eigh(cov, "L"); // ascending
     const torch::Tensor top = vectors.slice(1, dim - keep, dim).to(torch::kFloat32);
-    const torch::Tensor reduced = torch::mm(centred, top).contiguous();
-    return std::vector<float>(reduced.data_ptr<float>(), reduced.data_ptr<float>() + count * keep);
+    std::vector<float> out(size_t(count * keep));
+    for (int64_t s = 0; s < count; s += kChunk) {
+        const int64_t n = std::min(kChunk, count - s);
+        torch::from_blob(out.data() + s * keep, {n, keep}, torch::kFloat32).copy_(torch::mm(rows(s, n) - mean, top));
+    }
+    return out;
+}
+
+std::vector<float> principalComponents(const float* points, int64_t count, int dim, int keep)
+{
+    return principalComponentsByChunks(
+        [&](int64_t start, int64_t n) {
+            return torch::from_blob(const_cast<float*>(points + start * dim), {n, dim}, torch::kFloat32);
+        },
+        count, dim, keep);
 }
 
 // x^b for x > 0 as 2^(b·log2 x), each by a short series (relative error ~1e-6): the layout's
@@ -463,6 +489,27 @@ std::vector<float> umapLayout(const FuzzyGraph& g, std::vector<float> y, const U
             progress(double(epoch + 1) / double(epochs));
     }
     return y;
+}
+
+std::vector<float> umapOfImages(const uint8_t* pixels, int64_t count, int dim, const UmapOptions& o,
+                                const std::function<void(double)>& progress, const std::atomic<bool>* cancel)
+{
+    checkUmapOptions(o);
+    if (dim < 1 || count < 1)
+        throw Error("UMAP: the images have no pixels");
+    const auto rows = [&](int64_t start, int64_t n) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Cancelled();
+        return torch::from_blob(const_cast<uint8_t*>(pixels + start * dim), {n, dim}, torch::kUInt8)
+            .to(torch::kFloat32)
+            .div_(255.0f);
+    };
+    if (dim <= kReduceAbove) {
+        const torch::Tensor all = rows(0, count).contiguous();
+        return umap(all.data_ptr<float>(), count, dim, o, progress, cancel);
+    }
+    const std::vector<float> reduced = principalComponentsByChunks(rows, count, dim, kReducedDim);
+    return umap(reduced.data(), count, kReducedDim, o, progress, cancel);
 }
 
 std::vector<float> umap(const float* points, int64_t count, int dim, const UmapOptions& o,

@@ -199,10 +199,8 @@ std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& tr
     options.neighbours = spec.umapNeighbours;
     options.minDist = spec.umapMinDist;
     options.seed = 1; // the layout depends on the data alone, so a resumed run finds the same one
-    const torch::Tensor pixels
-        = imagesToTensor(datasetImages(train)).reshape({train.count, -1}).contiguous();
     const std::string what = "Laying out the " + groupedThousands(train.count) + " training images by UMAP";
-    return umap(pixels.data_ptr<float>(), train.count, int(pixels.size(1)), options, [&](double f) {
+    return umapOfImages(train.pixels.data(), train.count, train.rows * train.cols, options, [&](double f) {
         if (progress)
             progress(what, f);
     }, cancel);
