@@ -491,6 +491,18 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     CHECK(e.window.map()->cloud()->dim == 3);
     CHECK(e.window.session()->lastRequest().batchSize == 16);
     QSettings().remove("newModel");
+
+    // Choosing a type brings its input noise for the dataset: a UMAP model on photographs
+    // learns on noisy copies, on digits on moved ones.
+    for (const auto& [dataset, expected] : {std::pair<QString, double>{"fashion", 0.3}, {"mnist", 0.0}}) {
+        INFO(dataset.toStdString());
+        NewModelDialog chooser(&e.window);
+        chooser.setDataset(dataset);
+        auto* type = chooser.findChild<QComboBox*>("kind");
+        type->setCurrentIndex(type->findData("umap"));
+        Q_EMIT type->activated(type->currentIndex());
+        CHECK(chooser.request().inputNoise == Approx(expected));
+    }
 }
 
 TEST_CASE("exports write the embeddings, the map, the curves and the decoded images", "[gui]")

@@ -146,12 +146,13 @@ TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, re
     CHECK(spec.rotateAugment == 15);
     CHECK(spec.scaleAugment == 0.15);
     CHECK(spec.decoderFinish == 0.3);
+    CHECK(spec.inputNoise == 0); // moved copies, not noisy ones (noise on top cost 5-NN and MSE)
     for (const std::string& arch : presetNames()) { // plain autoencoders train as the lecture's
         const ModelSpec plain = presetSpec(arch, 2);
         CHECK(plain.rotateAugment + plain.scaleAugment + plain.shiftAugment + plain.decoderFinish == 0);
     }
-    // Upright photographs (fashion, by name or path) are not moved, turned or scaled; the noise
-    // and the finish stay. Digits and unknown folders keep it all.
+    // Upright photographs (fashion, by name or path) are not moved, turned or scaled but made
+    // noisy; the finish stays. Digits and unknown folders are moved, turned and scaled.
     for (const std::string fashion : {"fashion", "/usr/share/dataset-fashion-mnist/train", "Fashion-MNIST"}) {
         INFO(fashion);
         const ModelSpec clothes = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, fashion);

@@ -232,6 +232,7 @@ void ModelController::createModel(const TrainingRequest& request, bool trainNow)
 void ModelController::newModelDialog()
 {
     NewModelDialog dialog(dialogParent_);
+    dialog.setDataset(session_->datasetName());
     if (session_->isTraining())
         dialog.setNote(tr("The model is training: Create stops it first, and asks whether to save it."));
     if (dialog.exec() != QDialog::Accepted || !stopTrainingFirst(tr("create the new model")))

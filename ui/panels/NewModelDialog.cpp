@@ -158,9 +158,12 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     layout->addWidget(buttons);
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
-    // Each type comes with its own input noise (a UMAP model learns on noisy copies).
+    // Each type comes with its own input noise for the dataset (a UMAP model on photographs
+    // learns on noisy copies).
     connect(kind_, qOverload<int>(&QComboBox::activated), this, [this] {
-        noise_->setValue(presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString())).inputNoise);
+        noise_->setValue(presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString()), LossKind::Mse,
+                                    dataset_.toStdString())
+                             .inputNoise);
     });
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());

@@ -25,6 +25,9 @@ public:
     bool trainNow() const;
     // A line above the buttons, e.g. that Create stops the training that is running.
     void setNote(const QString& text);
+    // The dataset the model is for: a type chosen brings that dataset's input noise
+    // (presetSpec: noisy copies for upright photographs, moved ones for digits).
+    void setDataset(const QString& name) { dataset_ = name; }
 
     void accept() override; // remembers the choices
 
@@ -33,6 +36,7 @@ public:
 private:
     void updateEnabled();
 
+    QString dataset_;
     QComboBox* kind_;
     QComboBox* arch_;
     QSpinBox* latent_;
