@@ -1727,18 +1727,21 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
     const auto columnTabs = [&] {
         for (QTabBar* bar : e.window.findChildren<QTabBar*>())
             for (int t = 0; t < bar->count(); ++t)
-                if (bar->isVisible() && bar->tabText(t) == "Draw")
+                if (bar->isVisible() && bar->tabText(t) == "Pins")
                     return bar;
         return static_cast<QTabBar*>(nullptr);
     };
-    // 800×575: the window of an 800×600 screen less a window manager's title bar.
-    for (const QSize size : {QSize(800, 600), QSize(1280, 800), QSize(800, 575), QSize(800, 600)}) {
-        e.window.resize(size);
+    const auto settle = [] {
         // The docks are arranged after the resize is handled (DockLayout), the panels after that.
         for (int i = 0; i < 5; ++i) {
             QTest::qWait(20);
             QCoreApplication::processEvents();
         }
+    };
+    // 800×575: the window of an 800×600 screen less a window manager's title bar.
+    for (const QSize size : {QSize(800, 600), QSize(1280, 800), QSize(800, 575), QSize(800, 600)}) {
+        e.window.resize(size);
+        settle();
         INFO(size.width() << "x" << size.height());
         QTabBar* tabs = columnTabs();
         REQUIRE(tabs);
@@ -1756,6 +1759,17 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
         // The plot's curves at least 45 px high (a 25 px strip at 800×600 before).
         CHECK(e.window.curvesPanel()->plot()->axisRect()->height() >= 45);
     }
+    // With a tab closed by the user, the others still show whole.
+    e.window.findChild<QDockWidget*>("drawDock")->close();
+    e.window.resize(1280, 800);
+    settle();
+    e.window.resize(800, 500); // short enough that the four tabs need room from the Decoder
+    settle();
+    QTabBar* tabs = columnTabs();
+    REQUIRE(tabs);
+    CHECK(tabs->count() == 4);
+    INFO("tab bar " << tabs->height() << " of " << tabs->sizeHint().height() << " px");
+    CHECK(tabs->height() >= tabs->sizeHint().height());
 }
 
 TEST_CASE("on a first start the window fits the screen", "[gui][layout]")

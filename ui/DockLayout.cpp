@@ -22,9 +22,9 @@ constexpr int kLayoutVersion = 4;
 } // namespace
 
 DockLayout::DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture, QDockWidget* columnTop,
-                       QDockWidget* columnTab)
+                       QList<QDockWidget*> columnTabs)
     : QObject(window), window_(window), training_(training), architecture_(architecture), columnTop_(columnTop),
-      columnTab_(columnTab)
+      columnTabs_(std::move(columnTabs))
 {
 }
 
@@ -107,12 +107,17 @@ void DockLayout::showColumnTabs(int attempt)
     const auto inColumn = [this](QDockWidget* dock) {
         return window_->dockWidgetArea(dock) == Qt::RightDockWidgetArea && !dock->isFloating() && !dock->isHidden();
     };
-    if (!inColumn(columnTop_) || !inColumn(columnTab_) || window_->tabifiedDockWidgets(columnTop_).size() > 0)
+    if (!inColumn(columnTop_) || window_->tabifiedDockWidgets(columnTop_).size() > 0)
         return;
+    // Any of them still there (the user may have closed or moved some).
+    QStringList titles;
+    for (QDockWidget* dock : columnTabs_)
+        if (inColumn(dock))
+            titles << dock->windowTitle();
     QTabBar* tabs = nullptr;
     for (QTabBar* bar : window_->findChildren<QTabBar*>())
         for (int t = 0; t < bar->count() && !tabs; ++t)
-            if (bar->isVisible() && bar->tabText(t) == columnTab_->windowTitle())
+            if (bar->isVisible() && titles.contains(bar->tabText(t)))
                 tabs = bar;
     if (!tabs)
         return;

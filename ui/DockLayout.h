@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QObject>
 
 class QDockWidget;
@@ -17,7 +18,7 @@ class DockLayout : public QObject {
     Q_OBJECT
 public:
     DockLayout(QMainWindow* window, QDockWidget* training, QDockWidget* architecture, QDockWidget* columnTop,
-               QDockWidget* columnTab);
+               QList<QDockWidget*> columnTabs);
 
     // Restores the geometry and dock state saved by save(), then starts following the window.
     void restore();
@@ -38,7 +39,7 @@ private:
     QDockWidget* training_;
     QDockWidget* architecture_;
     QDockWidget* columnTop_; // the dock on top of the right column
-    QDockWidget* columnTab_; // one of the docks tabbed under it
+    QList<QDockWidget*> columnTabs_; // the docks tabbed under it
     int columnTopBefore_ = 0; // the top dock's height before it gave room to the tabs, if it did
     int columnTopNatural_ = 0; // its height the last time the tabs had room without its help
     bool arranging_ = false;

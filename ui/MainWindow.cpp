@@ -66,7 +66,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildControllers();
     buildMenus();
     connectMap();
-    docks_ = new DockLayout(this, curvesDock_, architectureDock_, decodeDock_, drawDock_);
+    docks_ = new DockLayout(this, curvesDock_, architectureDock_, decodeDock_, columnTabs_);
     docks_->restore();
 }
 
@@ -121,6 +121,7 @@ void MainWindow::buildDocks()
                            addDock(tr("Arithmetic"), "arithmeticDock", arithmeticPanel_, Qt::RightDockWidgetArea)};
     for (size_t i = 1; i < std::size(tabs); ++i)
         tabifyDockWidget(tabs[i - 1], tabs[i]);
+    columnTabs_ = QList<QDockWidget*>(std::begin(tabs), std::end(tabs));
     tabs[1]->raise();
     drawDock_ = tabs[2];
     samplesDock_ = tabs[3];

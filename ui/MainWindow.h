@@ -88,6 +88,7 @@ private:
     CurvesPanel* curves_ = nullptr;
     ArchitecturePanel* architecture_ = nullptr;
     QDockWidget* decodeDock_ = nullptr;
+    QList<QDockWidget*> columnTabs_; // tabbed under the Decoder
     QDockWidget* drawDock_ = nullptr;
     QDockWidget* samplesDock_ = nullptr;
     QDockWidget* arithmeticDock_ = nullptr;
