@@ -73,11 +73,14 @@ bool DockLayout::eventFilter(QObject* watched, QEvent* event)
     return QObject::eventFilter(watched, event);
 }
 
+bool DockLayout::dockedIn(QDockWidget* dock, Qt::DockWidgetArea area) const
+{
+    return window_->dockWidgetArea(dock) == area && !dock->isFloating() && !dock->isHidden();
+}
+
 void DockLayout::arrangeBottomDocks()
 {
-    const auto inPlace = [this](QDockWidget* dock) {
-        return window_->dockWidgetArea(dock) == Qt::BottomDockWidgetArea && !dock->isFloating() && !dock->isHidden();
-    };
+    const auto inPlace = [this](QDockWidget* dock) { return dockedIn(dock, Qt::BottomDockWidgetArea); };
     if (movedByUser_ || !inPlace(training_) || !inPlace(architecture_))
         return;
     const int width = window_->width();
@@ -104,9 +107,7 @@ void DockLayout::arrangeBottomDocks()
 void DockLayout::showColumnTabs(int attempt)
 {
     // The tab bar of the group under the top dock, where both are still in the right column.
-    const auto inColumn = [this](QDockWidget* dock) {
-        return window_->dockWidgetArea(dock) == Qt::RightDockWidgetArea && !dock->isFloating() && !dock->isHidden();
-    };
+    const auto inColumn = [this](QDockWidget* dock) { return dockedIn(dock, Qt::RightDockWidgetArea); };
     if (!inColumn(columnTop_) || window_->tabifiedDockWidgets(columnTop_).size() > 0)
         return;
     // Any of them still there (the user may have closed or moved some).

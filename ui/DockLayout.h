@@ -31,6 +31,7 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    bool dockedIn(QDockWidget* dock, Qt::DockWidgetArea area) const; // shown there, not floating
     void arrangeBottomDocks();
     void keepTabTitlesWhole();
     void showColumnTabs(int attempt = 0);

@@ -137,6 +137,27 @@ LatentCloud embedSplits(Autoencoder& model, const DatasetSplits& data, const std
     return embedSplits(native, data, cancel);
 }
 
+namespace {
+
+// A cloud of `codes` (rows [0, trainCount) training images) on the plane of their principal
+// axes; `logVar` kept where it is one per code value.
+LatentCloud placedCloud(std::vector<float> codes, int dim, int64_t trainCount, std::vector<uint8_t> labels,
+                        std::vector<float> logVar)
+{
+    LatentCloud cloud;
+    cloud.dim = dim;
+    cloud.trainCount = trainCount;
+    cloud.codes = std::move(codes);
+    if (logVar.size() == cloud.codes.size())
+        cloud.logVar = std::move(logVar);
+    cloud.labels = std::move(labels);
+    cloud.projection = LatentProjection::pca(cloud.codes.data(), cloud.count(), cloud.dim);
+    cloud.xy = cloud.projection.projectAll(cloud.codes);
+    return cloud;
+}
+
+} // namespace
+
 int64_t previewRowsFor(const DatasetSplits& data, int64_t previewRows)
 {
     const int64_t rows = std::min(previewRows, data.train.count);
@@ -164,17 +185,11 @@ LatentCloud embedSplits(LatentModel& model, const DatasetSplits& data, const std
     torch::Tensor trainMu, trainLogVar;
     if (first > 0) {
         auto [mu, logVar] = encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress, 0, first);
-        LatentCloud partial;
-        partial.dim = int(mu.size(1));
-        partial.trainCount = first;
-        partial.codes = asVector(mu);
-        if (logVar.defined())
-            partial.logVar = asVector(logVar);
-        if (data.train.hasLabels())
-            partial.labels.assign(data.train.labels.begin(), data.train.labels.begin() + first);
-        partial.projection = LatentProjection::pca(partial.codes.data(), partial.count(), partial.dim);
-        partial.xy = partial.projection.projectAll(partial.codes);
-        preview(std::move(partial));
+        preview(placedCloud(asVector(mu), int(mu.size(1)), first,
+                            data.train.hasLabels() ? std::vector<uint8_t>(data.train.labels.begin(),
+                                                                          data.train.labels.begin() + first)
+                                                   : std::vector<uint8_t>(),
+                            logVar.defined() ? asVector(logVar) : std::vector<float>()));
         auto [restMu, restLogVar] =
             encodeDatasetDistribution(model, data.train, kEvaluationBatch, cancel, progress, first, -1);
         trainMu = torch::cat({mu, restMu});
@@ -200,19 +215,12 @@ LatentCloud cloudFromCodes(std::vector<float> codes, int dim, const DatasetSplit
     if (dim <= 0 || codes.size() != size_t(data.totalCount()) * size_t(dim))
         throw Error("latent codes do not match the dataset: " + std::to_string(codes.size()) + " values for " +
                     std::to_string(data.totalCount()) + " images of dimension " + std::to_string(dim));
-    LatentCloud cloud;
-    cloud.dim = dim;
-    cloud.trainCount = data.train.count;
-    cloud.codes = std::move(codes);
-    if (logVar.size() == cloud.codes.size())
-        cloud.logVar = std::move(logVar);
+    std::vector<uint8_t> labels;
     if (data.train.hasLabels() && data.validation.hasLabels()) {
-        cloud.labels = data.train.labels;
-        cloud.labels.insert(cloud.labels.end(), data.validation.labels.begin(), data.validation.labels.end());
+        labels = data.train.labels;
+        labels.insert(labels.end(), data.validation.labels.begin(), data.validation.labels.end());
     }
-    cloud.projection = LatentProjection::pca(cloud.codes.data(), cloud.count(), cloud.dim);
-    cloud.xy = cloud.projection.projectAll(cloud.codes);
-    return cloud;
+    return placedCloud(std::move(codes), dim, data.train.count, std::move(labels), std::move(logVar));
 }
 
 } // namespace lx

@@ -24,6 +24,22 @@
 #include <QStandardPaths>
 
 namespace lx::ui {
+namespace {
+
+// Why the exports cannot write the codes yet, or empty: every image's code is needed (a model
+// just opened shows a first map of part of them while it encodes the rest).
+QString missingCodes(const CloudPtr& cloud, const DatasetPtr& data)
+{
+    if (cloud && data && cloud->count() < data->totalCount())
+        return ExportController::tr("the map's codes are still being computed (%L1 of %L2 images so far); try again in a moment")
+            .arg(cloud->count())
+            .arg(data->totalCount());
+    if (!cloud || !data || cloud->count() != data->totalCount())
+        return ExportController::tr("there are no embeddings yet: open a model and a dataset");
+    return {};
+}
+
+} // namespace
 
 ExportController::ExportController(ExplorerState* state, const Sources& sources, QWidget* dialogParent, QObject* parent)
     : QObject(parent), state_(state), projectorJob_(new BackgroundJob(tr("Projector export"), this)), sources_(sources),
@@ -86,12 +102,8 @@ QString ExportController::projector(const QString& dir)
 {
     const CloudPtr cloud = state_->exactCloud();
     const DatasetPtr data = state_->dataset();
-    if (cloud && data && cloud->count() < data->totalCount())
-        return tr("the map's codes are still being computed (%L1 of %L2 images so far); try again in a moment")
-            .arg(cloud->count())
-            .arg(data->totalCount());
-    if (!cloud || !data || cloud->count() != data->totalCount())
-        return tr("there are no embeddings yet: open a model and a dataset");
+    if (const QString missing = missingCodes(cloud, data); !missing.isEmpty())
+        return missing;
     if (const std::string problem = projectorProblem(*data); !problem.empty())
         return QString::fromStdString(problem);
     if (projectorJob_->isRunning())
@@ -147,12 +159,8 @@ QString ExportController::embeddings(const QString& csvPath)
 {
     const CloudPtr cloud = state_->exactCloud();
     const DatasetPtr data = state_->dataset();
-    if (cloud && data && cloud->count() < data->totalCount())
-        return tr("the map's codes are still being computed (%L1 of %L2 images so far); try again in a moment")
-            .arg(cloud->count())
-            .arg(data->totalCount());
-    if (!cloud || !data || cloud->count() != data->totalCount())
-        return tr("there are no embeddings yet: open a model and a dataset");
+    if (const QString missing = missingCodes(cloud, data); !missing.isEmpty())
+        return missing;
     try {
         const std::string csv = embeddingsCsv(*data, cloud->codes, cloud->dim);
         writeFileAtomically(QFile::encodeName(csvPath).toStdString(), csv.data(), csv.size());
