@@ -76,6 +76,11 @@ void configureMemory()
     // threshold only gradually: the first training steps then page-fault on every activation
     // buffer (several MB each) and run at half speed. Keep such blocks in the heap for reuse.
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    // One heap for every thread. glibc gives each thread that allocates (the window's, the
+    // worker's, OpenMP's) an arena of its own, and each arena keeps up to the trim threshold
+    // of freed memory: three of them kept ~180 MB while training, one keeps ~90 MB, at the
+    // same speed (bench/RESULTS.md, session 15). Set before any thread is started.
+    mallopt(M_ARENA_MAX, 1);
     configureMemoryForBatch(128);
 }
 
@@ -86,7 +91,7 @@ void configureMemoryForBatch(int64_t batch)
     // what the next one faulted in again (batch 256 at 32 MB: 154 ms a step against 54; batch
     // 512 at 64 MB: 340 ms against 100). Not more: the window's resident memory counts what is
     // kept (256 MB kept 214 MB free while training; bench/RESULTS.md, sessions 9 and 10).
-    const int64_t bytes = std::clamp<int64_t>(batch, 512, 1 << 14) * (256 << 10);
+    const int64_t bytes = std::clamp<int64_t>(batch, 256, 1 << 14) * (256 << 10);
     mallopt(M_TRIM_THRESHOLD, int(std::min<int64_t>(bytes, INT32_MAX)));
 }
 
