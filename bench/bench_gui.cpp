@@ -1,5 +1,6 @@
 // GUI benchmarks (issue 3's "must hold" figures), printed as one table; no pass/fail here.
 //   bench_gui [--data fashion] [--arch conv] [--seconds 15] [--redraws 40] [--scripted model.pt]
+//   bench_gui --open model.ckpt [--rounds 5]   (only the open of a saved model, codes cached)
 // Runs on any Qt platform (offscreen is fine: the map renders into its own buffer).
 //  1. map redraw, all points of the dataset: our cached raster vs QCustomPlot's own scatter
 //  2. hover → decoded image painted, idle and while training
@@ -227,6 +228,57 @@ double headlessImagesPerSecond(const DatasetSplits& data, const TrainingRequest&
     return timeline.imagesPerSecond(first + 1.0, 1e9, r.batchSize);
 }
 
+
+// Opens `path` in a new window; the time until the first map is drawn (of the first 10,000
+// images, while the rest are encoded, where the dataset is large enough), then until the whole.
+std::pair<double, double> openUntilDrawn(const QString& path)
+{
+    QElapsedTimer t;
+    t.start();
+    MainWindow again;
+    again.resize(1280, 800);
+    again.show();
+    QObject::connect(again.session(), &TrainingSession::failed, [](const QString& m) {
+        std::fprintf(stderr, "bench_gui: %s\n", qPrintable(m));
+        std::exit(1);
+    });
+    again.models()->openModel(path);
+    spinUntil([&] { return again.map()->cloud() != nullptr; }, 600000);
+    again.map()->replot(QCustomPlot::rpImmediateRefresh);
+    const double first = double(t.nsecsElapsed()) / 1e6;
+    spinUntil([&] { return again.map()->cloud() != nullptr && !again.session()->isBusy(); }, 600000);
+    again.map()->replot(QCustomPlot::rpImmediateRefresh);
+    return {first, double(t.nsecsElapsed()) / 1e6};
+}
+
+// The model at `checkpoint` saved again by a window once idle, so that its codes are cached
+// beside it (<path>.codes) as a user's saved model has them.
+QString savedWithCodes(const QString& checkpoint, const QString& path)
+{
+    MainWindow w;
+    w.models()->openModel(checkpoint);
+    waitIdle(w);
+    w.session()->saveModel(path);
+    waitIdle(w);
+    return path;
+}
+
+// --open FILE: only the open of a saved model, its codes cached, `rounds` times.
+int benchOpen(const QString& checkpoint, int rounds)
+{
+    const QString idle = savedWithCodes(checkpoint, QDir::temp().filePath("lx-bench-open.ckpt"));
+    if (!QFileInfo::exists(idle + ".codes")) {
+        std::fprintf(stderr, "bench_gui: no codes were cached beside %s\n", qPrintable(idle));
+        return 1;
+    }
+    std::vector<double> ms;
+    for (int i = 0; i < rounds; ++i)
+        ms.push_back(openUntilDrawn(idle).second);
+    row("open a model -> its map drawn (codes cached)", stats(ms));
+    QFile::remove(idle);
+    QFile::remove(idle + ".codes");
+    return 0;
+}
 } // namespace
 
 int main(int argc, char* argv[])
@@ -245,11 +297,15 @@ int main(int argc, char* argv[])
                         "type", "ae"},
                        {"seconds", "Training time per measurement.", "s", "15"},
                        {"redraws", "Redraws per renderer.", "n", "40"},
-                       {"scripted", "A TorchScript model: its decode through its own thread and direct.", "file"}});
+                       {"scripted", "A TorchScript model: its decode through its own thread and direct.", "file"},
+                       {"open", "Only time opening this model (saved again with its codes cached), --rounds times.", "file"},
+                       {"rounds", "With --open: how many opens.", "n", "5"}});
     parser.process(app);
     const QString dataName = parser.value("data");
     const double seconds = parser.value("seconds").toDouble();
     const int redraws = parser.value("redraws").toInt();
+    if (parser.isSet("open"))
+        return benchOpen(parser.value("open"), std::max(1, parser.value("rounds").toInt()));
 
     const SystemInfo sys = systemInfo();
     std::printf("GUI benchmarks: data %s, arch %s, model %s, %d threads, BLAS %s, platform %s\n", qPrintable(dataName),
@@ -489,38 +545,11 @@ int main(int argc, char* argv[])
 
     // 5. Reopen in a new window until the map is drawn: a checkpoint saved mid-training (its
     // codes must be computed), then the same model saved when idle (codes cached beside it).
-    auto reopen = [&](const QString& path) {
-        QElapsedTimer t;
-        t.start();
-        MainWindow again;
-        again.resize(1280, 800);
-        again.show();
-        QObject::connect(again.session(), &TrainingSession::failed, [](const QString& m) {
-            std::fprintf(stderr, "bench_gui: %s\n", qPrintable(m));
-            std::exit(1);
-        });
-        again.models()->openModel(path);
-        // The first map drawn (of the first 10,000 images, while the rest are encoded, where
-        // the dataset is large enough), then the whole.
-        spinUntil([&] { return again.map()->cloud() != nullptr; }, 600000);
-        again.map()->replot(QCustomPlot::rpImmediateRefresh);
-        const double first = double(t.nsecsElapsed()) / 1e6;
-        spinUntil([&] { return again.map()->cloud() != nullptr && !again.session()->isBusy(); }, 600000);
-        again.map()->replot(QCustomPlot::rpImmediateRefresh);
-        return std::pair<double, double>(first, double(t.nsecsElapsed()) / 1e6);
-    };
-    const auto [firstMap, wholeMap] = reopen(checkpoint);
+    const auto [firstMap, wholeMap] = openUntilDrawn(checkpoint);
     std::printf("%-52s %.0f ms (first map of %s), %.0f ms (all %lld)\n", "open a model -> its map drawn (codes computed)",
                 firstMap, previewRowsFor(data, 10000) > 0 ? "10,000" : "all", wholeMap, (long long)data.totalCount());
-    const QString idle = QDir::temp().filePath("lx-bench-idle.ckpt");
-    {
-        MainWindow w;
-        w.models()->openModel(checkpoint);
-        waitIdle(w);
-        w.session()->saveModel(idle);
-        waitIdle(w);
-    }
-    std::printf("%-52s %.0f ms\n", "open a model -> its map drawn (codes cached)", reopen(idle).second);
+    const QString idle = savedWithCodes(checkpoint, QDir::temp().filePath("lx-bench-idle.ckpt"));
+    std::printf("%-52s %.0f ms\n", "open a model -> its map drawn (codes cached)", openUntilDrawn(idle).second);
     QFile::remove(idle);
     QFile::remove(idle + ".codes");
     QFile::remove(checkpoint);

@@ -9,6 +9,7 @@
 
 int main(int argc, char* argv[])
 {
+    ::setenv("LX_CACHE_DIR", LX_TEST_CACHE_DIR, 0); // inflated datasets: in the build folder
     const int failed = Catch::Session().run(argc, argv);
     // A test that left an imported model's endless call running (it cannot be stopped) ends
     // the way the program does: without static destructors under the running interpreter.

@@ -18,6 +18,7 @@ int main(int argc, char* argv[])
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    ::setenv("LX_CACHE_DIR", LX_TEST_CACHE_DIR, 0); // inflated datasets: in the build folder
     QStandardPaths::setTestModeEnabled(true); // settings and autosaves go to a test location
     QApplication app(argc, argv);
     // One name per process: ctest runs test cases in parallel processes, and each must have

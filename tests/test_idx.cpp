@@ -3,10 +3,17 @@
 #include "common/Error.h"
 #include "data/Dataset.h"
 #include "data/Idx.h"
+#include "data/IdxCache.h"
 
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
 
 using namespace lx;
 using lx::test::TempDir;
@@ -257,4 +264,134 @@ TEST_CASE("the named mnist dataset is 8,000 training and 2,000 validation digits
     CHECK(s.train.count == 8000);
     CHECK(s.validation.count == 2000);
     CHECK(s.train.classCount() == 10);
+}
+
+namespace {
+
+// 1,500 images of seeded noise: incompressible, so their gzip'd file is over the cache's 1 MiB.
+IdxArray noiseImages(uint64_t seed)
+{
+    IdxArray a;
+    a.dims = {1500, 28, 28};
+    a.data.resize(a.elementCount());
+    std::mt19937_64 rng(seed);
+    for (uint8_t& v : a.data)
+        v = uint8_t(rng());
+    return a;
+}
+
+std::vector<char> fileBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void putFileBytes(const std::string& path, const std::vector<char>& bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+} // namespace
+
+TEST_CASE("a large gzip'd IDX file is inflated once, then read from its cache while the file is unchanged", "[idx]")
+{
+    namespace fs = std::filesystem;
+    TempDir dir;
+    const std::string source = dir.file("train-images-idx3-ubyte.gz"), cache = dir.file("cache");
+    const IdxArray images = noiseImages(1);
+    writeIdxFile(source, images, true);
+    REQUIRE(fs::file_size(source) >= kInflateCacheMinBytes);
+
+    const std::string cached = inflatedCachePath(source, cache);
+    CHECK_FALSE(fs::exists(cached));
+    CHECK(readIdxFileCached(source, cache).data == images.data);
+    REQUIRE(fs::exists(cached));
+    CHECK(fs::file_size(cached) > images.data.size()); // inflated: the array and a header
+
+    // Replace the source by garbage of its size and time: the array still comes, so from the cache.
+    const fs::file_time_type when = fs::last_write_time(source);
+    std::vector<char> garbage(size_t(fs::file_size(source)), char(0x55));
+    garbage[0] = char(0x1f), garbage[1] = char(0x8b);
+    putFileBytes(source, garbage);
+    fs::last_write_time(source, when);
+    CHECK_THROWS_AS(readIdxFile(source), Error);
+    const IdxArray fromCache = readIdxFileCached(source, cache);
+    CHECK(fromCache.dims == images.dims);
+    CHECK(fromCache.data == images.data);
+
+    // Touched since: the cache is stale, the source is read and its own error raised.
+    fs::last_write_time(source, when + std::chrono::seconds(1));
+    CHECK_THROWS_AS(readIdxFileCached(source, cache), Error);
+}
+
+TEST_CASE("a damaged, truncated or unwritable inflated cache is never believed and costs nothing", "[idx]")
+{
+    namespace fs = std::filesystem;
+    TempDir dir;
+    const std::string source = dir.file("images.gz"), cache = dir.file("cache");
+    const IdxArray images = noiseImages(2);
+    writeIdxFile(source, images, true);
+    const std::string cached = inflatedCachePath(source, cache);
+    REQUIRE(readIdxFileCached(source, cache).data == images.data);
+    const std::vector<char> good = fileBytes(cached);
+    REQUIRE(good.size() > images.data.size());
+
+    SECTION("one byte of the array flipped: the source is read and the cache written again")
+    {
+        std::vector<char> bad = good;
+        bad[bad.size() - 1000] ^= 0x40;
+        putFileBytes(cached, bad);
+        CHECK(readIdxFileCached(source, cache).data == images.data);
+        CHECK(fileBytes(cached) == good);
+    }
+    SECTION("cut short, or only its header")
+    {
+        for (size_t keep : {good.size() - 1, size_t(40), size_t(3), size_t(0)}) {
+            putFileBytes(cached, std::vector<char>(good.begin(), good.begin() + std::ptrdiff_t(keep)));
+            CHECK(readIdxFileCached(source, cache).data == images.data);
+            CHECK(fileBytes(cached) == good);
+        }
+    }
+    SECTION("a header that claims another array")
+    {
+        std::vector<char> bad = good;
+        bad[8 + 8 + 8 + 4] ^= 0x01; // the first dimension: 1,500 → 1,501
+        putFileBytes(cached, bad);
+        CHECK(readIdxFileCached(source, cache).data == images.data);
+        CHECK(fileBytes(cached) == good);
+    }
+    SECTION("a cache folder that cannot be made (a file has its name)")
+    {
+        const std::string blocked = dir.file("blocked");
+        putFileBytes(blocked, {'x'});
+        CHECK(readIdxFileCached(source, blocked).data == images.data);
+        CHECK(fs::is_regular_file(blocked));
+    }
+    SECTION("no cache folder: the source alone")
+    {
+        CHECK(readIdxFileCached(source, "").data == images.data);
+    }
+}
+
+TEST_CASE("a small gzip'd file (the labels) is not cached; LX_CACHE_DIR names the folder, empty turns it off", "[idx]")
+{
+    namespace fs = std::filesystem;
+    TempDir dir;
+    const Dataset d = test::syntheticDataset(37);
+    const std::string images = test::writeDataset(d, dir.path().string(), "small", true);
+    const std::string cache = dir.file("cache");
+    CHECK(readIdxFileCached(images, cache).data == d.pixels);
+    CHECK_FALSE(fs::exists(cache));
+
+    const char* before = std::getenv("LX_CACHE_DIR");
+    const std::string saved = before ? before : "";
+    ::setenv("LX_CACHE_DIR", cache.c_str(), 1);
+    CHECK(inflatedCacheDirectory() == cache);
+    ::setenv("LX_CACHE_DIR", "", 1);
+    CHECK(inflatedCacheDirectory().empty());
+    if (before)
+        ::setenv("LX_CACHE_DIR", saved.c_str(), 1);
+    else
+        ::unsetenv("LX_CACHE_DIR");
 }

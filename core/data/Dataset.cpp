@@ -3,6 +3,7 @@
 #include "common/BuildConfig.h"
 #include "common/Error.h"
 #include "data/Idx.h"
+#include "data/IdxCache.h"
 #include "data/Npy.h"
 
 #include <algorithm>
@@ -192,7 +193,7 @@ int Dataset::classCount() const
 
 Dataset loadIdxDataset(const std::string& imagesPath)
 {
-    IdxArray images = readIdxFile(imagesPath);
+    IdxArray images = readIdxFileCached(imagesPath, inflatedCacheDirectory());
     if (images.dims.size() != 3)
         throw Error(imagesPath + ": an images file has 3 dimensions (count, rows, columns); this one has "
                     + std::to_string(images.dims.size()));

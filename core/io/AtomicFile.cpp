@@ -130,7 +130,7 @@ void writeFileAtomically(const std::string& path, const void* data, size_t size)
     writeFileAtomically(path, std::vector<FilePart>{{data, size}});
 }
 
-void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts)
+void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts, bool flush)
 {
     if (path.empty())
         throw Error("cannot write a file with an empty name");
@@ -182,7 +182,7 @@ void writeFileAtomically(const std::string& path, const std::vector<FilePart>& p
     }
     if (::fchmod(fd, mode) != 0)
         abandon("setting permissions failed (" + reason() + ")");
-    if (::fsync(fd) != 0)
+    if (flush && ::fsync(fd) != 0)
         abandon("flushing to disk failed (" + reason() + ")");
     if (anonymous) { // now a name, beside the target
         const std::string self = "/proc/self/fd/" + std::to_string(fd);
@@ -206,6 +206,8 @@ void writeFileAtomically(const std::string& path, const std::vector<FilePart>& p
         std::remove(tmp.c_str());
         throw Error(path + ": cannot replace the file (" + why + "); nothing was written");
     }
+    if (!flush)
+        return;
     // The rename itself made durable: flush the folder's entry too (best effort).
     const int dir = ::open(folderOf(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {

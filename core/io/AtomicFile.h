@@ -25,6 +25,8 @@ struct FilePart {
     const void* data;
     size_t size;
 };
-void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts);
+// `flush` false skips the flushes to disk (fsync), for a cache that checks its own contents
+// when read: a crash may then leave it empty or damaged, never half-replaced by a name.
+void writeFileAtomically(const std::string& path, const std::vector<FilePart>& parts, bool flush = true);
 
 } // namespace lx
