@@ -2,7 +2,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
-#include "model/ScriptedModel.h"
+#include "model/RunawayCalls.h"
 
 #include <cstdio>
 #include <cstdlib>

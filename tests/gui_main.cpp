@@ -7,7 +7,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 
-#include "model/ScriptedModel.h"
+#include "model/RunawayCalls.h"
 
 #include <cstdio>
 #include <cstdlib>

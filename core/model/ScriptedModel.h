@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/LatentModel.h"
+#include "model/RunawayCalls.h"
 
 #include <atomic>
 #include <chrono>
@@ -86,11 +87,6 @@ private:
     int dim_ = 0;
     std::unique_ptr<std::once_flag> outOfRangeSaid_ = std::make_unique<std::once_flag>();
 };
-
-// How many calls into imported models were left running because they did not answer (their
-// threads cannot be stopped). A program with any must end with std::_Exit, not by returning
-// from main: static destructors would pull LibTorch from under the running interpreter.
-int runawayModelCalls();
 
 // Whether a file looks like a TorchScript archive (a zip) rather than one of our checkpoints.
 bool isTorchScriptFile(const std::string& path);
