@@ -51,6 +51,7 @@
 #include <QLabel>
 #include <QTabBar>
 #include <QMainWindow>
+#include <QInputDialog>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -441,6 +442,38 @@ TEST_CASE("the decoded grid tiles the visible area with decodes of its cell cent
     CHECK(asked.last().at(0).toRectF().width() == Approx(map->xAxis->range().size()));
     e.window.decodedGrid()->action()->setChecked(false);
     CHECK_FALSE(map->hasDecodedGrid());
+}
+
+TEST_CASE("the decoded grid is decoded off the GUI thread and shows the latest area asked for", "[gui]")
+{
+    Explorer e;
+    LatentMapView* map = e.window.map();
+    e.window.decodedGrid()->action()->setChecked(true);
+    REQUIRE(QTest::qWaitFor([&] { return map->hasDecodedGrid(); }, 5000));
+    const ExplorerState::Current now = e.window.state()->current();
+    REQUIRE(now);
+    const QRectF view = map->decodedGridPlane();
+    const int cols = 4, rows = 3;
+    // Three asks in a row, as while the view moves: the GUI thread is not held by any decode,
+    // and the grid that stays is the last one's, not an earlier one delivered late.
+    QRectF last;
+    for (double shrink : {0.9, 0.7, 0.5}) {
+        last = QRectF(view.left(), view.top(), view.width() * shrink, view.height() * shrink);
+        Q_EMIT map->decodedGridNeeded(last, cols, rows);
+        CHECK(map->decodedGridPlane() != last); // not decoded in the call
+    }
+    REQUIRE(QTest::qWaitFor([&] { return map->decodedGridPlane() == last; }, 10000));
+    QTest::qWait(300);
+    CHECK(map->decodedGridPlane() == last);
+    const std::vector<QImage> expected = now.model->decodeMany(DecodedGridController::gridCodes(*now.cloud, last, cols, rows));
+    REQUIRE(expected.size() == size_t(cols * rows));
+    const QImage mosaic = map->decodedGridMosaic();
+    const int side = expected.front().width();
+    REQUIRE(mosaic.size() == QSize(cols * side, rows * side));
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            CHECK(mosaic.copy(c * side, r * side, side, side)
+                  == expected[size_t(r * cols + c)].convertToFormat(QImage::Format_Grayscale8));
 }
 
 TEST_CASE("New Model creates the model the dialog describes, and remembers the choices", "[gui]")
@@ -1111,6 +1144,56 @@ TEST_CASE("replacing a model that trains asks to save it first, and a map by UMA
         return m && m->description().startsWith("lecture AE, latent 2");
     }, 60000));
     e.window.session()->stop();
+    REQUIRE(e.waitUntilIdle());
+}
+
+TEST_CASE("opening a dataset while the model trains asks only to stop it: the model and its weights stay", "[gui]")
+{
+    Explorer e;
+    TrainingSession* session = e.window.session();
+    QAction* open = e.window.models()->openDatasetAction();
+    REQUIRE(open);
+    // File > Open Dataset…: the choice of dataset, then (training) the question, answered `button`.
+    QString asked;
+    int choices = 0;
+    auto openMnistAnswering = [&](QMessageBox::StandardButton button) {
+        asked.clear();
+        QTimer::singleShot(0, [&asked, &choices, button] {
+            auto* choice = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+            if (!choice)
+                return; // then nothing is asked, and the checks below fail
+            ++choices;
+            choice->setTextValue(QStringLiteral("mnist"));
+            QTimer::singleShot(0, [&asked, button] {
+                if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                    asked = box->text();
+                    box->button(button)->click();
+                }
+            });
+            choice->accept();
+        });
+        open->trigger();
+    };
+    session->train(200);
+    REQUIRE(QTest::qWaitFor([&] { return session->isTraining(); }, 20000));
+    const ModelSnapshotPtr before = session->snapshot();
+    openMnistAnswering(QMessageBox::Cancel);
+    INFO(asked.toStdString());
+    CHECK(asked.contains("Stop it and open mnist"));
+    CHECK(asked.contains("keeps what it has learnt"));
+    CHECK_FALSE(asked.contains("takes its place"));
+    CHECK(session->isTraining()); // Cancel: nothing stopped
+    openMnistAnswering(QMessageBox::Yes); // "Stop and Open"
+    CHECK_FALSE(asked.isEmpty());
+    REQUIRE(e.waitUntilIdle());
+    CHECK_FALSE(session->isTraining());
+    const ModelSnapshotPtr after = session->snapshot();
+    REQUIRE(after);
+    CHECK(after->description() == before->description()); // the same model, not a new one
+    // Not training: the dataset opens without a question (nothing would be lost).
+    openMnistAnswering(QMessageBox::Cancel);
+    CHECK(choices == 3);
+    CHECK(asked.isEmpty());
     REQUIRE(e.waitUntilIdle());
 }
 

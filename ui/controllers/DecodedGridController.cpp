@@ -1,6 +1,7 @@
 #include "controllers/DecodedGridController.h"
 
 #include "map/LatentMapView.h"
+#include "session/BackgroundJob.h"
 #include "session/ExplorerState.h"
 
 #include <QAction>
@@ -8,7 +9,7 @@
 namespace lx::ui {
 
 DecodedGridController::DecodedGridController(ExplorerState* state, LatentMapView* map, QObject* parent)
-    : QObject(parent), state_(state), map_(map)
+    : QObject(parent), state_(state), map_(map), job_(new BackgroundJob(QStringLiteral("decoded grid"), this))
 {
     action_ = new QAction(tr("Decoded &Grid"), this);
     action_->setCheckable(true);
@@ -22,8 +23,30 @@ DecodedGridController::DecodedGridController(ExplorerState* state, LatentMapView
     connect(state_, &ExplorerState::weightsChanged, map_, &LatentMapView::requestDecodedGrid);
     connect(state_, &ExplorerState::cloudChanged, map_, &LatentMapView::requestDecodedGrid);
     connect(map_, &LatentMapView::decodedGridNeeded, this, [this](QRectF plane, int cols, int rows) {
-        if (const ExplorerState::Current now = state_->current())
-            map_->setDecodedGrid(plane, cols, rows, now.model->decodeMany(gridCodes(*now.cloud, plane, cols, rows)));
+        pending_ = Request{plane, cols, rows};
+        startPending();
+    });
+    connect(job_, &BackgroundJob::finished, this, &DecodedGridController::startPending);
+}
+
+void DecodedGridController::startPending()
+{
+    if (!pending_ || job_->isRunning())
+        return; // the running decode's end starts the latest ask
+    const ExplorerState::Current now = state_->current();
+    const Request ask = *pending_;
+    pending_.reset();
+    if (!now || !map_->isDecodedGridVisible())
+        return;
+    const quint64 generation = state_->cloudGeneration();
+    job_->start([this, now, ask, generation](BackgroundJob::Context& context) {
+        std::vector<QImage> tiles = now.model->decodeMany(gridCodes(*now.cloud, ask.plane, ask.cols, ask.rows));
+        context.deliver([this, ask, generation, tiles = std::move(tiles)] {
+            // Another map since (other codes under the same plane), or the grid turned off.
+            if (state_->cloudGeneration() != generation || !map_->isDecodedGridVisible())
+                return;
+            map_->setDecodedGrid(ask.plane, ask.cols, ask.rows, tiles);
+        });
     });
 }
 

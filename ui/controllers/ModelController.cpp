@@ -138,6 +138,26 @@ bool ModelController::stopTrainingFirst(const QString& what)
     return true;
 }
 
+bool ModelController::stopTrainingForDataset(const QString& what)
+{
+    // Other images, the same model: its weights stay (Train goes on from them), so nothing is
+    // lost and nothing needs saving; only a running training stops first.
+    if (!session_->isTraining())
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("Training Is Running"),
+                    tr("The model is training. Stop it and %1? The model keeps what it has learnt: Train goes on "
+                       "from its weights, on the new images.")
+                        .arg(what),
+                    QMessageBox::Yes | QMessageBox::Cancel, dialogParent_);
+    box.button(QMessageBox::Yes)->setText(tr("Stop and Open"));
+    box.setDefaultButton(QMessageBox::Yes);
+    connect(session_, &TrainingSession::trainingFinished, &box, [&] { box.done(QMessageBox::Yes); });
+    if (box.exec() != QMessageBox::Yes)
+        return false;
+    session_->stop();
+    return true;
+}
+
 QString ModelController::askSavePath()
 {
     // Where the model came from, but never the automatic save (the next model's overwrites it).
@@ -279,7 +299,7 @@ void ModelController::openDatasetDialog()
         return;
     if (name == file || name == folder)
         rememberFolder(name == folder ? QDir(chosen).filePath("x") : chosen);
-    if (stopTrainingFirst(tr("open %1").arg(chosen)))
+    if (stopTrainingForDataset(tr("open %1").arg(name == file || name == folder ? QFileInfo(chosen).fileName() : chosen)))
         openDataset(chosen);
 }
 

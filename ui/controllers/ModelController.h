@@ -54,6 +54,8 @@ private:
     // Before the model is replaced: while training runs, stop it; and when it is training or has
     // trained since it was last saved, save it first or not? True: go on.
     bool stopTrainingFirst(const QString& what);
+    // Before other images are opened: the model stays, so only a running training stops (asked).
+    bool stopTrainingForDataset(const QString& what);
     QString askSavePath(); // the Save Model dialog; "" if cancelled
     // "Opening …" with Cancel, shown after a second, gone when the session has answered.
     void showOpening(const QString& title, const QString& text);

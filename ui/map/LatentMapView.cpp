@@ -390,6 +390,16 @@ bool LatentMapView::hasDecodedGrid() const
     return gridVisible_ && !gridLayer_->empty();
 }
 
+QRectF LatentMapView::decodedGridPlane() const
+{
+    return gridLayer_->plane();
+}
+
+QImage LatentMapView::decodedGridMosaic() const
+{
+    return gridLayer_->mosaic();
+}
+
 void LatentMapView::requestDecodedGrid()
 {
     if (gridVisible_)

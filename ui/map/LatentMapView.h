@@ -65,6 +65,8 @@ public:
     void setDecodedGridVisible(bool visible);
     bool isDecodedGridVisible() const { return gridVisible_; }
     bool hasDecodedGrid() const; // decodes are shown (not only asked for)
+    QRectF decodedGridPlane() const; // the area the shown decodes cover
+    QImage decodedGridMosaic() const; // the shown tiles in one image, as decoded
     void setDecodedGrid(const QRectF& plane, int cols, int rows, const std::vector<QImage>& tiles);
     static std::vector<QPointF> gridCentres(const QRectF& plane, int cols, int rows);
 

@@ -245,6 +245,8 @@ public:
             }
     }
     bool empty() const { return decoded_.isNull(); }
+    QRectF plane() const { return plane_; }
+    const QImage& mosaic() const { return decoded_; } // the tiles as decoded, row 0 on top
     void invalidate() { shown_ = QImage(); } // the theme changed
 
 protected:
