@@ -292,15 +292,26 @@ void putFileBytes(const std::string& path, const std::vector<char>& bytes)
     out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
+// A gzip'd file of noise images in a folder of its own, and where its cache goes.
+struct GzipNoise {
+    TempDir dir;
+    std::string source, cache;
+    IdxArray images;
+    GzipNoise(const std::string& name, uint64_t seed)
+        : source(dir.file(name)), cache(dir.file("cache")), images(noiseImages(seed))
+    {
+        writeIdxFile(source, images, true);
+    }
+};
+
 } // namespace
 
 TEST_CASE("a large gzip'd IDX file is inflated once, then read from its cache while the file is unchanged", "[idx]")
 {
     namespace fs = std::filesystem;
-    TempDir dir;
-    const std::string source = dir.file("train-images-idx3-ubyte.gz"), cache = dir.file("cache");
-    const IdxArray images = noiseImages(1);
-    writeIdxFile(source, images, true);
+    const GzipNoise g("train-images-idx3-ubyte.gz", 1);
+    const std::string &source = g.source, &cache = g.cache;
+    const IdxArray& images = g.images;
     REQUIRE(fs::file_size(source) >= kInflateCacheMinBytes);
 
     const std::string cached = inflatedCachePath(source, cache);
@@ -328,10 +339,10 @@ TEST_CASE("a large gzip'd IDX file is inflated once, then read from its cache wh
 TEST_CASE("a damaged, truncated or unwritable inflated cache is never believed and costs nothing", "[idx]")
 {
     namespace fs = std::filesystem;
-    TempDir dir;
-    const std::string source = dir.file("images.gz"), cache = dir.file("cache");
-    const IdxArray images = noiseImages(2);
-    writeIdxFile(source, images, true);
+    const GzipNoise g("images.gz", 2);
+    const std::string &source = g.source, &cache = g.cache;
+    const IdxArray& images = g.images;
+    const TempDir& dir = g.dir;
     const std::string cached = inflatedCachePath(source, cache);
     REQUIRE(readIdxFileCached(source, cache).data == images.data);
     const std::vector<char> good = fileBytes(cached);
