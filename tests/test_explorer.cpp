@@ -51,6 +51,8 @@
 #include <QLabel>
 #include <QTabBar>
 #include <QMainWindow>
+#include <QFileDialog>
+#include <QTemporaryDir>
 #include <QInputDialog>
 #include <QMessageBox>
 #include <QProgressDialog>
@@ -1195,6 +1197,24 @@ TEST_CASE("opening a dataset while the model trains asks only to stop it: the mo
     CHECK(choices == 3);
     CHECK(asked.isEmpty());
     REQUIRE(e.waitUntilIdle());
+}
+
+TEST_CASE("Save Model starts in the folder Open Model starts in when the model has no file of its own", "[gui]")
+{
+    Explorer e;
+    QTemporaryDir folder;
+    REQUIRE(folder.isValid());
+    QSettings().setValue("export/dir", folder.path()); // the folder last used
+    QString shown;
+    QTimer::singleShot(0, [&shown] {
+        if (auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget())) {
+            shown = dialog->directory().absolutePath();
+            dialog->reject();
+        }
+    });
+    e.window.models()->saveModelAction()->trigger();
+    CHECK(shown == QDir(folder.path()).absolutePath());
+    QSettings().remove("export/dir");
 }
 
 TEST_CASE("replacing a model that has trained since it was saved asks first; a saved or untrained one goes at once",

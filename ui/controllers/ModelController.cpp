@@ -163,7 +163,7 @@ QString ModelController::askSavePath()
     // Where the model came from, but never the automatic save (the next model's overwrites it).
     QString start = session_->modelPath();
     if (start.isEmpty() || QFileInfo(start) == QFileInfo(autosavePath()))
-        start = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/model.ckpt";
+        start = QDir(startFolder()).filePath("model.ckpt"); // where Open starts (Documents, else home)
     QString path = QFileDialog::getSaveFileName(dialogParent_, tr("Save Model"), start,
                                                 tr("Latent Explorer checkpoints (*.ckpt)"));
     if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
