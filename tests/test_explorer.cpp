@@ -7,6 +7,7 @@
 #include "MainWindow.h"
 #include "QCustomPlot.h"
 #include "panels/PinsPanel.h"
+#include "session/PinsModel.h"
 #include "controllers/DecodedGridController.h"
 #include "controllers/ExportController.h"
 #include "controllers/ModelController.h"
@@ -209,6 +210,26 @@ TEST_CASE("hovering a data point shows its original image and its reconstruction
     const qint64 under = map->pointAt(p);
     CHECK(e.window.decodePanel()->dataPointText() == "Data point labelled " + e.window.state()->labelText(under));
     CHECK(e.window.state()->labelText(under).startsWith(e.window.state()->classNames()[cloud->labels[size_t(under)]]));
+}
+
+TEST_CASE("the Pins panel, empty, says how to pin; with a pin, shows only the pin", "[gui]")
+{
+    PinsModel pins;
+    PinsPanel panel;
+    QListView plain; // the same list without the hint
+    for (QListView* view : {static_cast<QListView*>(&panel), &plain}) {
+        view->setViewMode(QListView::IconMode);
+        view->setIconSize(QSize(56, 56));
+        view->setModel(&pins);
+        view->resize(240, 160);
+    }
+    plain.setToolTip(panel.toolTip());
+    CHECK(panel.grab().toImage() != plain.grab().toImage());
+    CHECK(PinsPanel::emptyHint().contains("Click the map"));
+    QImage decoded(28, 28, QImage::Format_Grayscale8);
+    decoded.fill(200);
+    pins.add({0.5f, -1.0f}, decoded);
+    CHECK(panel.grab().toImage() == plain.grab().toImage());
 }
 
 TEST_CASE("clicking the map pins that point's decode", "[gui]")
