@@ -1873,6 +1873,9 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
         DecodePanel* decode = e.window.decodePanel();
         // Compact where the tabs need the room; back to the decode over the trio at 1280×800.
         CHECK(decode->compact() == (size.height() < 700));
+        // A long code under the decode, as hovering far out shows: whole, if without its "z = ".
+        decode->showDecoded(decode->decodedTile()->image(), QStringLiteral("z = (13.99, −15.12)"));
+        CHECK(decode->decodedTile()->shownCaption().endsWith(QStringLiteral("(13.99, −15.12)")));
         // The decode at least twice the digit's 28 px (each pixel 2×2), the trio at least 1.4×.
         for (ImageTile* tile : {decode->decodedTile(), decode->originalTile(), decode->reconstructionTile(), decode->errorTile()}) {
             INFO(tile->caption().toStdString() << " (" << tile->fontMetrics().horizontalAdvance(tile->caption()) << " px) in "

@@ -110,7 +110,8 @@ void DecodePanel::resizeEvent(QResizeEvent* event)
 void DecodePanel::showDecoded(const QImage& image, const QString& caption)
 {
     decoded_->setImage(image);
-    decoded_->setCaption(caption);
+    // Narrow (the compact Decoder at 800×600): the code without its "z = ", not cut short.
+    decoded_->setCaption(caption, caption.startsWith(QStringLiteral("z = ")) ? caption.mid(4) : QString());
 }
 
 void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruction, const QString& label)

@@ -22,16 +22,27 @@ void ImageTile::setImage(const QImage& image)
     update();
 }
 
-void ImageTile::setCaption(const QString& caption)
+void ImageTile::setCaption(const QString& caption, const QString& shorter)
 {
     caption_ = caption;
+    shorter_ = shorter;
     setToolTip(caption); // the whole of it, when the tile is too narrow to show it
     update();
 }
 
+bool ImageTile::fits(const QString& text) const
+{
+    return fontMetrics().horizontalAdvance(text) * 3 <= width() * 4;
+}
+
+QString ImageTile::shownCaption() const
+{
+    return shorter_.isEmpty() || fits(caption_) ? caption_ : shorter_;
+}
+
 bool ImageTile::captionFits() const
 {
-    return fontMetrics().horizontalAdvance(caption_) * 3 <= width() * 4;
+    return fits(shownCaption());
 }
 
 int ImageTile::captionHeight() const
@@ -78,14 +89,15 @@ void ImageTile::paintEvent(QPaintEvent*)
     p.setPen(palette().color(QPalette::WindowText));
     // A caption a little too wide for a narrow tile ("reconstruction" at 800×600) is drawn in a
     // smaller type, down to three quarters, before anything is cut off.
+    const QString caption = shownCaption();
     QFont font = p.font();
-    const int full = QFontMetrics(font).horizontalAdvance(caption_);
+    const int full = QFontMetrics(font).horizontalAdvance(caption);
     if (full > width() && font.pointSizeF() > 0) {
         font.setPointSizeF(std::max(font.pointSizeF() * 0.75, font.pointSizeF() * width() / full));
         p.setFont(font);
     }
     p.drawText(QRect(0, box.bottom() + 3, width(), fontMetrics().height() + 4), Qt::AlignHCenter | Qt::AlignTop,
-               QFontMetrics(p.font()).elidedText(caption_, Qt::ElideRight, width()));
+               QFontMetrics(p.font()).elidedText(caption, Qt::ElideRight, width()));
 }
 
 } // namespace lx::ui

@@ -15,10 +15,13 @@ public:
     explicit ImageTile(const QString& caption = {}, int side = 112, QWidget* parent = nullptr);
 
     void setImage(const QImage& image);
-    void setCaption(const QString& caption);
+    // `shorter` is drawn instead when the caption does not fit (the decode's "(8.95, -0.12)"
+    // for "z = (8.95, -0.12)" in the compact Decoder at 800×600), before anything is elided.
+    void setCaption(const QString& caption, const QString& shorter = {});
     const QImage& image() const { return image_; }
     QString caption() const { return caption_; }
-    // Whether the caption is drawn whole (in a type down to three quarters of the panel's).
+    QString shownCaption() const; // the caption, or its shorter form where only that fits
+    // Whether the shown caption is drawn whole (in a type down to three quarters of the panel's).
     bool captionFits() const;
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -29,10 +32,12 @@ protected:
 
 private:
     int captionHeight() const;
+    bool fits(const QString& text) const;
 
     QImage image_;
     int imageWidth_ = 28; // the last image's (an empty tile is sized as if it held one: no jump)
     QString caption_;
+    QString shorter_;
     int side_;
 };
 
