@@ -15,7 +15,6 @@ namespace lx {
 namespace {
 
 constexpr uint8_t kUnsignedByte = 0x08;
-constexpr size_t kMaxDims = 8;
 
 [[noreturn]] void fail(const std::string& what, const std::string& problem)
 {
@@ -62,8 +61,8 @@ Header parseHeader(const uint8_t* bytes, size_t size, const std::string& what)
         fail(what, std::string("element type ") + hex + (name ? std::string(" (") + name + ")" : std::string(" (unknown)"))
                        + " is not supported; expected unsigned byte (0x08)");
     }
-    if (ndims == 0 || ndims > kMaxDims)
-        fail(what, "IDX header declares " + std::to_string(ndims) + " dimensions; expected 1 to " + std::to_string(kMaxDims));
+    if (ndims == 0 || ndims > kIdxMaxDims)
+        fail(what, "IDX header declares " + std::to_string(ndims) + " dimensions; expected 1 to " + std::to_string(kIdxMaxDims));
     Header h;
     h.headerBytes = 4 + 4 * ndims;
     if (size < h.headerBytes)
@@ -142,9 +141,9 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
         }
         return produced;
     };
-    uint8_t head[4 + 4 * kMaxDims];
+    uint8_t head[4 + 4 * kIdxMaxDims];
     size_t got = inflateInto(head, 4);
-    const size_t ndims = got == 4 ? std::min<size_t>(head[3], kMaxDims) : 0;
+    const size_t ndims = got == 4 ? std::min<size_t>(head[3], kIdxMaxDims) : 0;
     got += inflateInto(head + got, 4 * ndims);
     const Header h = parseHeader(head, got, what); // refuses a bad or absurd header here
     if (h.payloadBytes > uint64_t(size) * kDeflateMaxRatio + 4096)
@@ -164,12 +163,12 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
     return out;
 }
 
+} // namespace
+
 bool isGzip(const uint8_t* bytes, size_t size)
 {
     return size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
-
-} // namespace
 
 size_t IdxArray::elementCount() const
 {
@@ -207,7 +206,7 @@ IdxArray readIdxFile(const std::string& path)
 
 void writeIdxFile(const std::string& path, const IdxArray& array, bool gzip)
 {
-    if (array.dims.empty() || array.dims.size() > kMaxDims || array.elementCount() != array.data.size())
+    if (array.dims.empty() || array.dims.size() > kIdxMaxDims || array.elementCount() != array.data.size())
         throw Error(path + ": cannot write an IDX array whose dimensions do not match its data");
     std::vector<uint8_t> bytes = {0, 0, kUnsignedByte, uint8_t(array.dims.size())};
     for (uint32_t d : array.dims)

@@ -18,6 +18,11 @@ struct IdxArray {
 // Upper bound on one array's payload, far above Fashion-MNIST's 47 MB; a header that claims
 // more is refused before anything is allocated.
 constexpr uint64_t kIdxMaxPayloadBytes = uint64_t(1) << 31;
+// Dimensions an array may have (1 to this).
+constexpr size_t kIdxMaxDims = 8;
+
+// Whether bytes start as gzip does (its magic), whatever the file's name.
+bool isGzip(const uint8_t* bytes, size_t size);
 
 // Parses an IDX array from memory. `what` names the source in error messages.
 // Throws lx::Error on any inconsistency; never reads past `size`.

@@ -23,7 +23,6 @@ namespace {
 // machine's own byte order: a cache is only ever read where it was written (another
 // machine's reads as damaged and is replaced).
 constexpr char kMagic[8] = {'L', 'X', 'I', 'D', 'X', 'U', '1', '\n'};
-constexpr uint32_t kMaxDims = 8;
 
 struct SourceStamp {
     uint64_t size = 0;
@@ -41,8 +40,8 @@ std::optional<SourceStamp> stampOf(const std::string& path)
 bool startsLikeGzip(const std::string& path)
 {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-    unsigned char magic[2] = {0, 0};
-    return f && std::fread(magic, 1, 2, f.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    uint8_t magic[2] = {0, 0};
+    return f && isGzip(magic, std::fread(magic, 1, 2, f.get()));
 }
 
 template <typename T>
@@ -71,7 +70,7 @@ std::optional<IdxArray> readCache(const std::string& cachePath, const SourceStam
     uint32_t ndims = 0;
     if (std::fread(magic, 1, sizeof magic, f.get()) != sizeof magic || std::memcmp(magic, kMagic, sizeof magic) != 0
         || !readValue(f.get(), stamp.size) || !readValue(f.get(), stamp.mtimeNs) || stamp.size != source.size
-        || stamp.mtimeNs != source.mtimeNs || !readValue(f.get(), ndims) || ndims == 0 || ndims > kMaxDims)
+        || stamp.mtimeNs != source.mtimeNs || !readValue(f.get(), ndims) || ndims == 0 || ndims > kIdxMaxDims)
         return std::nullopt;
     IdxArray array;
     array.dims.resize(ndims);
