@@ -42,10 +42,10 @@ void DecodedGridController::startPending()
     job_->start([this, now, ask, generation](BackgroundJob::Context& context) {
         std::vector<QImage> tiles = now.model->decodeMany(gridCodes(*now.cloud, ask.plane, ask.cols, ask.rows));
         context.deliver([this, ask, generation, tiles = std::move(tiles)] {
-            // Another map since (other codes under the same plane), or the grid turned off.
-            if (state_->cloudGeneration() != generation || !map_->isDecodedGridVisible())
-                return;
-            map_->setDecodedGrid(ask.plane, ask.cols, ask.rows, tiles);
+            // Not for another map since (other codes under the same plane); the map itself
+            // ignores a grid that comes once it is turned off.
+            if (state_->cloudGeneration() == generation)
+                map_->setDecodedGrid(ask.plane, ask.cols, ask.rows, tiles);
         });
     });
 }
