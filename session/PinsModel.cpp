@@ -6,14 +6,15 @@
 
 namespace lx {
 
-QString codeText(const std::vector<float>& z)
+QString codeText(const std::vector<float>& z, bool named)
 {
     QStringList parts;
     for (size_t i = 0; i < std::min<size_t>(z.size(), 4); ++i)
         parts << QString::number(z[i], 'f', 2);
     if (z.size() > 4)
         parts << QStringLiteral("…");
-    return QStringLiteral("z = (%1)").arg(parts.join(", "));
+    const QString values = QStringLiteral("(%1)").arg(parts.join(", "));
+    return named ? QStringLiteral("z = ") + values : values;
 }
 
 int PinsModel::rowCount(const QModelIndex& parent) const

@@ -31,7 +31,8 @@ private:
     std::vector<QImage> images_;
 };
 
-// "z = (0.12, −1.30, …)": a code in a line (the first four values).
-QString codeText(const std::vector<float>& z);
+// "z = (0.12, −1.30, …)": a code in a line (the first four values); without its "z = " where
+// room is short.
+QString codeText(const std::vector<float>& z, bool named = true);
 
 } // namespace lx

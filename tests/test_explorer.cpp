@@ -185,9 +185,16 @@ TEST_CASE("hovering the map shows the decoder's image of exactly that latent poi
     REQUIRE_FALSE(shown.isNull());
     const QPointF plane = map->planeAt(p);
     const ModelSnapshotPtr model = e.window.session()->snapshot();
-    const QImage expected = model->decode(map->cloud()->projection.unproject(plane.x(), plane.y()));
+    const std::vector<float> z = map->cloud()->projection.unproject(plane.x(), plane.y());
+    const QImage expected = model->decode(z);
     CHECK(shown == expected);
     CHECK(shown.size() == QSize(28, 28));
+    // Its code under it; where the tile is too narrow, the code without its "z = ".
+    ImageTile* tile = e.window.decodePanel()->decodedTile();
+    CHECK(tile->caption() == codeText(z));
+    CHECK(codeText(z, false) == codeText(z).mid(4));
+    tile->resize(40, tile->height());
+    CHECK(tile->shownCaption() == codeText(z, false));
     // Another point decodes to another image.
     QTest::mouseMove(map, p + QPoint(-150, 90));
     CHECK(e.window.decodePanel()->decodedTile()->image() != expected);
@@ -1874,7 +1881,8 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
         // Compact where the tabs need the room; back to the decode over the trio at 1280×800.
         CHECK(decode->compact() == (size.height() < 700));
         // A long code under the decode, as hovering far out shows: whole, if without its "z = ".
-        decode->showDecoded(decode->decodedTile()->image(), QStringLiteral("z = (13.99, −15.12)"));
+        decode->showDecoded(decode->decodedTile()->image(), QStringLiteral("z = (13.99, −15.12)"),
+                            QStringLiteral("(13.99, −15.12)"));
         CHECK(decode->decodedTile()->shownCaption().endsWith(QStringLiteral("(13.99, −15.12)")));
         // The decode at least twice the digit's 28 px (each pixel 2×2), the trio at least 1.4×.
         for (ImageTile* tile : {decode->decodedTile(), decode->originalTile(), decode->reconstructionTile(), decode->errorTile()}) {

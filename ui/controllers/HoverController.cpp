@@ -82,7 +82,7 @@ void HoverController::hover(QPointF plane, qint64 point, bool mark)
     const std::vector<float> z = now.cloud->projection.unproject(plane.x(), plane.y());
     const QImage original = point >= 0 ? state_->datasetImage(point) : QImage();
     if (original.isNull()) {
-        panel_->showDecoded(now.model->decode(z), codeText(z));
+        panel_->showDecoded(now.model->decode(z), codeText(z), codeText(z, false));
         panel_->clearDataPoint();
         clearMarks();
         return;
@@ -95,7 +95,7 @@ void HoverController::hover(QPointF plane, qint64 point, bool mark)
     const std::vector<QImage> decoded = now.model->decodeMany(both);
     if (decoded.size() != 2)
         return;
-    panel_->showDecoded(decoded[0], codeText(z));
+    panel_->showDecoded(decoded[0], codeText(z), codeText(z, false));
     panel_->showDataPoint(original, decoded[1], state_->labelText(point));
     if (!mark) // a refresh while the pointer is elsewhere: the panel only
         return;

@@ -107,11 +107,10 @@ void DecodePanel::resizeEvent(QResizeEvent* event)
         arrange(false);
 }
 
-void DecodePanel::showDecoded(const QImage& image, const QString& caption)
+void DecodePanel::showDecoded(const QImage& image, const QString& caption, const QString& shorter)
 {
     decoded_->setImage(image);
-    // Narrow (the compact Decoder at 800×600): the code without its "z = ", not cut short.
-    decoded_->setCaption(caption, caption.startsWith(QStringLiteral("z = ")) ? caption.mid(4) : QString());
+    decoded_->setCaption(caption, shorter);
 }
 
 void DecodePanel::showDataPoint(const QImage& original, const QImage& reconstruction, const QString& label)

@@ -19,7 +19,8 @@ class DecodePanel : public QWidget {
 public:
     explicit DecodePanel(QWidget* parent = nullptr);
 
-    void showDecoded(const QImage& image, const QString& caption);
+    // `shorter` is shown where the caption does not fit (the compact Decoder at 800×600).
+    void showDecoded(const QImage& image, const QString& caption, const QString& shorter = {});
     void showDataPoint(const QImage& original, const QImage& reconstruction, const QString& label);
     void clearDataPoint();
     void clear(); // as at the start: nothing hovered yet
