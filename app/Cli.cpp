@@ -100,6 +100,14 @@ long long wholeNumber(const QCommandLineParser& p, const char* name, long long l
     return v;
 }
 
+bool yesNo(const QCommandLineParser& p, const char* name)
+{
+    const std::string v = text(p, name);
+    if (v != "yes" && v != "no")
+        throw UsageError(std::string("--") + name + " must be yes or no, not '" + v + "'");
+    return v == "yes";
+}
+
 double number(const QCommandLineParser& p, const char* name, double lo, double hi)
 {
     bool ok = false;
@@ -153,8 +161,8 @@ void addTrainOptions(QCommandLineParser& p)
                     "sigma", ""));
     p.addOption(opt("shift",
                     "Augmentation: each training image moved by up to this many pixels at random before the model "
-                    "sees it, the untouched image its target (0: none; a UMAP model's default: 2, with --rotate 15, "
-                    "--scale 0.15 and --decoder-finish 0.3; on fashion 0, 0, 0: clothes are photographed upright).",
+                    "sees it, the untouched image its target (0: none; a UMAP model's default: 1, with --rotate 0, "
+                    "--scale 0 and --decoder-finish 0.3; on fashion 0: clothes are photographed upright).",
                     "pixels", ""));
     p.addOption(opt("rotate", "Augmentation: each training image turned by up to this many degrees at random (0: none).",
                     "degrees", ""));
@@ -164,9 +172,14 @@ void addTrainOptions(QCommandLineParser& p)
                     "The last fraction of the run trains the decoder alone on the clean images' codes, the encoder "
                     "and the map held still (0: none).",
                     "fraction", ""));
-    p.addOption(opt("umap-weight", "UMAP model: the weight of the pull towards the layout.", "w", "0.1"));
+    p.addOption(opt("umap-weight",
+                    "UMAP model: the weight of the pull towards the layout (default: 0.001; on fashion 0.1).", "w", ""));
     p.addOption(opt("umap-neighbours", "UMAP model: the neighbours k of each image in UMAP's graph.", "k", "15"));
     p.addOption(opt("umap-min-dist", "UMAP model: how tightly the layout packs neighbours, in (0, 1].", "d", "0.1"));
+    p.addOption(opt("umap-deskew",
+                    "UMAP model: yes to find the layout's neighbours among the training images with their slant undone "
+                    "(the default on handwriting; no on fashion), no to use them as they are.",
+                    "yes|no", ""));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
     p.addOption(opt("patience",
@@ -225,9 +238,12 @@ int runTrain(const QCommandLineParser& p)
         spec.scaleAugment = number(p, "scale", 0, 0.5);
     if (p.isSet("decoder-finish"))
         spec.decoderFinish = number(p, "decoder-finish", 0, 0.9);
-    spec.umapWeight = number(p, "umap-weight", 0, 1000);
+    if (p.isSet("umap-weight"))
+        spec.umapWeight = number(p, "umap-weight", 0, 1000);
     spec.umapNeighbours = int(wholeNumber(p, "umap-neighbours", 2, 200));
     spec.umapMinDist = number(p, "umap-min-dist", 1e-9, 1);
+    if (p.isSet("umap-deskew"))
+        spec.umapDeskew = yesNo(p, "umap-deskew");
     typed([&] {
         lx::checkSpec(spec);
         return 0;
@@ -239,10 +255,7 @@ int runTrain(const QCommandLineParser& p)
     config.timeLimitSeconds = number(p, "seconds", 0, 1e9);
     config.patience = int(wholeNumber(p, "patience", 0, 100000));
     if (p.isSet("keep-best")) {
-        const std::string keep = text(p, "keep-best");
-        if (keep != "yes" && keep != "no")
-            throw UsageError("--keep-best must be yes or no, not '" + keep + "'");
-        config.keepBest = keep == "yes";
+        config.keepBest = yesNo(p, "keep-best");
     } else {
         config.keepBest = config.timeLimitSeconds > 0 || config.patience > 0;
     }
@@ -470,12 +483,20 @@ void printPlan(const lx::ModelSpec& spec)
                               .arg(spec.umapWeight)
                               .arg(spec.umapNeighbours)
                               .arg(spec.umapMinDist));
-    if (spec.augments())
-        printLine(stdout, QStringLiteral("trained on images moved by up to %1 pixels, turned by up to %2° and scaled by "
-                                         "up to ±%3% at random")
-                              .arg(spec.shiftAugment)
-                              .arg(spec.rotateAugment)
-                              .arg(100 * spec.scaleAugment));
+    if (spec.isUmap() && spec.umapDeskew)
+        printLine(stdout, QStringLiteral("its layout's neighbours found among the training images with their slant undone"));
+    if (spec.augments()) {
+        QStringList moves;
+        if (spec.shiftAugment > 0)
+            moves << QStringLiteral("moved by up to %1 pixel%2").arg(spec.shiftAugment).arg(spec.shiftAugment > 1 ? "s" : "");
+        if (spec.rotateAugment > 0)
+            moves << QStringLiteral("turned by up to %1°").arg(spec.rotateAugment);
+        if (spec.scaleAugment > 0)
+            moves << QStringLiteral("scaled by up to ±%1%").arg(100 * spec.scaleAugment);
+        const QString last = moves.takeLast();
+        printLine(stdout, QStringLiteral("trained on images %1 at random")
+                              .arg(moves.isEmpty() ? last : moves.join(", ") + " and " + last));
+    }
     if (spec.decoderFinish > 0)
         printLine(stdout, QStringLiteral("each run's last %1% trained the decoder alone on the clean images' codes")
                               .arg(100 * spec.decoderFinish));

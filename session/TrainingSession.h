@@ -32,12 +32,15 @@ struct TrainingRequest {
     quint64 seed = 0;
 
     // What a first launch trains (and New Model offers first): the model with the clearest map
-    // in its first minute, the UMAP-regularised `conv` (README, "Which model first").
-    static TrainingRequest firstLaunch()
+    // in its first minute, the UMAP-regularised `conv` (README, "Which model first"), with the
+    // preset's noise and weight for `dataset` (a name or path; none: handwriting).
+    static TrainingRequest firstLaunch(const std::string& dataset = {})
     {
         TrainingRequest r;
         r.kind = ModelKind::Umap;
-        r.inputNoise = presetSpec("conv", 2, ModelKind::Umap).inputNoise;
+        const ModelSpec preset = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, dataset);
+        r.inputNoise = preset.inputNoise;
+        r.umapWeight = preset.umapWeight;
         return r;
     }
 };

@@ -154,17 +154,27 @@ TEST_CASE("the CLI's default model is the window's first: a UMAP-regularised con
     const Run inspect = cli({"inspect", "--model", model});
     CHECK(inspect.out.contains("architecture: conv (umap, latent 2"));
     CHECK(inspect.out.contains("UMAP-regularised"));
-    CHECK(inspect.out.contains("weight 0.1, 15 neighbours, min_dist 0.1"));
-    // Digits are moved, turned and scaled, not made noisy (the noise on top cost both figures).
+    CHECK(inspect.out.contains("weight 0.001, 15 neighbours, min_dist 0.1"));
+    // Digits are moved by a pixel, not made noisy, turned or scaled (each cost MSE).
     CHECK_FALSE(inspect.out.contains("trained denoising"));
-    CHECK(inspect.out.contains("moved by up to 2 pixels, turned by up to 15° and scaled by up to ±15%"));
+    CHECK(inspect.out.contains("trained on images moved by up to 1 pixel at random"));
+    CHECK_FALSE(inspect.out.contains("turned"));
     CHECK(inspect.out.contains("last 30% trained the decoder alone"));
+    CHECK(inspect.out.contains("slant undone"));
+    // --umap-deskew no: the layout from the images as they are, and inspect says nothing of it.
+    const QString asTheyAre = QString::fromStdString(dir.file("as-they-are.ckpt"));
+    REQUIRE(cli({"train", "--data", data, "--epochs", "1", "--batch", "32", "--umap-deskew", "no", "--out", asTheyAre}).exitCode
+            == 0);
+    const Run inspectAsTheyAre = cli({"inspect", "--model", asTheyAre});
+    CHECK(inspectAsTheyAre.out.contains("UMAP-regularised"));
+    CHECK_FALSE(inspectAsTheyAre.out.contains("slant undone"));
     // A wider code: a plain autoencoder, as before; a UMAP model of one is refused.
     const QString wide = QString::fromStdString(dir.file("wide.ckpt"));
     REQUIRE(cli({"train", "--data", data, "--latent", "4", "--arch", "mlp", "--epochs", "1", "--out", wide}).exitCode == 0);
     CHECK(cli({"inspect", "--model", wide}).out.contains("(ae, latent 4"));
     for (const QStringList& args : {QStringList{"--model", "umap", "--latent", "4"}, QStringList{"--umap-neighbours", "1"},
-                                    QStringList{"--umap-min-dist", "2"}, QStringList{"--umap-weight", "-1"}}) {
+                                    QStringList{"--umap-min-dist", "2"}, QStringList{"--umap-weight", "-1"},
+                                    QStringList{"--umap-deskew", "maybe"}}) {
         const Run bad = cli(QStringList{"train", "--data", data, "--out", QString::fromStdString(dir.file("bad.ckpt"))} + args);
         INFO(args.join(' ').toStdString() << ": " << bad.err.toStdString());
         CHECK(bad.exitCode != 0);

@@ -555,16 +555,27 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     CHECK(e.window.session()->lastRequest().batchSize == 16);
     QSettings().remove("newModel");
 
-    // Choosing a type brings its input noise for the dataset: a UMAP model on photographs
-    // learns on noisy copies, on digits on moved ones.
-    for (const auto& [dataset, expected] : {std::pair<QString, double>{"fashion", 0.3}, {"mnist", 0.0}}) {
-        INFO(dataset.toStdString());
+    // Choosing a type brings its input noise and pull for the dataset: a UMAP model on
+    // photographs learns on noisy copies pulled at 0.1, on digits on moved ones pulled at 0.001.
+    struct Expected {
+        QString dataset;
+        double noise, weight;
+    };
+    for (const Expected& expected : {Expected{"fashion", 0.3, 0.1}, Expected{"mnist", 0.0, 0.001}}) {
+        INFO(expected.dataset.toStdString());
         NewModelDialog chooser(&e.window);
-        chooser.setDataset(dataset);
+        chooser.setDataset(expected.dataset);
         auto* type = chooser.findChild<QComboBox*>("kind");
+        auto* weight = chooser.findChild<QDoubleSpinBox*>("umapWeight");
+        REQUIRE(weight);
+        weight->setValue(0.5);
         type->setCurrentIndex(type->findData("umap"));
         Q_EMIT type->activated(type->currentIndex());
-        CHECK(chooser.request().inputNoise == Approx(expected));
+        CHECK(chooser.request().inputNoise == Approx(expected.noise));
+        CHECK(chooser.request().umapWeight == Approx(expected.weight));
+        // A step up from the weight is a tenth of it, not a jump past it.
+        weight->stepBy(1);
+        CHECK(weight->value() == Approx(expected.weight * 1.1));
     }
 }
 

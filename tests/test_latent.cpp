@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include "data/Deskew.h"
 #include "data/DrawingPreprocess.h"
 #include "latent/Interpolation.h"
 #include "common/Error.h"
@@ -59,6 +60,82 @@ TEST_CASE("an empty drawing gives a black image", "[latent][draw]")
     CHECK(std::all_of(out.begin(), out.end(), [](uint8_t v) { return v == 0; }));
     double x, y;
     CHECK_FALSE(centreOfMass(out.data(), 28, 28, x, y));
+}
+
+namespace {
+
+// The ink's slant (column against row: covariance over the rows' variance) and its centre of mass.
+void inkMoments(const std::vector<uint8_t>& image, double& slant, double& row, double& col)
+{
+    double mass = 0, sr = 0, sc = 0;
+    for (int r = 0; r < 28; ++r)
+        for (int c = 0; c < 28; ++c) {
+            mass += image[size_t(r * 28 + c)];
+            sr += r * double(image[size_t(r * 28 + c)]);
+            sc += c * double(image[size_t(r * 28 + c)]);
+        }
+    row = sr / mass;
+    col = sc / mass;
+    double var = 0, cov = 0;
+    for (int r = 0; r < 28; ++r)
+        for (int c = 0; c < 28; ++c) {
+            var += (r - row) * (r - row) * image[size_t(r * 28 + c)];
+            cov += (r - row) * (c - col) * image[size_t(r * 28 + c)];
+        }
+    slant = cov / var;
+}
+
+// A stroke 3 px wide from row 4 to row 23, leaning by `lean` columns a row, centred at column `at`.
+std::vector<uint8_t> stroke(double lean, double at)
+{
+    std::vector<uint8_t> image(28 * 28, 0);
+    for (int r = 4; r <= 23; ++r)
+        for (int c = 0; c < 28; ++c)
+            if (std::abs(c - (at + lean * (r - 13.5))) <= 1.0)
+                image[size_t(r * 28 + c)] = 255;
+    return image;
+}
+
+} // namespace
+
+TEST_CASE("deskewing stands a leaning stroke upright at the centre and leaves an upright centred one as it is",
+          "[latent][draw]")
+{
+    double slant, row, col;
+    const std::vector<uint8_t> leaning = stroke(0.4, 10.0);
+    inkMoments(leaning, slant, row, col);
+    REQUIRE(slant == Approx(0.4).margin(0.05));
+    REQUIRE(col < 11);
+    const std::vector<uint8_t> straight = deskewedImage(leaning.data(), 28, 28);
+    inkMoments(straight, slant, row, col);
+    CHECK(std::abs(slant) < 0.03);
+    CHECK(row == Approx(13.5).margin(0.2));
+    CHECK(col == Approx(13.5).margin(0.2));
+    // Every inked row's ink sits within a pixel of the centre column.
+    for (int r = 5; r <= 22; ++r) {
+        double mass = 0, sum = 0;
+        for (int c = 0; c < 28; ++c) {
+            mass += straight[size_t(r * 28 + c)];
+            sum += c * double(straight[size_t(r * 28 + c)]);
+        }
+        INFO("row " << r);
+        REQUIRE(mass > 0);
+        CHECK(std::abs(sum / mass - 13.5) < 1.0);
+    }
+    // Upright and centred already: the same image, pixel for pixel.
+    std::vector<uint8_t> upright(28 * 28, 0);
+    for (int r = 4; r <= 23; ++r)
+        for (int c = 12; c <= 15; ++c)
+            upright[size_t(r * 28 + c)] = 200;
+    CHECK(deskewedImage(upright.data(), 28, 28) == upright);
+    // Black stays black; a batch is each image on its own.
+    const std::vector<uint8_t> black(28 * 28, 0);
+    CHECK(deskewedImage(black.data(), 28, 28) == black);
+    std::vector<uint8_t> both = leaning;
+    both.insert(both.end(), black.begin(), black.end());
+    std::vector<uint8_t> expected = straight;
+    expected.insert(expected.end(), black.begin(), black.end());
+    CHECK(deskewedImages(both.data(), 2, 28, 28) == expected);
 }
 
 TEST_CASE("linear and spherical interpolation start at A, end at B and differ in between", "[latent]")

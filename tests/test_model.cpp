@@ -142,26 +142,51 @@ TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, re
           "[model]")
 {
     ModelSpec spec = presetSpec("conv", 2, ModelKind::Umap); // the first launch's model has them all
-    CHECK(spec.shiftAugment == 2);
-    CHECK(spec.rotateAugment == 15);
-    CHECK(spec.scaleAugment == 0.15);
+    CHECK(spec.shiftAugment == 1);
+    CHECK(spec.rotateAugment == 0);
+    CHECK(spec.scaleAugment == 0);
+    CHECK(spec.umapWeight == 0.001);
     CHECK(spec.decoderFinish == 0.3);
     CHECK(spec.inputNoise == 0); // moved copies, not noisy ones (noise on top cost 5-NN and MSE)
+    CHECK(spec.umapDeskew); // its layout from the digits with their slant undone
     for (const std::string& arch : presetNames()) { // plain autoencoders train as the lecture's
         const ModelSpec plain = presetSpec(arch, 2);
         CHECK(plain.rotateAugment + plain.scaleAugment + plain.shiftAugment + plain.decoderFinish == 0);
     }
     // Upright photographs (fashion, by name or path) are not moved, turned or scaled but made
-    // noisy; the finish stays. Digits and unknown folders are moved, turned and scaled.
+    // noisy, and laid out as they are; the finish stays. Digits and unknown folders are moved
+    // by a pixel and laid out deskewed.
     for (const std::string fashion : {"fashion", "/usr/share/dataset-fashion-mnist/train", "Fashion-MNIST"}) {
         INFO(fashion);
         const ModelSpec clothes = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, fashion);
         CHECK(clothes.rotateAugment + clothes.scaleAugment + clothes.shiftAugment == 0);
         CHECK(clothes.inputNoise == 0.3);
         CHECK(clothes.decoderFinish == 0.3);
+        CHECK_FALSE(clothes.umapDeskew);
+        CHECK(clothes.umapWeight == 0.1);
     }
-    for (const std::string other : {"mnist", "/home/me/my-digits"})
-        CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).rotateAugment == 15);
+    for (const std::string other : {"mnist", "/home/me/my-digits"}) {
+        CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).shiftAugment == 1);
+        CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).umapDeskew);
+    }
+    // The deskewing round-trips both ways; a file from before it has none; a value that is
+    // not a truth value is refused.
+    for (const bool deskew : {false, true}) {
+        ModelSpec umap = spec;
+        umap.umapDeskew = deskew;
+        CHECK(specFromJson(specToJson(umap)).umapDeskew == deskew);
+        CHECK(specFromJson(specToJson(umap)) == umap);
+    }
+    {
+        QJsonObject json = specToJson(spec);
+        QJsonObject u = json["umap"].toObject();
+        u.remove("deskew");
+        json["umap"] = u;
+        CHECK_FALSE(specFromJson(json).umapDeskew);
+        u["deskew"] = "yes";
+        json["umap"] = u;
+        CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("umap.deskew"));
+    }
     spec.rotateAugment = 7.5;
     spec.scaleAugment = 0.05;
     spec.decoderFinish = 0.25;

@@ -2,8 +2,10 @@
 
 #include "common/Error.h"
 #include "common/SystemInfo.h"
+#include "data/Deskew.h"
 #include "io/Checkpoint.h"
 #include "latent/Evaluation.h"
+#include "latent/Umap.h"
 #include "train/AdamStep.h"
 #include "train/Trainer.h"
 
@@ -486,7 +488,9 @@ TEST_CASE("a UMAP-regularised model keeps apart the clusters that a plain 2-D au
     // epochs, lays some of them over each other, the UMAP model's codes keep them apart.
     const DatasetSplits data = test::syntheticSplits(600, 200);
     auto trained = [&](ModelKind kind) {
-        TrainingRun run = TrainingRun::create(presetSpec("mlp", 2, kind), 2e-3, 1);
+        ModelSpec spec = presetSpec("mlp", 2, kind);
+        spec.umapDeskew = false; // their class is where their block is, and deskewing centres the ink
+        TrainingRun run = TrainingRun::create(spec, 2e-3, 1);
         TrainConfig config;
         config.epochs = 6;
         config.batchSize = 32;
@@ -518,6 +522,38 @@ TEST_CASE("a UMAP-regularised model keeps apart the clusters that a plain 2-D au
     // Its loss is its reconstruction: comparable with the plain model's, and it still decodes.
     CHECK(regularised.history.back().valLoss == Approx(regularised.history.back().valRecon));
     CHECK(regularised.history.back().valLoss < 1.5 * plain.history.back().valLoss);
+}
+
+TEST_CASE("a UMAP model of handwriting lays out its images with their slant undone; told not to, as they are",
+          "[train][umap]")
+{
+    const DatasetSplits data = test::syntheticSplits(120, 20);
+    ModelSpec spec = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, "mnist");
+    REQUIRE(spec.umapDeskew);
+    UmapOptions options;
+    options.neighbours = spec.umapNeighbours;
+    options.minDist = spec.umapMinDist;
+    options.seed = 1;
+    const int dim = data.train.rows * data.train.cols;
+    const std::vector<uint8_t> deskewed = deskewedImages(data.train.pixels.data(), data.train.count, data.train.rows,
+                                                         data.train.cols);
+    REQUIRE(deskewed != data.train.pixels);
+    std::vector<std::string> said;
+    const std::vector<float> layout = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double) {
+        said.push_back(what);
+    });
+    CHECK(layout == umapOfImages(deskewed.data(), data.train.count, dim, options, {}, nullptr));
+    REQUIRE_FALSE(said.empty());
+    CHECK_THAT(said.front(), Catch::Contains("slant undone"));
+    spec.umapDeskew = false;
+    said.clear();
+    const std::vector<float> asTheyAre = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double) {
+        said.push_back(what);
+    });
+    CHECK(asTheyAre == umapOfImages(data.train.pixels.data(), data.train.count, dim, options, {}, nullptr));
+    CHECK(asTheyAre != layout);
+    REQUIRE_FALSE(said.empty());
+    CHECK_FALSE(Catch::Contains("slant").match(said.front()));
 }
 
 TEST_CASE("a stop while a UMAP model's layout is made ends the run before its first step", "[train][umap]")

@@ -4,6 +4,7 @@
 
 #include "common/Error.h"
 #include "common/SystemInfo.h"
+#include "data/Deskew.h"
 #include "io/Crc32.h"
 #include "latent/Evaluation.h"
 #include "latent/Umap.h"
@@ -199,8 +200,15 @@ std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& tr
     options.neighbours = spec.umapNeighbours;
     options.minDist = spec.umapMinDist;
     options.seed = 1; // the layout depends on the data alone, so a resumed run finds the same one
-    const std::string what = "Laying out the " + groupedThousands(train.count) + " training images by UMAP";
-    return umapOfImages(train.pixels.data(), train.count, train.rows * train.cols, options, [&](double f) {
+    const std::string what = "Laying out the " + groupedThousands(train.count) + " training images by UMAP"
+                             + (spec.umapDeskew ? ", their slant undone" : "");
+    std::vector<uint8_t> deskewed;
+    const uint8_t* pixels = train.pixels.data();
+    if (spec.umapDeskew) {
+        deskewed = deskewedImages(pixels, train.count, train.rows, train.cols);
+        pixels = deskewed.data();
+    }
+    return umapOfImages(pixels, train.count, train.rows * train.cols, options, [&](double f) {
         if (progress)
             progress(what, f);
     }, cancel);

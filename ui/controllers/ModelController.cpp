@@ -190,7 +190,7 @@ void ModelController::startFromSettings()
 void ModelController::startDefaultTraining(const QString& dataset, int epochs)
 {
     openDataset(dataset);
-    session_->newModel(TrainingRequest::firstLaunch());
+    session_->newModel(TrainingRequest::firstLaunch(dataset.toStdString()));
     session_->train(epochs);
 }
 

@@ -108,8 +108,9 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     umapWeight_ = new QDoubleSpinBox(this);
     umapWeight_->setObjectName("umapWeight");
     umapWeight_->setRange(0, 1000);
-    umapWeight_->setDecimals(3);
-    umapWeight_->setSingleStep(0.05);
+    umapWeight_->setDecimals(4);
+    // From the default 0.001 up to 1, a tenth of the value's own size a step.
+    umapWeight_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
     umapWeight_->setToolTip(tr("How strongly the code is pulled towards the UMAP layout of the training images, beside "
                                "the reconstruction loss (0: a plain autoencoder)"));
     learningRate_ = new QDoubleSpinBox(this);
@@ -158,12 +159,13 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     layout->addWidget(buttons);
 
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
-    // Each type comes with its own input noise for the dataset (a UMAP model on photographs
-    // learns on noisy copies).
+    // Each type comes with its own input noise and pull for the dataset (a UMAP model on
+    // photographs learns on noisy copies, pulled harder).
     connect(kind_, qOverload<int>(&QComboBox::activated), this, [this] {
-        noise_->setValue(presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString()), LossKind::Mse,
-                                    dataset_.toStdString())
-                             .inputNoise);
+        const ModelSpec preset = presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString()),
+                                            LossKind::Mse, dataset_.toStdString());
+        noise_->setValue(preset.inputNoise);
+        umapWeight_->setValue(preset.umapWeight);
     });
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());
