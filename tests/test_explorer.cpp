@@ -195,6 +195,24 @@ TEST_CASE("hovering the map shows the decoder's image of exactly that latent poi
     CHECK(codeText(z, false) == codeText(z).mid(4));
     tile->resize(40, tile->height());
     CHECK(tile->shownCaption() == codeText(z, false));
+    // At every width the whole caption is shown only where it measures within the tile in the
+    // type it is drawn in (it was judged by proportion, and cut at 800×600 where the smaller
+    // type came out wider than that). A type set in pixels is drawn as it is.
+    QFont pixels = tile->font();
+    pixels.setPixelSize(13);
+    tile->setFont(pixels);
+    const int needed = QFontMetrics(pixels).horizontalAdvance(codeText(z));
+    bool sawBoth = false;
+    for (int width = 30; width <= 240; ++width) {
+        tile->resize(width, tile->height());
+        INFO("width " << width << ", the caption needs " << needed);
+        if (tile->shownCaption() == codeText(z))
+            CHECK(needed <= width);
+        else
+            sawBoth = true;
+    }
+    CHECK(sawBoth);
+    CHECK(tile->shownCaption() == codeText(z)); // 240 px
     // Another point decodes to another image.
     QTest::mouseMove(map, p + QPoint(-150, 90));
     CHECK(e.window.decodePanel()->decodedTile()->image() != expected);

@@ -30,9 +30,22 @@ void ImageTile::setCaption(const QString& caption, const QString& shorter)
     update();
 }
 
+QFont ImageTile::captionFont(const QString& text) const
+{
+    // A caption a little too wide for a narrow tile ("reconstruction" at 800×600) is drawn in a
+    // smaller type before anything is cut off.
+    QFont f = font();
+    const int full = fontMetrics().horizontalAdvance(text);
+    if (full > width() && f.pointSizeF() > 0)
+        f.setPointSizeF(std::max(f.pointSizeF() * 0.75, f.pointSizeF() * width() / full));
+    return f;
+}
+
 bool ImageTile::fits(const QString& text) const
 {
-    return fontMetrics().horizontalAdvance(text) * 3 <= width() * 4;
+    // Measured in the type it would be drawn in: type sizes do not scale widths exactly, and a
+    // caption judged to fit by proportion was then cut ("z = (2.14, -6.…" at 800×600).
+    return QFontMetrics(captionFont(text)).horizontalAdvance(text) <= width();
 }
 
 QString ImageTile::shownCaption() const
@@ -87,15 +100,8 @@ void ImageTile::paintEvent(QPaintEvent*)
         p.drawImage(box, image_);
     }
     p.setPen(palette().color(QPalette::WindowText));
-    // A caption a little too wide for a narrow tile ("reconstruction" at 800×600) is drawn in a
-    // smaller type, down to three quarters, before anything is cut off.
     const QString caption = shownCaption();
-    QFont font = p.font();
-    const int full = QFontMetrics(font).horizontalAdvance(caption);
-    if (full > width() && font.pointSizeF() > 0) {
-        font.setPointSizeF(std::max(font.pointSizeF() * 0.75, font.pointSizeF() * width() / full));
-        p.setFont(font);
-    }
+    p.setFont(captionFont(caption));
     p.drawText(QRect(0, box.bottom() + 3, width(), fontMetrics().height() + 4), Qt::AlignHCenter | Qt::AlignTop,
                QFontMetrics(p.font()).elidedText(caption, Qt::ElideRight, width()));
 }

@@ -32,6 +32,9 @@ protected:
 
 private:
     int captionHeight() const;
+    // The type `text` is drawn in: the tile's own, or smaller (down to three quarters) where
+    // that is too wide; and whether it then fits, measured in that type.
+    QFont captionFont(const QString& text) const;
     bool fits(const QString& text) const;
 
     QImage image_;
