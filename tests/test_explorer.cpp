@@ -1922,6 +1922,20 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
         }
         // The plot's curves at least 45 px high (a 25 px strip at 800×600 before).
         CHECK(e.window.curvesPanel()->plot()->axisRect()->height() >= 45);
+        // Draw's five nearest training images, each at least its 28 px (~20 px at 800×600 before).
+        auto* draw = e.window.findChild<QDockWidget*>("drawDock");
+        REQUIRE(draw);
+        draw->raise();
+        settle();
+        int nearest = 0;
+        for (ImageTile* tile : draw->findChildren<ImageTile*>()) {
+            if (!tile->caption().isEmpty())
+                continue;
+            ++nearest;
+            INFO("a nearest image's tile, " << tile->width() << "x" << tile->height());
+            CHECK(tile->imageSide() >= 28);
+        }
+        CHECK(nearest == 5);
     }
     // With a tab closed by the user, the others still show whole.
     e.window.findChild<QDockWidget*>("drawDock")->close();

@@ -33,7 +33,8 @@ DrawPanel::DrawPanel(QWidget* parent) : QWidget(parent)
     reconstruction_ = new ImageTile(tr("reconstruction"), 64, this);
     auto* nearestRow = new QHBoxLayout;
     for (int i = 0; i < 5; ++i) {
-        nearest_.push_back(new ImageTile(QString(), 36, this));
+        // At least 28 px, a pixel a pixel, however small the panel (56 / 2 + 8: see ImageTile).
+        nearest_.push_back(new ImageTile(QString(), 56, this));
         nearestRow->addWidget(nearest_.back());
     }
 

@@ -6,7 +6,7 @@
 
 namespace lx::ui {
 
-ImageTile::ImageTile(const QString& caption, int side, QWidget* parent) : QWidget(parent), caption_(caption), side_(side)
+ImageTile::ImageTile(const QString& caption, int side, QWidget* parent) : QWidget(parent), caption_(caption), side_(side), captioned_(!caption.isEmpty())
 {
     // Takes the room its panel gives it (up to 3× its usual side; a layout decides how much)
     // and shrinks to half of it on small screens; never asks for more than its usual side.
@@ -60,7 +60,7 @@ bool ImageTile::captionFits() const
 
 int ImageTile::captionHeight() const
 {
-    return fontMetrics().height() + 6;
+    return captioned_ ? fontMetrics().height() + 6 : 0;
 }
 
 QSize ImageTile::sizeHint() const

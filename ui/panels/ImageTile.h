@@ -7,7 +7,7 @@ namespace lx::ui {
 
 // An image shown with square, unsmoothed pixels (a 28×28 digit stays crisp, every pixel the
 // same size) where the tile has room for twice its size, smoothed at full room below that,
-// with a caption underneath; it grows with its panel. Empty tiles show a dashed frame of the
+// with a caption underneath (unless made without one); it grows with its panel. Empty tiles show a dashed frame of the
 // size an image would take.
 class ImageTile : public QWidget {
     Q_OBJECT
@@ -42,6 +42,9 @@ private:
     QString caption_;
     QString shorter_;
     int side_;
+    // A tile made without a caption (Draw's nearest images) keeps no room for one: its image
+    // takes that height.
+    bool captioned_;
 };
 
 } // namespace lx::ui
