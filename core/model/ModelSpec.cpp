@@ -147,14 +147,15 @@ ModelSpec presetSpec(const std::string& arch, int latentDim, ModelKind kind, Los
         throw Error("unknown architecture '" + arch + "' (choose lecture, conv or mlp)");
     }
     // A UMAP model (bench/RESULTS.md, session 16: 60 s on mnist, 3 seeds, 2-core AVX2 machine).
-    // Handwriting: the layout made from the digits with their slant undone (data/Deskew.h),
-    // a light pull (0.001; with the other moves below, 0.0003 gave 5-NN 0.898, 0.0001 0.848,
-    // 0.01 to 0.1 MSE 0.046 to 0.0475) and copies moved by up to a pixel: 5-NN 0.924, MSE 0.0395, where the earlier default (no deskewing, weight 0.1,
-    // moved by 2 px, turned by 15° and scaled by 15 %) had 0.885 and 0.0440. With those moves,
-    // turns and scales the map separates a little more (0.927) and decodes worse (0.0421);
-    // without any, 0.9055 / 0.0395 on one seed. Upright photographs (fashion): noisy copies,
-    // the layout from the images as they are, the pull at 0.1 (180 s, one seed: 5-NN 0.711;
-    // 0.695 at 0.001). Both: the decoder's finish on the clean codes.
+    // Handwriting: the layout made from the digits with their slant undone (data/Deskew.h), a
+    // light pull (0.001; with the old moves, 0.0003 gave 5-NN 0.898, 0.0001 0.848, and 0.01 to
+    // 0.1 MSE 0.046 to 0.0475) and copies moved by up to a pixel: 5-NN 0.924, MSE 0.0395, where
+    // the earlier default (no deskewing, weight 0.1, moved by 2 px, turned by 15° and scaled by
+    // 15 %) had 0.885 and 0.0440. With those moves, turns and scales the map separates a little
+    // more (0.927) and decodes worse (0.0421); with no moves, 0.904 / 0.0396. Upright
+    // photographs (fashion): noisy copies, the layout from the images as they are, the pull at
+    // 0.1 (180 s, one seed: 5-NN 0.711; 0.695 at 0.001). Both: the decoder's finish on the
+    // clean codes.
     if (kind == ModelKind::Umap) {
         s.decoderFinish = 0.3;
         if (datasetIsUpright(dataset)) {

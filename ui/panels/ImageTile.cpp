@@ -6,7 +6,8 @@
 
 namespace lx::ui {
 
-ImageTile::ImageTile(const QString& caption, int side, QWidget* parent) : QWidget(parent), caption_(caption), side_(side), captioned_(!caption.isEmpty())
+ImageTile::ImageTile(const QString& caption, int side, QWidget* parent)
+    : QWidget(parent), caption_(caption), side_(side), captioned_(!caption.isEmpty())
 {
     // Takes the room its panel gives it (up to 3× its usual side; a layout decides how much)
     // and shrinks to half of it on small screens; never asks for more than its usual side.
