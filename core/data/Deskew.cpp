@@ -1,5 +1,7 @@
 #include "data/Deskew.h"
 
+#include "data/DrawingPreprocess.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,19 +11,12 @@ namespace {
 
 void deskewInto(const uint8_t* in, int rows, int cols, uint8_t* out)
 {
-    double mass = 0, sumR = 0, sumC = 0;
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            const double v = in[r * cols + c];
-            mass += v;
-            sumR += v * r;
-            sumC += v * c;
-        }
-    if (mass <= 0) {
+    double x, y; // pixel centres at +0.5
+    if (!centreOfMass(in, cols, rows, x, y)) {
         std::fill(out, out + size_t(rows) * size_t(cols), uint8_t(0));
         return;
     }
-    const double meanR = sumR / mass, meanC = sumC / mass;
+    const double meanR = y - 0.5, meanC = x - 0.5;
     double varR = 0, cov = 0;
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {

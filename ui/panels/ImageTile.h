@@ -7,8 +7,8 @@ namespace lx::ui {
 
 // An image shown with square, unsmoothed pixels (a 28×28 digit stays crisp, every pixel the
 // same size) where the tile has room for twice its size, smoothed at full room below that,
-// with a caption underneath (unless made without one); it grows with its panel. Empty tiles show a dashed frame of the
-// size an image would take.
+// with a caption underneath (unless made without one); it grows with its panel. Empty tiles
+// show a dashed frame of the size an image would take.
 class ImageTile : public QWidget {
     Q_OBJECT
 public:
