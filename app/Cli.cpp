@@ -173,13 +173,17 @@ void addTrainOptions(QCommandLineParser& p)
                     "and the map held still (0: none).",
                     "fraction", ""));
     p.addOption(opt("umap-weight",
-                    "UMAP model: the weight of the pull towards the layout (default: 0.001; on fashion 0.1).", "w", ""));
+                    "UMAP model: the weight of the pull towards the layout (default: 0.001; on fashion 0.03).", "w", ""));
     p.addOption(opt("umap-neighbours", "UMAP model: the neighbours k of each image in UMAP's graph.", "k", "15"));
     p.addOption(opt("umap-min-dist", "UMAP model: how tightly the layout packs neighbours, in (0, 1].", "d", "0.1"));
     p.addOption(opt("umap-deskew",
                     "UMAP model: yes to find the layout's neighbours among the training images with their slant undone "
                     "(the default on handwriting; no on fashion), no to use them as they are.",
                     "yes|no", ""));
+    p.addOption(opt("umap-gamma",
+                    "UMAP model: find the layout's neighbours among the pixel values (0..1) raised to this power, "
+                    "from 0.05 to 4; below 1, shape counts more than shade (default: 1; on fashion 0.4).",
+                    "g", ""));
     p.addOption(opt("seed", "Random seed (same seed, same machine: same model).", "N", "0"));
     p.addOption(opt("seconds", "Stop after this many seconds of training (0: no limit).", "S", "0"));
     p.addOption(opt("patience",
@@ -244,6 +248,8 @@ int runTrain(const QCommandLineParser& p)
     spec.umapMinDist = number(p, "umap-min-dist", 1e-9, 1);
     if (p.isSet("umap-deskew"))
         spec.umapDeskew = yesNo(p, "umap-deskew");
+    if (p.isSet("umap-gamma"))
+        spec.umapGamma = number(p, "umap-gamma", 0.05, 4);
     typed([&] {
         lx::checkSpec(spec);
         return 0;
@@ -485,6 +491,10 @@ void printPlan(const lx::ModelSpec& spec)
                               .arg(spec.umapMinDist));
     if (spec.isUmap() && spec.umapDeskew)
         printLine(stdout, QStringLiteral("its layout's neighbours found among the training images with their slant undone"));
+    if (spec.isUmap() && spec.umapGamma != 1.0)
+        printLine(stdout, QStringLiteral("its layout's neighbours found among the pixel values raised to the power %1 "
+                                         "(shades compressed)")
+                              .arg(spec.umapGamma));
     if (spec.augments()) {
         QStringList moves;
         if (spec.shiftAugment > 0)

@@ -168,13 +168,20 @@ TEST_CASE("the CLI's default model is the window's first: a UMAP-regularised con
     const Run inspectAsTheyAre = cli({"inspect", "--model", asTheyAre});
     CHECK(inspectAsTheyAre.out.contains("UMAP-regularised"));
     CHECK_FALSE(inspectAsTheyAre.out.contains("slant undone"));
+    CHECK_FALSE(inspect.out.contains("shades compressed")); // handwriting: the pixels' values as they are
+    // --umap-gamma: the layout's neighbours among the pixels raised to it, and inspect says so.
+    const QString gamma = QString::fromStdString(dir.file("gamma.ckpt"));
+    REQUIRE(cli({"train", "--data", data, "--epochs", "1", "--batch", "32", "--umap-gamma", "0.5", "--out", gamma}).exitCode
+            == 0);
+    CHECK(cli({"inspect", "--model", gamma}).out.contains("raised to the power 0.5 (shades compressed)"));
     // A wider code: a plain autoencoder, as before; a UMAP model of one is refused.
     const QString wide = QString::fromStdString(dir.file("wide.ckpt"));
     REQUIRE(cli({"train", "--data", data, "--latent", "4", "--arch", "mlp", "--epochs", "1", "--out", wide}).exitCode == 0);
     CHECK(cli({"inspect", "--model", wide}).out.contains("(ae, latent 4"));
     for (const QStringList& args : {QStringList{"--model", "umap", "--latent", "4"}, QStringList{"--umap-neighbours", "1"},
                                     QStringList{"--umap-min-dist", "2"}, QStringList{"--umap-weight", "-1"},
-                                    QStringList{"--umap-deskew", "maybe"}}) {
+                                    QStringList{"--umap-deskew", "maybe"}, QStringList{"--umap-gamma", "0"},
+                                    QStringList{"--umap-gamma", "bright"}}) {
         const Run bad = cli(QStringList{"train", "--data", data, "--out", QString::fromStdString(dir.file("bad.ckpt"))} + args);
         INFO(args.join(' ').toStdString() << ": " << bad.err.toStdString());
         CHECK(bad.exitCode != 0);

@@ -579,7 +579,7 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
         QString dataset;
         double noise, weight;
     };
-    for (const Expected& expected : {Expected{"fashion", 0.3, 0.1}, Expected{"mnist", 0.0, 0.001}}) {
+    for (const Expected& expected : {Expected{"fashion", 0.3, 0.03}, Expected{"mnist", 0.0, 0.001}}) {
         INFO(expected.dataset.toStdString());
         NewModelDialog chooser(&e.window);
         chooser.setDataset(expected.dataset);
@@ -591,9 +591,10 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
         Q_EMIT type->activated(type->currentIndex());
         CHECK(chooser.request().inputNoise == Approx(expected.noise));
         CHECK(chooser.request().umapWeight == Approx(expected.weight));
-        // A step up from the weight is a tenth of it, not a jump past it.
+        // A step up from the weight is at most a tenth of it, not a jump past it.
         weight->stepBy(1);
-        CHECK(weight->value() == Approx(expected.weight * 1.1));
+        CHECK(weight->value() > expected.weight);
+        CHECK(weight->value() <= Approx(expected.weight * 1.1));
     }
 }
 

@@ -770,6 +770,24 @@ TEST_CASE("UMAP of images from their bytes, reduced a chunk at a time, is UMAP o
         worst = std::max(worst, std::abs(fromBytes[i] - fromFloats[i]));
     INFO("largest difference " << worst);
     CHECK(worst < 1e-2f);
+    // With a gamma, UMAP of the values raised to it: a layout of its own.
+    // (Raised by the same vectorised power as inside: std::pow differs in the last bit here and
+    // there, which changes near-tied neighbours and so the whole layout.)
+    const torch::Tensor powered = torch::from_blob(floats.data(), {int64_t(floats.size())}, torch::kFloat32).pow(0.4);
+    const std::vector<float> gammaBytes = umapOfImages(images.pixels.data(), images.count, dim, options, {}, nullptr, 0.4);
+    const std::vector<float> gammaFloats = umap(powered.data_ptr<float>(), images.count, dim, options);
+    REQUIRE(gammaBytes.size() == gammaFloats.size());
+    float worstGamma = 0, apart = 0;
+    for (size_t i = 0; i < gammaBytes.size(); ++i) {
+        worstGamma = std::max(worstGamma, std::abs(gammaBytes[i] - gammaFloats[i]));
+        apart = std::max(apart, std::abs(gammaBytes[i] - fromBytes[i]));
+    }
+    INFO("largest difference " << worstGamma << ", from the layout without gamma " << apart);
+    CHECK(worstGamma < 1e-2f);
+    CHECK(apart > 0.1f);
+    for (const double bad : {0.0, -1.0, std::nan("")})
+        CHECK_THROWS_WITH(umapOfImages(images.pixels.data(), images.count, dim, options, {}, nullptr, bad),
+                          Catch::Contains("gamma"));
     std::atomic<bool> cancel{true};
     CHECK_THROWS_AS(umapOfImages(images.pixels.data(), images.count, dim, options, {}, &cancel), Cancelled);
 }

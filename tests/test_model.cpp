@@ -163,11 +163,13 @@ TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, re
         CHECK(clothes.inputNoise == 0.3);
         CHECK(clothes.decoderFinish == 0.3);
         CHECK_FALSE(clothes.umapDeskew);
-        CHECK(clothes.umapWeight == 0.1);
+        CHECK(clothes.umapWeight == 0.03);
+        CHECK(clothes.umapGamma == 0.4); // shades compressed
     }
     for (const std::string other : {"mnist", "/home/me/my-digits"}) {
         CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).shiftAugment == 1);
         CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).umapDeskew);
+        CHECK(presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other).umapGamma == 1);
     }
     // The deskewing round-trips both ways; a file from before it has none; a value that is
     // not a truth value is refused.
@@ -186,6 +188,28 @@ TEST_CASE("augmentation and the decoder's finish are part of the spec: saved, re
         u["deskew"] = "yes";
         json["umap"] = u;
         CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("umap.deskew"));
+    }
+    // So does the gamma; a file from before it has the pixels as they are; a value that is not
+    // a number, or out of range, is refused.
+    for (const double gamma : {0.3, 1.0, 2.0}) {
+        ModelSpec umap = spec;
+        umap.umapGamma = gamma;
+        CHECK(specFromJson(specToJson(umap)).umapGamma == gamma);
+        ModelSpec other = umap;
+        other.umapGamma = gamma / 2;
+        CHECK(specFromJson(specToJson(umap)) != other);
+    }
+    {
+        QJsonObject json = specToJson(spec);
+        QJsonObject u = json["umap"].toObject();
+        u.remove("gamma");
+        json["umap"] = u;
+        CHECK(specFromJson(json).umapGamma == 1);
+        for (const QJsonValue bad : {QJsonValue("0.3"), QJsonValue(0.0), QJsonValue(-1.0), QJsonValue(5.0)}) {
+            u["gamma"] = bad;
+            json["umap"] = u;
+            CHECK_THROWS_WITH(specFromJson(json), Catch::Contains("gamma"));
+        }
     }
     spec.rotateAugment = 7.5;
     spec.scaleAugment = 0.05;

@@ -539,12 +539,16 @@ TEST_CASE("a UMAP model of handwriting lays out its images with their slant undo
                                                          data.train.cols);
     REQUIRE(deskewed != data.train.pixels);
     std::vector<std::string> said;
-    const std::vector<float> layout = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double) {
+    std::vector<double> fractions;
+    const std::vector<float> layout = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double f) {
         said.push_back(what);
+        fractions.push_back(f);
     });
     CHECK(layout == umapOfImages(deskewed.data(), data.train.count, dim, options, {}, nullptr));
     REQUIRE_FALSE(said.empty());
     CHECK_THAT(said.front(), Catch::Contains("slant undone"));
+    CHECK(fractions.front() == 0); // said before the deskewing, not first from inside UMAP
+    CHECK(fractions.back() == 1);
     spec.umapDeskew = false;
     said.clear();
     const std::vector<float> asTheyAre = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double) {
@@ -554,6 +558,31 @@ TEST_CASE("a UMAP model of handwriting lays out its images with their slant undo
     CHECK(asTheyAre != layout);
     REQUIRE_FALSE(said.empty());
     CHECK_FALSE(Catch::Contains("slant").match(said.front()));
+    CHECK_FALSE(Catch::Contains("shades").match(said.front()));
+}
+
+TEST_CASE("a UMAP model of clothes lays out its images with their shades compressed by its gamma", "[train][umap]")
+{
+    const DatasetSplits data = test::syntheticSplits(120, 20);
+    ModelSpec spec = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, "fashion");
+    REQUIRE_FALSE(spec.umapDeskew);
+    REQUIRE(spec.umapGamma < 1);
+    UmapOptions options;
+    options.neighbours = spec.umapNeighbours;
+    options.minDist = spec.umapMinDist;
+    options.seed = 1;
+    const int dim = data.train.rows * data.train.cols;
+    std::vector<std::string> said;
+    const std::vector<float> layout = Trainer::umapTargets(spec, data.train, nullptr, [&](const std::string& what, double) {
+        said.push_back(what);
+    });
+    CHECK(layout == umapOfImages(data.train.pixels.data(), data.train.count, dim, options, {}, nullptr, spec.umapGamma));
+    REQUIRE_FALSE(said.empty());
+    CHECK_THAT(said.front(), Catch::Contains("shades compressed"));
+    spec.umapGamma = 1;
+    const std::vector<float> asTheyAre = Trainer::umapTargets(spec, data.train, nullptr, {});
+    CHECK(asTheyAre == umapOfImages(data.train.pixels.data(), data.train.count, dim, options, {}, nullptr));
+    CHECK(asTheyAre != layout);
 }
 
 TEST_CASE("a stop while a UMAP model's layout is made ends the run before its first step", "[train][umap]")

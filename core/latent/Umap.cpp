@@ -492,17 +492,21 @@ std::vector<float> umapLayout(const FuzzyGraph& g, std::vector<float> y, const U
 }
 
 std::vector<float> umapOfImages(const uint8_t* pixels, int64_t count, int dim, const UmapOptions& o,
-                                const std::function<void(double)>& progress, const std::atomic<bool>* cancel)
+                                const std::function<void(double)>& progress, const std::atomic<bool>* cancel,
+                                double gamma)
 {
     checkUmapOptions(o);
     if (dim < 1 || count < 1)
         throw Error("UMAP: the images have no pixels");
+    if (!(gamma > 0 && gamma <= 16))
+        throw Error("UMAP: the pixels' gamma must be in (0, 16]");
     const auto rows = [&](int64_t start, int64_t n) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             throw Cancelled();
-        return torch::from_blob(const_cast<uint8_t*>(pixels + start * dim), {n, dim}, torch::kUInt8)
-            .to(torch::kFloat32)
-            .div_(255.0f);
+        torch::Tensor x = torch::from_blob(const_cast<uint8_t*>(pixels + start * dim), {n, dim}, torch::kUInt8)
+                              .to(torch::kFloat32)
+                              .div_(255.0f);
+        return gamma == 1.0 ? x : x.pow_(gamma);
     };
     if (dim <= kReduceAbove) {
         const torch::Tensor all = rows(0, count).contiguous();

@@ -71,11 +71,11 @@ std::vector<float> umapLayout(const FuzzyGraph& graph, std::vector<float> start,
 // `count` points of `dim` values (row-major) → count×2, centred on the origin.
 std::vector<float> umap(const float* points, int64_t count, int dim, const UmapOptions& options,
                         const std::function<void(double)>& progress = {}, const std::atomic<bool>* cancel = nullptr);
-// The same for `count` images of `dim` bytes each (pixel / 255, as the models see them),
-// reduced to their principal components a few thousand images at a time: for 60,000 images
-// ~190 MB less at the peak than umap() of them as floats.
+// The same for `count` images of `dim` bytes each (pixel / 255, as the models see them, raised
+// to the power `gamma`), reduced to their principal components a few thousand images at a
+// time: for 60,000 images ~190 MB less at the peak than umap() of them as floats.
 std::vector<float> umapOfImages(const uint8_t* pixels, int64_t count, int dim, const UmapOptions& options,
                                 const std::function<void(double)>& progress = {},
-                                const std::atomic<bool>* cancel = nullptr);
+                                const std::atomic<bool>* cancel = nullptr, double gamma = 1.0);
 
 } // namespace lx

@@ -201,7 +201,12 @@ std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& tr
     options.minDist = spec.umapMinDist;
     options.seed = 1; // the layout depends on the data alone, so a resumed run finds the same one
     const std::string what = "Laying out the " + groupedThousands(train.count) + " training images by UMAP"
-                             + (spec.umapDeskew ? ", their slant undone" : "");
+                             + (spec.umapDeskew ? ", their slant undone" : "")
+                             + (spec.umapGamma != 1.0 ? ", their shades compressed" : "");
+    // Said at once: the deskewing and the principal components come before UMAP's own first
+    // word (the window said "Training…" for the first ~5 s of a first launch).
+    if (progress)
+        progress(what, 0.0);
     std::vector<uint8_t> deskewed;
     const uint8_t* pixels = train.pixels.data();
     if (spec.umapDeskew) {
@@ -211,7 +216,7 @@ std::vector<float> Trainer::umapTargets(const ModelSpec& spec, const Dataset& tr
     return umapOfImages(pixels, train.count, train.rows * train.cols, options, [&](double f) {
         if (progress)
             progress(what, f);
-    }, cancel);
+    }, cancel, spec.umapGamma);
 }
 
 EpochRecord Trainer::evaluate(TrainingRun& run, const Dataset& data, const CodesCallback& codes,
