@@ -573,12 +573,30 @@ TEST_CASE("New Model creates the model the dialog describes, and remembers the c
     CHECK(e.window.session()->lastRequest().batchSize == 16);
     QSettings().remove("newModel");
 
-    // Choosing a type brings its input noise and pull for the dataset: a UMAP model on
-    // photographs learns on noisy copies pulled at 0.1, on digits on moved ones pulled at 0.001.
     struct Expected {
         QString dataset;
         double noise, weight;
     };
+    // Opened on a dataset, a UMAP model's preset noise and pull are that dataset's, whichever
+    // dataset's preset it opened with; the user's own values stay.
+    for (const Expected& expected : {Expected{"fashion", 0.3, 0.03}, Expected{"mnist", 0.0, 0.001}}) {
+        INFO(expected.dataset.toStdString());
+        for (const QString& before : {QStringLiteral("mnist"), QStringLiteral("fashion")}) {
+            NewModelDialog chooser(&e.window);
+            REQUIRE(chooser.request().kind == ModelKind::Umap); // the defaults: a first model's
+            chooser.setDataset(before);
+            chooser.setDataset(expected.dataset);
+            CHECK(chooser.request().inputNoise == Approx(expected.noise));
+            CHECK(chooser.request().umapWeight == Approx(expected.weight));
+        }
+        NewModelDialog own(&e.window);
+        own.findChild<QDoubleSpinBox*>("umapWeight")->setValue(0.5);
+        own.setDataset(expected.dataset);
+        CHECK(own.request().umapWeight == Approx(0.5));
+    }
+
+    // Choosing a type brings its input noise and pull for the dataset: a UMAP model on
+    // photographs learns on noisy copies pulled at 0.03, on digits on moved ones pulled at 0.001.
     for (const Expected& expected : {Expected{"fashion", 0.3, 0.03}, Expected{"mnist", 0.0, 0.001}}) {
         INFO(expected.dataset.toStdString());
         NewModelDialog chooser(&e.window);

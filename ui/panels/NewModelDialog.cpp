@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace lx::ui {
 namespace {
@@ -170,6 +171,25 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());
     keepGeometry(this, "newModel");
+}
+
+void NewModelDialog::setDataset(const QString& name)
+{
+    dataset_ = name;
+    if (kind_->currentData().toString() != QLatin1String("umap"))
+        return;
+    // On fashion the dialog opened with the digits' 0.001 and no noise (a first model's
+    // defaults), until the type was chosen again.
+    const double noise = noise_->value(), weight = umapWeight_->value();
+    for (const char* other : {"mnist", "fashion"}) {
+        const ModelSpec preset = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other);
+        if (std::abs(noise - preset.inputNoise) < 1e-9 && std::abs(weight - preset.umapWeight) < 1e-9) {
+            const ModelSpec wanted = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, name.toStdString());
+            noise_->setValue(wanted.inputNoise);
+            umapWeight_->setValue(wanted.umapWeight);
+            return;
+        }
+    }
 }
 
 void NewModelDialog::updateEnabled()

@@ -27,7 +27,10 @@ public:
     void setNote(const QString& text);
     // The dataset the model is for: a type chosen brings that dataset's input noise
     // (presetSpec: noisy copies for upright photographs, moved ones for digits).
-    void setDataset(const QString& name) { dataset_ = name; }
+    // The dataset the model will train on. A UMAP model's noise and pull that are another
+    // dataset's preset (the defaults, or remembered from a model made on it) become this
+    // one's; values of the user's own stay.
+    void setDataset(const QString& name);
 
     void accept() override; // remembers the choices
 
