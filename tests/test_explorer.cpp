@@ -1939,6 +1939,20 @@ TEST_CASE("at 800x600 the right column shows every tab's title, the Decoder its 
             CHECK(tile->imageSide() >= (tile == decode->decodedTile() ? 56 : 40));
             CHECK(tile->captionFits());
         }
+        // A long message keeps its end (the percentage was cut off at 800×600) and fits the bar;
+        // the whole line stays in text() and the tooltip.
+        e.window.statusLine()->show(
+            QStringLiteral("Laying out the 60,000 training images by UMAP, their shades compressed… 42%"));
+        settle();
+        auto* line = e.window.findChild<QLabel*>("statusLine");
+        REQUIRE(line);
+        INFO(e.window.statusLine()->shownText().toStdString());
+        CHECK(e.window.statusLine()->shownText().endsWith(QStringLiteral("42%")));
+        CHECK(line->fontMetrics().horizontalAdvance(line->text()) <= line->contentsRect().width());
+        CHECK(e.window.statusLine()->text().endsWith(QStringLiteral("shades compressed… 42%")));
+        CHECK(line->toolTip() == e.window.statusLine()->text());
+        if (size.width() >= 1280) // room for all of it
+            CHECK(e.window.statusLine()->shownText() == e.window.statusLine()->text());
         // The plot's curves at least 45 px high (a 25 px strip at 800×600 before).
         CHECK(e.window.curvesPanel()->plot()->axisRect()->height() >= 45);
         // Draw's five nearest training images, each at least its 28 px (~20 px at 800×600 before).

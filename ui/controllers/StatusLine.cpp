@@ -3,6 +3,8 @@
 #include "data/Dataset.h"
 #include "session/ExplorerState.h"
 
+#include <QEvent>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QMessageBox>
 #include <QStatusBar>
@@ -13,6 +15,9 @@ StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogPar
     : QObject(parent), state_(state), dialogParent_(dialogParent), label_(new QLabel(bar))
 {
     label_->setObjectName("statusLine");
+    // Shown whole or fitted (fit), never pushing the window wider.
+    label_->setMinimumWidth(1);
+    label_->installEventFilter(this);
     bar->addWidget(label_, 1);
     TrainingSession* session = state_->session();
     connect(session, &TrainingSession::progressText, this, [this](const QString& text) {
@@ -69,7 +74,38 @@ void StatusLine::showError(const QString& message)
 
 QString StatusLine::text() const
 {
+    return full_;
+}
+
+QString StatusLine::shownText() const
+{
     return label_->text();
+}
+
+bool StatusLine::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == label_ && event->type() == QEvent::Resize)
+        fit();
+    return QObject::eventFilter(watched, event);
+}
+
+void StatusLine::fit()
+{
+    const QString separator = QStringLiteral("  ·  ");
+    const int room = label_->contentsRect().width();
+    const QFontMetrics metrics = label_->fontMetrics();
+    QStringList parts = parts_;
+    QString line = parts.join(separator);
+    // Before the window is laid out (no width yet) the whole line.
+    if (room > 1)
+        while (parts.size() > 1 && metrics.horizontalAdvance(line) > room) {
+            // The message is last; the model's description, then the dataset's, give way to it.
+            parts.removeAt(parts.size() >= 3 ? 1 : 0);
+            line = parts.join(separator);
+        }
+    if (room > 1 && metrics.horizontalAdvance(line) > room)
+        line = metrics.elidedText(line, Qt::ElideMiddle, room);
+    label_->setText(line);
 }
 
 void StatusLine::refresh()
@@ -86,7 +122,12 @@ void StatusLine::refresh()
     }
     if (const QString& m = work_.isEmpty() ? message_ : work_; !m.isEmpty())
         parts << m;
-    label_->setText(parts.isEmpty() ? tr("No model loaded") : parts.join(QStringLiteral("  ·  ")));
+    if (parts.isEmpty())
+        parts << tr("No model loaded");
+    parts_ = parts;
+    full_ = parts.join(QStringLiteral("  ·  "));
+    label_->setToolTip(full_);
+    fit();
 }
 
 } // namespace lx::ui

@@ -2,6 +2,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 class QLabel;
 class QStatusBar;
@@ -24,16 +25,27 @@ public:
 
     void show(const QString& message);
     void showError(const QString& message);
-    QString text() const;
+    QString text() const; // the whole line, as the tooltip has it
+
+    // The line as shown: what fits the bar. The latest message counts most: the model's name
+    // goes first, then the dataset's, then the message's middle (its end, a percentage or a
+    // time left, stays; at 800×600 it was cut off).
+    QString shownText() const;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void refresh();
+    void fit();
 
     ExplorerState* state_;
     QWidget* dialogParent_;
     QLabel* label_;
     QString message_;
     QString work_;
+    QStringList parts_; // dataset, model, message: those there are
+    QString full_;
     QString lastProblem_; // the worker's own progress ("Loading dataset fashion…"), while it lasts
 };
 
