@@ -155,9 +155,9 @@ ModelSpec presetSpec(const std::string& arch, int latentDim, ModelKind kind, Los
     // more (0.927) and decodes worse (0.0421); with no moves, 0.904 / 0.0396. Upright
     // photographs (fashion, 180 s, 3 seeds, session 17): noisy copies, the layout from the
     // pixels raised to the power 0.4 (shades compressed: its graph's neighbours share the label
-    // more often), the pull at 0.03: 5-NN 0.731, MSE 0.031, where the images as they are at 0.1
-    // gave 0.71 and 0.028 (power 0.3: 0.732 and 0.033). Both: the decoder's finish on the clean
-    // codes.
+    // more often), the pull at 0.03: 5-NN 0.730, MSE 0.0315, where the images as they are at
+    // 0.1 gave 0.711 and 0.028 (power 0.3: 0.732 and 0.033). Both: the decoder's finish on the
+    // clean codes.
     if (kind == ModelKind::Umap) {
         s.decoderFinish = 0.3;
         if (datasetIsUpright(dataset)) {
