@@ -10,6 +10,9 @@
 #include <QStatusBar>
 
 namespace lx::ui {
+namespace {
+const QString kSeparator = QStringLiteral("  ·  ");
+} // namespace
 
 StatusLine::StatusLine(ExplorerState* state, QStatusBar* bar, QWidget* dialogParent, QObject* parent)
     : QObject(parent), state_(state), dialogParent_(dialogParent), label_(new QLabel(bar))
@@ -74,7 +77,7 @@ void StatusLine::showError(const QString& message)
 
 QString StatusLine::text() const
 {
-    return full_;
+    return parts_.join(kSeparator);
 }
 
 QString StatusLine::shownText() const
@@ -91,17 +94,16 @@ bool StatusLine::eventFilter(QObject* watched, QEvent* event)
 
 void StatusLine::fit()
 {
-    const QString separator = QStringLiteral("  ·  ");
     const int room = label_->contentsRect().width();
     const QFontMetrics metrics = label_->fontMetrics();
     QStringList parts = parts_;
-    QString line = parts.join(separator);
+    QString line = parts.join(kSeparator);
     // Before the window is laid out (no width yet) the whole line.
     if (room > 1)
         while (parts.size() > 1 && metrics.horizontalAdvance(line) > room) {
             // The message is last; the model's description, then the dataset's, give way to it.
             parts.removeAt(parts.size() >= 3 ? 1 : 0);
-            line = parts.join(separator);
+            line = parts.join(kSeparator);
         }
     if (room > 1 && metrics.horizontalAdvance(line) > room)
         line = metrics.elidedText(line, Qt::ElideMiddle, room);
@@ -125,8 +127,7 @@ void StatusLine::refresh()
     if (parts.isEmpty())
         parts << tr("No model loaded");
     parts_ = parts;
-    full_ = parts.join(QStringLiteral("  ·  "));
-    label_->setToolTip(full_);
+    label_->setToolTip(text());
     fit();
 }
 

@@ -45,7 +45,6 @@ private:
     QString message_;
     QString work_;
     QStringList parts_; // dataset, model, message: those there are
-    QString full_;
     QString lastProblem_; // the worker's own progress ("Loading dataset fashion…"), while it lasts
 };
 

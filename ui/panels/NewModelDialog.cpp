@@ -162,12 +162,8 @@ NewModelDialog::NewModelDialog(QWidget* parent) : QDialog(parent)
     connect(kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     // Each type comes with its own input noise and pull for the dataset (a UMAP model on
     // photographs learns on noisy copies, pulled harder).
-    connect(kind_, qOverload<int>(&QComboBox::activated), this, [this] {
-        const ModelSpec preset = presetSpec("conv", 2, parseKind(kind_->currentData().toString().toStdString()),
-                                            LossKind::Mse, dataset_.toStdString());
-        noise_->setValue(preset.inputNoise);
-        umapWeight_->setValue(preset.umapWeight);
-    });
+    connect(kind_, qOverload<int>(&QComboBox::activated), this,
+            [this] { showPreset(parseKind(kind_->currentData().toString().toStdString())); });
     connect(arch_, qOverload<int>(&QComboBox::currentIndexChanged), this, &NewModelDialog::updateEnabled);
     setRequest(remembered());
     keepGeometry(this, "newModel");
@@ -184,12 +180,17 @@ void NewModelDialog::setDataset(const QString& name)
     for (const char* other : {"mnist", "fashion"}) {
         const ModelSpec preset = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, other);
         if (std::abs(noise - preset.inputNoise) < 1e-9 && std::abs(weight - preset.umapWeight) < 1e-9) {
-            const ModelSpec wanted = presetSpec("conv", 2, ModelKind::Umap, LossKind::Mse, name.toStdString());
-            noise_->setValue(wanted.inputNoise);
-            umapWeight_->setValue(wanted.umapWeight);
+            showPreset(ModelKind::Umap);
             return;
         }
     }
+}
+
+void NewModelDialog::showPreset(ModelKind kind)
+{
+    const ModelSpec preset = presetSpec("conv", 2, kind, LossKind::Mse, dataset_.toStdString());
+    noise_->setValue(preset.inputNoise);
+    umapWeight_->setValue(preset.umapWeight);
 }
 
 void NewModelDialog::updateEnabled()

@@ -25,11 +25,10 @@ public:
     bool trainNow() const;
     // A line above the buttons, e.g. that Create stops the training that is running.
     void setNote(const QString& text);
-    // The dataset the model is for: a type chosen brings that dataset's input noise
-    // (presetSpec: noisy copies for upright photographs, moved ones for digits).
-    // The dataset the model will train on. A UMAP model's noise and pull that are another
-    // dataset's preset (the defaults, or remembered from a model made on it) become this
-    // one's; values of the user's own stay.
+    // The dataset the model will train on: a type chosen brings that dataset's input noise and
+    // pull (presetSpec: noisy copies for upright photographs, moved ones for digits). A UMAP
+    // model's noise and pull that are another dataset's preset (the defaults, or remembered
+    // from a model made on it) become this one's; values of the user's own stay.
     void setDataset(const QString& name);
 
     void accept() override; // remembers the choices
@@ -38,6 +37,7 @@ public:
 
 private:
     void updateEnabled();
+    void showPreset(ModelKind kind); // that kind's noise and pull for dataset_
 
     QString dataset_;
     QComboBox* kind_;
